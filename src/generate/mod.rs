@@ -1,0 +1,1 @@
+//! Synthetic telescope traffic with ground truth.
