@@ -1,1 +1,47 @@
-//! classify stage.
+//! Classification: classify each packet once into tags (corsaro3's idea).
+//!
+//! * darknet membership of the destination and `--exclude` of the source;
+//! * the TCP flag class, backscatter kind and victim;
+//! * the Mirai / ZMap / masscan fingerprints.
+//!
+//! The source country is looked up once per source in [`geo`], by the
+//! aggregator, not here.
+
+pub mod cidr;
+pub mod geo;
+mod tags;
+
+pub use cidr::{Cidr, CidrError, CidrSet};
+pub use tags::{Backscatter, Class, FlagClass, Fingerprints, classify};
+
+use crate::decode::Packet;
+
+/// Where a packet stands relative to the telescope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Inside,
+    Outside,
+    Excluded,
+}
+
+/// Darknet and exclusion prefixes.
+#[derive(Clone, Debug, Default)]
+pub struct Telescope {
+    pub darknet: CidrSet,
+    pub exclude: CidrSet,
+}
+
+impl Telescope {
+    /// Excluded sources first (the sensor's own traffic), then darknet
+    /// membership of the destination; no `--darknet` means everything is in.
+    #[inline]
+    pub fn scope(&self, p: &Packet) -> Scope {
+        if !self.exclude.is_empty() && self.exclude.contains(p.src) {
+            Scope::Excluded
+        } else if self.darknet.is_empty() || self.darknet.contains(p.dst) {
+            Scope::Inside
+        } else {
+            Scope::Outside
+        }
+    }
+}

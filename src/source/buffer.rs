@@ -1,0 +1,140 @@
+//! A refillable read window over any byte stream.
+//!
+//! Readers parse records straight out of the window and hand out borrowed
+//! slices; only when a record straddles the end of the window is the tail
+//! moved to the front and the window refilled. Plain files and decompressors
+//! look the same from here.
+
+use std::io::{self, Read};
+
+/// Records larger than this are treated as corrupt: no capture format we
+/// read allows a single block anywhere near it.
+pub const MAX_BLOCK: usize = 256 << 20;
+
+const CHUNK: usize = 4 << 20;
+
+/// A buffered, refillable window over a reader, tracking the absolute offset.
+pub struct ByteStream {
+    reader: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    offset: u64,
+    eof: bool,
+    /// Bytes handed out so far (for progress reporting).
+    consumed_total: u64,
+}
+
+impl ByteStream {
+    pub fn new(reader: Box<dyn Read + Send>) -> ByteStream {
+        ByteStream {
+            reader,
+            buf: vec![0; CHUNK],
+            start: 0,
+            end: 0,
+            offset: 0,
+            eof: false,
+            consumed_total: 0,
+        }
+    }
+
+    /// The unread bytes currently buffered.
+    #[inline]
+    pub fn window(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Absolute offset (in the decompressed stream) of the window's first byte.
+    #[inline]
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Bytes consumed so far.
+    pub fn consumed(&self) -> u64 {
+        self.consumed_total
+    }
+
+    /// Marks `n` bytes of the window as read.
+    #[inline]
+    pub fn consume(&mut self, n: usize) {
+        debug_assert!(n <= self.end - self.start);
+        self.start += n;
+        self.offset += n as u64;
+        self.consumed_total += n as u64;
+    }
+
+    /// Makes at least `n` bytes available if the stream holds them; returns
+    /// whether it does (false means the stream ends before `n` bytes).
+    #[inline]
+    pub fn ensure(&mut self, n: usize) -> io::Result<bool> {
+        if self.end - self.start >= n {
+            return Ok(true);
+        }
+        self.fill(n)
+    }
+
+    /// Up to `n` bytes of the window, refilling first if needed.
+    pub fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        self.ensure(n)?;
+        let have = (self.end - self.start).min(n);
+        Ok(&self.buf[self.start..self.start + have])
+    }
+
+    #[cold]
+    fn fill(&mut self, n: usize) -> io::Result<bool> {
+        if n > MAX_BLOCK {
+            return Ok(false);
+        }
+        // Move the unread tail to the front, grow if a block is larger than
+        // the buffer, then read until `n` bytes are present or the input ends.
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buf.len() < n {
+            self.buf.resize(n.next_power_of_two(), 0);
+        }
+        while self.end < n && !self.eof {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(got) => self.end += got,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.end >= n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that returns at most 3 bytes per call, to exercise refills.
+    struct Dribble(Vec<u8>, usize);
+
+    impl Read for Dribble {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = out.len().min(3).min(self.0.len() - self.1);
+            out[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn refills_across_small_reads_and_tracks_offset() {
+        let data: Vec<u8> = (0..100).collect();
+        let mut s = ByteStream::new(Box::new(Dribble(data, 0)));
+        assert!(s.ensure(10).unwrap());
+        assert_eq!(&s.window()[..3], &[0, 1, 2]);
+        assert!(s.ensure(95).unwrap());
+        s.consume(95);
+        assert_eq!(s.offset(), 95);
+        assert!(s.ensure(5).unwrap());
+        assert_eq!(s.window(), &[95, 96, 97, 98, 99]);
+        assert!(!s.ensure(6).unwrap());
+    }
+}

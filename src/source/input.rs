@@ -1,0 +1,188 @@
+//! Turning INPUT arguments into opened byte streams.
+//!
+//! An INPUT is a file, a directory (its captures, recursively, in order of
+//! their first record's timestamp), a glob, or `-` for standard input.
+//! Compression (gzip, zstd, xz) is recognised by magic bytes, never by name.
+//! A named file that is missing or is no capture is a usage error; inside a
+//! directory or glob such a file is skipped with a warning.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use super::{ByteStream, ReadReport, Record, RecordSink, read_capture};
+use crate::time::Timestamp;
+
+/// One input to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputSpec {
+    File(PathBuf),
+    Stdin,
+}
+
+impl InputSpec {
+    pub fn display(&self) -> String {
+        match self {
+            InputSpec::File(p) => p.display().to_string(),
+            InputSpec::Stdin => "-".to_string(),
+        }
+    }
+}
+
+/// Why the INPUT arguments cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ExpandError {
+    #[error("input '{0}' does not exist: check the path, or quote a glob so darkscope expands it")]
+    Missing(String),
+    #[error("input '{path}' is not a capture ({reason}): pass pcap or pcapng files, optionally gzip/zstd/xz-compressed")]
+    NotACapture { path: String, reason: String },
+    #[error("input '{path}' cannot be read: {source}")]
+    Unreadable { path: String, source: io::Error },
+    #[error("glob '{pattern}' is invalid: {reason}")]
+    BadGlob { pattern: String, reason: String },
+    #[error("glob '{0}' matches no file: check the pattern")]
+    NoMatch(String),
+    #[error("standard input ('-') can be named only once")]
+    StdinTwice,
+}
+
+/// Why an input could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open '{path}': {source}")]
+    Io { path: String, source: io::Error },
+}
+
+/// An input opened for reading, decompressed as its magic bytes say.
+pub struct Opened {
+    pub stream: ByteStream,
+    pub compression: Option<&'static str>,
+    /// Size of the file on disk, when known (for progress).
+    pub size: Option<u64>,
+}
+
+/// Expands INPUT arguments; returns the inputs in reading order and one
+/// warning per file skipped inside a directory or glob.
+pub fn expand_inputs(args: &[String]) -> Result<(Vec<InputSpec>, Vec<String>), ExpandError> {
+    let mut inputs = Vec::new();
+    let mut skipped = Vec::new();
+    for arg in args {
+        if arg == "-" {
+            if inputs.contains(&InputSpec::Stdin) {
+                return Err(ExpandError::StdinTwice);
+            }
+            inputs.push(InputSpec::Stdin);
+            continue;
+        }
+        let path = Path::new(arg);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk_dir(path, &mut found).map_err(|source| ExpandError::Unreadable { path: arg.clone(), source })?;
+            inputs.extend(order_captures(found, &mut skipped));
+        } else if path.exists() {
+            probe(path).map_err(|e| match e {
+                ProbeError::Io(source) => ExpandError::Unreadable { path: arg.clone(), source },
+                ProbeError::NotACapture(reason) => ExpandError::NotACapture { path: arg.clone(), reason },
+            })?;
+            inputs.push(InputSpec::File(path.to_path_buf()));
+        } else if arg.contains(['*', '?', '[']) {
+            let matches = glob::glob(arg)
+                .map_err(|e| ExpandError::BadGlob { pattern: arg.clone(), reason: e.to_string() })?;
+            let found: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+            if found.is_empty() {
+                return Err(ExpandError::NoMatch(arg.clone()));
+            }
+            inputs.extend(order_captures(found, &mut skipped));
+        } else {
+            return Err(ExpandError::Missing(arg.clone()));
+        }
+    }
+    Ok((inputs, skipped))
+}
+
+fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk_dir(&path, out)?;
+        } else if path.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the captures among `paths`, ordered by first timestamp, then name.
+fn order_captures(paths: Vec<PathBuf>, skipped: &mut Vec<String>) -> Vec<InputSpec> {
+    let mut keyed: Vec<(Option<Timestamp>, PathBuf)> = Vec::new();
+    for path in paths {
+        match probe(&path) {
+            Ok(first) => keyed.push((first, path)),
+            Err(ProbeError::NotACapture(reason)) => {
+                skipped.push(format!("{}: skipped, not a capture ({reason})", path.display()))
+            }
+            Err(ProbeError::Io(e)) => skipped.push(format!("{}: skipped, unreadable ({e})", path.display())),
+        }
+    }
+    keyed.sort_by(|a, b| (a.0.unwrap_or(Timestamp(i64::MAX)), &a.1).cmp(&(b.0.unwrap_or(Timestamp(i64::MAX)), &b.1)));
+    keyed.into_iter().map(|(_, p)| InputSpec::File(p)).collect()
+}
+
+enum ProbeError {
+    Io(io::Error),
+    NotACapture(String),
+}
+
+/// Checks that a file is a capture and returns its first record's timestamp.
+fn probe(path: &Path) -> Result<Option<Timestamp>, ProbeError> {
+    struct First(Option<Timestamp>);
+    impl RecordSink for First {
+        fn record(&mut self, record: &Record<'_>) {
+            self.0.get_or_insert(record.ts);
+        }
+    }
+    let file = File::open(path).map_err(ProbeError::Io)?;
+    let (reader, _) = decompress(Box::new(file)).map_err(ProbeError::Io)?;
+    // The first 64 KiB are enough to see the header and the first record.
+    let mut stream = ByteStream::new(Box::new(reader.take(64 * 1024)));
+    let mut first = First(None);
+    let mut report = ReadReport::default();
+    match read_capture(&mut stream, &mut first, &mut report) {
+        Ok(()) => Ok(first.0),
+        Err(super::ReadError::Io { source, .. }) => Err(ProbeError::Io(source)),
+        Err(e) => Err(ProbeError::NotACapture(e.to_string())),
+    }
+}
+
+/// Opens an input for reading.
+pub fn open_input(input: &InputSpec) -> Result<Opened, OpenError> {
+    let (raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
+        InputSpec::Stdin => (Box::new(io::stdin()), None),
+        InputSpec::File(path) => {
+            let err = |source| OpenError::Io { path: path.display().to_string(), source };
+            let file = File::open(path).map_err(err)?;
+            let size = file.metadata().ok().map(|m| m.len());
+            (Box::new(file), size)
+        }
+    };
+    let (reader, compression) =
+        decompress(raw).map_err(|source| OpenError::Io { path: input.display(), source })?;
+    Ok(Opened { stream: ByteStream::new(reader), compression, size })
+}
+
+/// Wraps `raw` in a decompressor when its first bytes are a known magic.
+fn decompress(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Option<&'static str>)> {
+    let mut raw = io::BufReader::with_capacity(1 << 20, raw);
+    let head = io::BufRead::fill_buf(&mut raw)?;
+    // fill_buf may return fewer than 6 bytes only at the end of the input.
+    let head = &head[..head.len().min(6)];
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        (Box::new(flate2::read::MultiGzDecoder::new(raw)), Some("gzip"))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        (Box::new(zstd::stream::read::Decoder::with_buffer(raw)?), Some("zstd"))
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        (Box::new(liblzma::read::XzDecoder::new_multi_decoder(raw)), Some("xz"))
+    } else {
+        (Box::new(raw), None)
+    })
+}
