@@ -1,1 +1,5 @@
-fn main() {}
+//! The `darkscope` binary: everything lives in the library; see `cli`.
+
+fn main() -> std::process::ExitCode {
+    darkscope::cli::main()
+}

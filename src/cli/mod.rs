@@ -1,1 +1,84 @@
-//! cli stage.
+//! The command line: clap definitions and the one place the pipeline
+//! stages are wired together. Errors get their context here, at the edge,
+//! and map to DESIGN.md's exit statuses: 0 success, 1 failure while working,
+//! 2 bad usage caught before any work.
+
+mod args;
+mod generate;
+mod replay;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command, GenerateArgs, ReplayArgs};
+
+/// A failure with the exit status it maps to.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage (exit 2): the message names the culprit and the fix.
+    Usage(String),
+    /// A failure while working (exit 1).
+    Work(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Work(e)
+    }
+}
+
+/// Runs the binary: parses arguments, dispatches, prints errors.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_failure(e),
+    };
+    let result = match cli.command {
+        Command::Replay(args) => replay::run(args),
+        Command::Generate(args) => generate::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("darkscope: error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Work(e)) => {
+            eprintln!("darkscope: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// clap's errors span several lines; usage errors become one line naming
+/// the culprit and the fix (help and version go out unchanged).
+fn clap_failure(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    {
+        let _ = e.print();
+        return ExitCode::from(if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { 2 } else { 0 });
+    }
+    let text = e.render().to_string();
+    let mut parts: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        // clap's tip about `--` helps nobody who mistyped a flag.
+        if line.is_empty()
+            || line.starts_with("Usage:")
+            || line.starts_with("For more information")
+            || line.starts_with("tip: to pass")
+        {
+            continue;
+        }
+        parts.push(line.trim_start_matches("error: ").to_string());
+    }
+    let subcommand = std::env::args().nth(1).filter(|a| a == "replay" || a == "generate");
+    let help = match subcommand {
+        Some(sub) => format!("darkscope {sub} --help"),
+        None => "darkscope --help".to_string(),
+    };
+    eprintln!("darkscope: error: {} (see '{help}')", parts.join("; "));
+    ExitCode::from(2)
+}

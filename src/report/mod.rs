@@ -1,1 +1,65 @@
-//! report stage.
+//! Reports of a run: the summary JSON (`darkscope.summary/1`) and the
+//! human summary printed on a terminal.
+
+mod summary;
+mod terminal;
+
+pub use summary::summary_json;
+pub use terminal::render_terminal;
+
+use crate::aggregate::Aggregator;
+use crate::source::{Format, LinkType};
+
+/// What was read from one input.
+#[derive(Clone, Debug)]
+pub struct InputInfo {
+    pub path: String,
+    pub format: Option<Format>,
+    pub compression: Option<&'static str>,
+    pub link_types: Vec<LinkType>,
+    pub records: u64,
+    pub warnings: Vec<String>,
+}
+
+/// Where the monitored-address count came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MonitoredBasis {
+    /// The size of the union of the IPv4 `--darknet` prefixes.
+    DarknetPrefixes,
+    /// `--monitored N`.
+    Flag,
+    /// Distinct darknet destinations seen (IPv6 prefixes or no `--darknet`).
+    SeenDestinations,
+}
+
+impl MonitoredBasis {
+    pub fn name(self) -> &'static str {
+        match self {
+            MonitoredBasis::DarknetPrefixes => "darknet_prefixes",
+            MonitoredBasis::Flag => "monitored_flag",
+            MonitoredBasis::SeenDestinations => "distinct_destinations_seen",
+        }
+    }
+}
+
+/// Everything about a run besides the aggregates.
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub inputs: Vec<InputInfo>,
+    /// Run-level warnings (darknet configuration, skipped files, …).
+    pub warnings: Vec<String>,
+    pub monitored: u64,
+    pub monitored_basis: MonitoredBasis,
+    pub geo_description: String,
+}
+
+/// The per-IP-per-day denominator: Σ over days of (covered seconds ÷
+/// 86 400) × monitored addresses.
+pub fn address_days(agg: &Aggregator, monitored: u64) -> f64 {
+    agg.coverage.seconds_by_day().values().map(|s| s / 86_400.0).sum::<f64>() * monitored as f64
+}
+
+/// Packets per address per day, or `None` when nothing was covered.
+pub fn per_ip_day(packets: u64, address_days: f64) -> Option<f64> {
+    (address_days > 0.0).then(|| packets as f64 / address_days)
+}

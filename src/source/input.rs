@@ -154,9 +154,26 @@ fn probe(path: &Path) -> Result<Option<Timestamp>, ProbeError> {
     }
 }
 
-/// Opens an input for reading.
-pub fn open_input(input: &InputSpec) -> Result<Opened, OpenError> {
-    let (raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
+/// Called with the number of raw (compressed) bytes each read returned.
+pub type ReadProgress = Box<dyn FnMut(u64) + Send>;
+
+/// Counts the raw bytes read, for a progress bar.
+struct Counting {
+    inner: Box<dyn Read + Send>,
+    progress: ReadProgress,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
+    }
+}
+
+/// Opens an input for reading; `progress` hears of every raw read.
+pub fn open_input(input: &InputSpec, progress: Option<ReadProgress>) -> Result<Opened, OpenError> {
+    let (mut raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         InputSpec::Stdin => (Box::new(io::stdin()), None),
         InputSpec::File(path) => {
             let err = |source| OpenError::Io { path: path.display().to_string(), source };
@@ -165,6 +182,9 @@ pub fn open_input(input: &InputSpec) -> Result<Opened, OpenError> {
             (Box::new(file), size)
         }
     };
+    if let Some(progress) = progress {
+        raw = Box::new(Counting { inner: raw, progress });
+    }
     let (reader, compression) =
         decompress(raw).map_err(|source| OpenError::Io { path: input.display(), source })?;
     Ok(Opened { stream: ByteStream::new(reader), compression, size })

@@ -14,7 +14,7 @@ mod pcapng;
 use std::fmt;
 
 pub use buffer::ByteStream;
-pub use input::{ExpandError, InputSpec, OpenError, Opened, expand_inputs, open_input};
+pub use input::{ExpandError, InputSpec, OpenError, Opened, ReadProgress, expand_inputs, open_input};
 
 use crate::time::Timestamp;
 
@@ -128,7 +128,7 @@ impl ReadReport {
 /// which is a warning).
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("not a pcap or pcapng capture (first bytes {0})")]
+    #[error("its first bytes ({0}) are no pcap, pcapng, gzip, zstd or xz magic")]
     NotACapture(String),
     #[error("unsupported pcap version {major}.{minor}")]
     UnsupportedVersion { major: u16, minor: u16 },

@@ -1,0 +1,121 @@
+//! Command-line flags (clap derive). The help text teaches: every flag says
+//! what it is for, its default, and an example.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::classify::Cidr;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "darkscope",
+    version,
+    about = "Darknet (network telescope) traffic analyser",
+    long_about = "darkscope reads the traffic that reaches unused address space (a darknet or \
+                  network telescope) and tells what it is: scanning, botnet propagation, \
+                  misconfiguration, or backscatter from spoofed-source DoS attacks. It ranks \
+                  destination ports and source countries per address per day, as NICTER, \
+                  TSUBAME and the NPA publish them.",
+    after_help = "Examples:\n  darkscope replay captures/sample.pcap.gz --darknet 198.18.0.0/16\n  \
+                  darkscope replay /data/telescope/2024-01/ --darknet 198.18.0.0/16 --summary-json out.json\n  \
+                  darkscope generate --out test.pcap --packets 1000000 --days 3"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay pcap/pcapng captures and summarise what reached the darknet.
+    Replay(ReplayArgs),
+    /// Write synthetic telescope traffic with its ground truth (FILE.truth.json).
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Exit status: 0 success (also with malformed records or a file cut short: those are \
+                        warnings); 1 failure while working; 2 bad usage (unknown flag, invalid CIDR, missing \
+                        input or one that is no capture).")]
+pub struct ReplayArgs {
+    /// Captures to read: files, directories (read recursively, in order of
+    /// their first timestamp), globs, or '-' for standard input. pcap and
+    /// pcapng, optionally gzip-, zstd- or xz-compressed (recognised by content).
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+
+    /// The darknet's address space (repeatable; IPv4 and IPv6; overlaps are
+    /// merged). Only packets to these addresses are analysed. Without it,
+    /// every IP packet counts as inside (with a warning).
+    #[arg(long, value_name = "CIDR", value_parser = parse_cidr)]
+    pub darknet: Vec<Cidr>,
+
+    /// Drop packets from these sources (the sensor's own traffic); counted as
+    /// `excluded`. Repeatable.
+    #[arg(long, value_name = "CIDR", value_parser = parse_cidr)]
+    pub exclude: Vec<Cidr>,
+
+    /// Number of monitored addresses for per-IP-per-day rates [default: the
+    /// size of the IPv4 --darknet prefixes, else the distinct destinations seen].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub monitored: Option<u64>,
+
+    /// Coverage: a silence longer than this many seconds counts as an outage.
+    #[arg(long, value_name = "SECS", default_value_t = 600.0)]
+    pub max_gap: f64,
+
+    /// Write the summary JSON (schema darkscope.summary/1) to PATH, or to
+    /// standard output with '-' (the human summary then goes to stderr).
+    #[arg(long, value_name = "PATH|-")]
+    pub summary_json: Option<String>,
+
+    /// Country database in MaxMind DB format (GeoLite2/GeoIP2 Country or
+    /// ip-location-db) [default: the bundled IPtoASN country database].
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Option<PathBuf>,
+
+    /// Rows in each ranking of the human summary.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Print no human summary and no progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Output capture (classic pcap; '.gz' or '.zst' compresses it). The
+    /// ground truth goes to FILE.truth.json.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Number of packets.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub packets: u64,
+
+    /// Number of UTC days the traffic spans.
+    #[arg(long, value_name = "D", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+
+    /// Random seed: the same seed and flags give byte-identical files.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Number of distinct source addresses.
+    #[arg(long, value_name = "N", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sources: u32,
+
+    /// First UTC day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", default_value = "2024-01-01")]
+    pub start: String,
+
+    /// The darknet the traffic is sent to (one IPv4 prefix).
+    #[arg(long, value_name = "CIDR", default_value = "198.18.0.0/16", value_parser = parse_cidr)]
+    pub darknet: Cidr,
+}
+
+fn parse_cidr(text: &str) -> Result<Cidr, String> {
+    text.parse::<Cidr>().map_err(|e| e.to_string())
+}

@@ -1,0 +1,143 @@
+//! `darkscope replay`: inputs → aggregator → summary JSON and terminal summary.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{Failure, ReplayArgs};
+use crate::aggregate::Aggregator;
+use crate::classify::geo::CountryDb;
+use crate::classify::{CidrSet, Telescope};
+use crate::report::{InputInfo, MonitoredBasis, RunInfo, render_terminal, summary_json};
+use crate::source::{InputSpec, ReadError, ReadReport, expand_inputs, open_input, read_capture};
+
+/// Below this share of IP packets inside the darknet, warn about the prefix.
+const FEW_INSIDE_SHARE: f64 = 0.01;
+
+pub fn run(args: ReplayArgs) -> Result<(), Failure> {
+    if !(args.max_gap > 0.0 && args.max_gap.is_finite()) {
+        return Err(Failure::Usage(format!("--max-gap {} must be a positive number of seconds", args.max_gap)));
+    }
+    let (inputs, skipped) = expand_inputs(&args.inputs).map_err(|e| Failure::Usage(e.to_string()))?;
+    let geo = match &args.geoip {
+        None => CountryDb::bundled().context("loading the bundled country database")?,
+        Some(path) => CountryDb::open(path).map_err(|e| Failure::Usage(format!("--geoip: {e}")))?,
+    };
+    let telescope = Telescope { darknet: CidrSet::new(&args.darknet), exclude: CidrSet::new(&args.exclude) };
+    let mut agg = Aggregator::new(telescope, geo, args.max_gap);
+
+    let progress = progress_bar(&inputs, args.quiet);
+    let mut infos = Vec::with_capacity(inputs.len());
+    for input in &inputs {
+        let bar = progress.clone();
+        let opened = open_input(input, Some(Box::new(move |n| bar.inc(n))))
+            .with_context(|| format!("reading {}", input.display()))?;
+        progress.set_message(input.display());
+        let mut stream = opened.stream;
+        let mut report = ReadReport { compression: opened.compression, ..ReadReport::default() };
+        match read_capture(&mut stream, &mut agg, &mut report) {
+            Ok(()) => {}
+            Err(e @ (ReadError::NotACapture(_) | ReadError::Empty | ReadError::UnsupportedVersion { .. })) => {
+                if *input == InputSpec::Stdin {
+                    return Err(Failure::Usage(format!("standard input is not a capture: {e}")));
+                }
+                // A file that passed the probe but fails now (it changed
+                // under us): keep going, say so.
+                report.warnings.push(e.to_string());
+            }
+            Err(ReadError::Io { offset, source }) => {
+                return Err(Failure::Work(anyhow::Error::new(source).context(format!(
+                    "reading {} at byte {offset}",
+                    input.display()
+                ))));
+            }
+        }
+        agg.end_input(&mut report);
+        infos.push(InputInfo {
+            path: input.display(),
+            format: report.format,
+            compression: report.compression,
+            link_types: report.link_types,
+            records: report.records,
+            warnings: report.warnings,
+        });
+    }
+    progress.finish_and_clear();
+
+    let run = run_info(&agg, &args, infos, skipped);
+    let summary = summary_json(&agg, &run);
+    let human = render_terminal(&agg, &run, args.top);
+    match args.summary_json.as_deref() {
+        Some("-") => {
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &summary).context("writing the summary JSON")?;
+            writeln!(out).context("writing the summary JSON")?;
+            if !args.quiet {
+                eprint!("{human}");
+            }
+        }
+        Some(path) => {
+            let text = serde_json::to_string_pretty(&summary).context("encoding the summary JSON")?;
+            std::fs::write(path, text + "\n").with_context(|| format!("writing --summary-json {path}"))?;
+            if !args.quiet {
+                print!("{human}");
+            }
+        }
+        None => {
+            if !args.quiet {
+                print!("{human}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_info(agg: &Aggregator, args: &ReplayArgs, inputs: Vec<InputInfo>, skipped: Vec<String>) -> RunInfo {
+    let mut warnings = skipped;
+    let darknet = &agg.telescope().darknet;
+    let counts = &agg.counts;
+    let ip = counts.ipv4 + counts.ipv6;
+    if darknet.is_empty() {
+        warnings.push(
+            "no --darknet given: every IP packet counts as inside the darknet; pass --darknet CIDR for \
+             the telescope's address space"
+                .into(),
+        );
+    } else if ip >= 100 && (counts.darknet_inside as f64) < FEW_INSIDE_SHARE * ip as f64 {
+        let prefixes: Vec<String> = darknet.prefixes().iter().map(|c| c.to_string()).collect();
+        warnings.push(format!(
+            "only {} of {} IP packets fall inside --darknet {}: check the prefix",
+            counts.darknet_inside,
+            ip,
+            prefixes.join(", ")
+        ));
+    }
+    let (monitored, monitored_basis) = match args.monitored {
+        Some(n) => (n, MonitoredBasis::Flag),
+        None if !darknet.is_empty() && !darknet.has_ipv6() => (darknet.ipv4_size(), MonitoredBasis::DarknetPrefixes),
+        None => (agg.distinct_darknet_addrs(), MonitoredBasis::SeenDestinations),
+    };
+    RunInfo { inputs, warnings, monitored, monitored_basis, geo_description: agg.geo().description() }
+}
+
+/// A byte-based progress bar on stderr, only on a terminal.
+fn progress_bar(inputs: &[InputSpec], quiet: bool) -> ProgressBar {
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            InputSpec::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            InputSpec::Stdin => None,
+        })
+        .sum();
+    if quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
+    let style = ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
+}

@@ -1,0 +1,114 @@
+//! The summary JSON, schema `darkscope.summary/1` (DESIGN.md "Summary
+//! JSON"). Keys are sorted (serde_json's map) so output is deterministic;
+//! map entries with a zero count are left out, fixed keys always present.
+
+use serde_json::{Map, Value, json};
+
+use super::{RunInfo, address_days, per_ip_day};
+use crate::aggregate::{Aggregator, MALFORMED_REASONS, country_from_index};
+use crate::classify::{FlagClass, Fingerprints};
+use crate::decode::IpProto;
+
+fn nonzero<K: Into<String>>(entries: impl IntoIterator<Item = (K, u64)>) -> Value {
+    let mut map = Map::new();
+    for (key, count) in entries {
+        if count > 0 {
+            map.insert(key.into(), json!(count));
+        }
+    }
+    Value::Object(map)
+}
+
+pub fn summary_json(agg: &Aggregator, run: &RunInfo) -> Value {
+    let c = &agg.counts;
+    let t = &agg.traffic;
+    let protocols = nonzero((0..=255u8).map(|n| (IpProto(n).name().into_owned(), t.protocols[usize::from(n)])));
+    let dst_ports = nonzero(
+        (0..=65535u16)
+            .map(|p| (format!("tcp/{p}"), t.tcp_ports[usize::from(p)]))
+            .chain((0..=65535u16).map(|p| (format!("udp/{p}"), t.udp_ports[usize::from(p)]))),
+    );
+    let icmp_types = nonzero(
+        (0..=255usize)
+            .map(|i| (format!("icmp/{i}"), t.icmp_types[i]))
+            .chain((0..=255usize).map(|i| (format!("icmpv6/{i}"), t.icmpv6_types[i])))
+            .chain([("icmp/unknown".to_string(), t.icmp_unknown), ("icmpv6/unknown".to_string(), t.icmpv6_unknown)]),
+    );
+    let mut tcp_flags = Map::new();
+    for class in FlagClass::ALL {
+        tcp_flags.insert(class.name().into(), json!(t.flag_count(class)));
+    }
+    let mut backscatter = Map::new();
+    backscatter.insert("total".into(), json!(t.backscatter_total()));
+    for (kind, n) in t.backscatter_kinds() {
+        backscatter.insert(kind.key(), json!(n));
+    }
+    let mut fingerprints = Map::new();
+    for (i, (_, name)) in Fingerprints::NAMES.iter().enumerate() {
+        fingerprints.insert((*name).into(), json!(t.fingerprints[i]));
+    }
+    let days = nonzero(agg.days.iter().map(|d| (d.day.to_string(), d.packets)));
+    let countries = nonzero((0..677).map(|i| (country_from_index(i).as_str().to_string(), t.countries[i])));
+    let coverage: Map<String, Value> =
+        agg.coverage.seconds_by_day().into_iter().map(|(d, s)| (d.to_string(), json!(s))).collect();
+    let malformed_reasons = nonzero(MALFORMED_REASONS.iter().enumerate().map(|(i, m)| (m.name(), c.malformed_by[i])));
+    let address_days = address_days(agg, run.monitored);
+    let mean_daily_sources = if agg.days.is_empty() {
+        0.0
+    } else {
+        agg.days.iter().map(|d| d.sources.len() as f64).sum::<f64>() / agg.days.len() as f64
+    };
+    let mut labels = [0u64; 3];
+    for source in agg.days.iter().flat_map(|d| d.sources.values()) {
+        if let Some(label) = source.tool_label() {
+            labels[label as usize] += 1;
+        }
+    }
+    let inputs: Vec<Value> = run
+        .inputs
+        .iter()
+        .map(|i| {
+            json!({
+                "path": i.path,
+                "format": i.format.map(|f| f.to_string()),
+                "compression": i.compression,
+                "link_types": i.link_types.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
+                "records": i.records,
+                "warnings": i.warnings,
+            })
+        })
+        .collect();
+    json!({
+        "schema": "darkscope.summary/1",
+        "records": c.records,
+        "ipv4": c.ipv4,
+        "ipv6": c.ipv6,
+        "non_ip": c.non_ip,
+        "malformed": c.malformed,
+        "malformed_reasons": malformed_reasons,
+        "darknet_inside": c.darknet_inside,
+        "darknet_outside": c.darknet_outside,
+        "excluded": c.excluded,
+        "inputs": inputs,
+        "warnings": run.warnings,
+        "packets": t.packets,
+        "bytes": t.bytes,
+        "protocols": protocols,
+        "dst_ports": dst_ports,
+        "no_dst_port": {"non_first_fragment": t.non_first_fragment, "truncated": t.port_truncated},
+        "icmp_types": icmp_types,
+        "tcp_flags": tcp_flags,
+        "backscatter": backscatter,
+        "fingerprints": fingerprints,
+        "tool_labels": {"mirai": labels[0], "masscan": labels[1], "zmap": labels[2]},
+        "unique_sources": agg.sources.len(),
+        "unique_sources_per_day": mean_daily_sources,
+        "days": days,
+        "countries": countries,
+        "coverage_seconds": coverage,
+        "monitored_addresses": {"count": run.monitored, "basis": run.monitored_basis.name()},
+        "address_days": address_days,
+        "packets_per_ip_day": per_ip_day(t.packets, address_days),
+        "geo": run.geo_description,
+    })
+}

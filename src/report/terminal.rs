@@ -1,0 +1,155 @@
+//! The human summary of a replay, for a terminal (or stderr when the JSON
+//! summary goes to stdout). Ports are written `23/TCP`, as operators do.
+
+use std::fmt::Write;
+
+use super::{RunInfo, address_days, per_ip_day};
+use crate::aggregate::{Aggregator, country_from_index};
+use crate::classify::Fingerprints;
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn share(n: u64, of: u64) -> String {
+    if of == 0 { "-".into() } else { format!("{:.2}%", 100.0 * n as f64 / of as f64) }
+}
+
+fn rate(packets: u64, address_days: f64) -> String {
+    per_ip_day(packets, address_days).map_or_else(|| "-".into(), |r| format!("{r:.3}"))
+}
+
+/// Keys with counts, sorted by count descending, then by key order given.
+fn top<K: Clone>(entries: impl IntoIterator<Item = (K, u64)>, n: usize) -> Vec<(K, u64)> {
+    let mut all: Vec<(usize, K, u64)> =
+        entries.into_iter().enumerate().filter(|(_, (_, c))| *c > 0).map(|(i, (k, c))| (i, k, c)).collect();
+    all.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    all.into_iter().take(n).map(|(_, k, c)| (k, c)).collect()
+}
+
+pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String {
+    let mut o = String::new();
+    let c = &agg.counts;
+    let t = &agg.traffic;
+    let ad = address_days(agg, run.monitored);
+    let covered_h: f64 = agg.coverage.seconds_by_day().values().sum::<f64>() / 3600.0;
+    let span = match (agg.days.first(), agg.days.last()) {
+        (Some(a), Some(b)) => format!("{} .. {} ({} days, {covered_h:.1} h covered)", a.day, b.day, agg.days.len()),
+        _ => "no darknet packets".into(),
+    };
+    let _ = writeln!(o, "darkscope replay: {} input(s), {} records, {span}", run.inputs.len(), thousands(c.records));
+    let _ = writeln!(
+        o,
+        "  records   IPv4 {}  IPv6 {}  non-IP {}  malformed {}",
+        thousands(c.ipv4),
+        thousands(c.ipv6),
+        thousands(c.non_ip),
+        thousands(c.malformed)
+    );
+    let _ = writeln!(
+        o,
+        "  darknet   inside {}  outside {}  excluded {}  ({} monitored addresses, {})",
+        thousands(c.darknet_inside),
+        thousands(c.darknet_outside),
+        thousands(c.excluded),
+        thousands(run.monitored),
+        run.monitored_basis.name().replace('_', " ")
+    );
+    let per_ip = per_ip_day(t.packets, ad);
+    let every = per_ip.map_or_else(|| "-".into(), |r| format!("{:.1} s", 86_400.0 / r));
+    let _ = writeln!(
+        o,
+        "  packets   {}  ({} per address per day; one packet every {every} per address)",
+        thousands(t.packets),
+        rate(t.packets, ad)
+    );
+    let mean_sources = if agg.days.is_empty() {
+        0
+    } else {
+        agg.days.iter().map(|d| d.sources.len() as u64).sum::<u64>() / agg.days.len() as u64
+    };
+    let _ = writeln!(
+        o,
+        "  sources   {} unique ({} per day on average)",
+        thousands(agg.sources.len() as u64),
+        thousands(mean_sources)
+    );
+
+    let ports = (0..65536usize)
+        .map(|p| (format!("{p}/TCP"), t.tcp_ports[p]))
+        .chain((0..65536usize).map(|p| (format!("{p}/UDP"), t.udp_ports[p])));
+    let _ = writeln!(o, "\nTop destination ports     packets      share   per IP/day");
+    for (i, (port, n)) in top(ports, top_n).into_iter().enumerate() {
+        let _ = writeln!(o, "  {:>2}  {port:<13} {:>12} {:>9} {:>12}", i + 1, thousands(n), share(n, t.packets), rate(n, ad));
+    }
+
+    let countries = (0..677).map(|i| (country_from_index(i), t.countries[i]));
+    let _ = writeln!(o, "\nTop source countries      packets      share   per IP/day");
+    for (i, (cc, n)) in top(countries, top_n).into_iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "  {:>2}  {:<13} {:>12} {:>9} {:>12}",
+            i + 1,
+            cc.as_str(),
+            thousands(n),
+            share(n, t.packets),
+            rate(n, ad)
+        );
+    }
+
+    let bs = t.backscatter_total();
+    let kinds: Vec<String> =
+        t.backscatter_kinds().into_iter().map(|(k, n)| format!("{} {}", k.key(), thousands(n))).collect();
+    let _ = writeln!(o, "\nBackscatter  {} packets ({})", thousands(bs), share(bs, t.packets));
+    if !kinds.is_empty() {
+        let _ = writeln!(o, "  {}", kinds.join(", "));
+    }
+    let fps: Vec<String> =
+        Fingerprints::NAMES.iter().enumerate().map(|(i, (_, n))| format!("{n} {}", thousands(t.fingerprints[i]))).collect();
+    let _ = writeln!(o, "Fingerprints (packets)  {}", fps.join(", "));
+
+    let warnings: Vec<String> = run
+        .warnings
+        .iter()
+        .cloned()
+        .chain(run.inputs.iter().flat_map(|i| i.warnings.iter().map(move |w| format!("{}: {w}", i.path))))
+        .collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(o, "\nWarnings ({})", warnings.len());
+        for w in warnings.iter().take(20) {
+            let _ = writeln!(o, "  {w}");
+        }
+        if warnings.len() > 20 {
+            let _ = writeln!(o, "  … and {} more (see --summary-json)", warnings.len() - 20);
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+    }
+
+    #[test]
+    fn top_orders_by_count_then_position() {
+        let got = top(vec![("a", 1), ("b", 5), ("c", 5), ("d", 0)], 3);
+        assert_eq!(got, vec![("b", 5), ("c", 5), ("a", 1)]);
+    }
+}
