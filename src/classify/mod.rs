@@ -1,1 +1,3 @@
 //! classify stage.
+
+pub mod geo;
