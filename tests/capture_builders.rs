@@ -496,10 +496,12 @@ fn tshark_pcapng_two_sections_resolutions_offsets() {
     let r5 = tcp_syn_v4([192, 0, 2, 25], 25);
     let mut ng = Pcapng::new();
     ng.section(true)
-        .interface(1, 65535, None, None) // default µs
+        .interface(1, 65535, Some(6), None) // µs, said explicitly
         .interface(1, 65535, Some(9), None) // ns
+        .interface(1, 65535, None, None) // no option: µs by default
         .nrb()
         .epb(0, 1_700_000_000_250_000, &e1, e1.len() as u32)
+        .epb(2, 1_700_000_000_750_001, &e1, e1.len() as u32)
         .epb(1, 1_700_000_001_000_000_123, &e2, e2.len() as u32)
         .custom(32473)
         .obsolete_pb(0, 1_700_000_002_000_001, &e3, e3.len() as u32)
@@ -523,6 +525,7 @@ fn tshark_pcapng_two_sections_resolutions_offsets() {
         ],
         &[
             "0|1700000000.250000000|192.0.2.21|21|",
+            "2|1700000000.750001000|192.0.2.21|21|",
             "1|1700000001.000000123|192.0.2.22|22|",
             // tshark 4.0 lists a custom block as a record of its own (no
             // interface, no time, no packet); darkscope must not count it.

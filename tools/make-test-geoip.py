@@ -7,6 +7,8 @@
 Outputs (deterministic: fixed build_epoch):
   tests/data/geolite2-country-test.mmdb  GeoLite2-Country schema
       (country.iso_code), plus a few deliberately odd records
+  tests/data/iplocationdb-v4-test.mmdb  ip-location-db schema
+      (country_code), IPv4-only, so an IPv6 lookup must answer ZZ
   tests/data/asn-only-test.mmdb          a valid .mmdb with no country
       codes at all (GeoLite2-ASN style), which CountryDb::open must refuse
 
@@ -76,6 +78,16 @@ def main():
     country_path = os.path.join(OUT, "geolite2-country-test.mmdb")
     w.to_db_file(country_path)
 
+    v = FixedEpochWriter(
+        ip_version=4,
+        database_type="ip-location-db-country-test",  # any name: the schema is detected per record
+        description="darkscope test database (ip-location-db schema), not real data",
+    )
+    v.insert_network(IPSet(["203.0.113.0/24"]), {"country_code": "JP"})
+    v.insert_network(IPSet(["198.51.100.0/25"]), {"country_code": "US"})
+    v4_path = os.path.join(OUT, "iplocationdb-v4-test.mmdb")
+    v.to_db_file(v4_path)
+
     a = FixedEpochWriter(
         ip_version=4,
         database_type="GeoLite2-ASN",
@@ -89,7 +101,7 @@ def main():
     asn_path = os.path.join(OUT, "asn-only-test.mmdb")
     a.to_db_file(asn_path)
 
-    for p in (country_path, asn_path):
+    for p in (country_path, v4_path, asn_path):
         print(f"wrote {os.path.relpath(p)} ({os.path.getsize(p)} bytes)")
 
     try:
@@ -107,6 +119,11 @@ def main():
         assert got == rec, (probe, got, rec)
     assert r.get("10.1.2.3") is None
     assert r.get("2001:db8:1::1") is None
+    r = maxminddb.open_database(v4_path)
+    assert r.metadata().ip_version == 4
+    assert r.get("203.0.113.77") == {"country_code": "JP"}
+    assert r.get("198.51.100.1") == {"country_code": "US"}
+    assert r.get("198.51.100.200") is None
     print("read back OK with python maxminddb", maxminddb.__version__ if hasattr(maxminddb, "__version__") else "")
 
 

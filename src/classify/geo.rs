@@ -331,6 +331,23 @@ mod tests {
         assert!(desc.contains("geolite2-country-test.mmdb"), "{desc}");
     }
 
+    /// ip-location-db schema read from a file; IPv4-only, so IPv6 is ZZ.
+    /// Values as put in by `tools/make-test-geoip.py`.
+    #[test]
+    fn ip_location_db_schema_file() {
+        let path = test_data("iplocationdb-v4-test.mmdb");
+        let db = CountryDb::open(&path).unwrap();
+        assert_eq!(db.lookup(ip("203.0.113.77")).as_str(), "JP");
+        assert_eq!(db.lookup(ip("198.51.100.1")).as_str(), "US");
+        assert_eq!(db.lookup(ip("198.51.100.200")).as_str(), "ZZ");
+        assert_eq!(db.lookup(ip("::ffff:203.0.113.77")).as_str(), "JP");
+        assert_eq!(db.lookup(ip("2001:db8::1")).as_str(), "ZZ");
+        assert!(
+            db.description()
+                .ends_with("(ip-location-db-country-test, built 2026-06-01)")
+        );
+    }
+
     #[test]
     fn open_errors_name_the_file() {
         let missing = test_data("no-such.mmdb");

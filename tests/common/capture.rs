@@ -23,6 +23,10 @@ use std::path::{Path, PathBuf};
 /// Link-type values (the pcap header `network` field / pcapng IDB `LinkType`).
 pub const LINKTYPE_NULL: u32 = 0;
 pub const LINKTYPE_ETHERNET: u32 = 1;
+/// DLT_RAW as it appears in the wild in pcap files: 12 (most BSDs/Linux
+/// libpcap before LINKTYPE_RAW) and 14 (OpenBSD).
+pub const LINKTYPE_RAW_12: u32 = 12;
+pub const LINKTYPE_RAW_14: u32 = 14;
 pub const LINKTYPE_RAW: u32 = 101;
 pub const LINKTYPE_LOOP: u32 = 108;
 pub const LINKTYPE_LINUX_SLL: u32 = 113;
@@ -215,7 +219,7 @@ impl Default for Ipv4Opts {
 /// An IPv4 packet with a correct header checksum.
 pub fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, payload: &[u8], opts: Ipv4Opts) -> Vec<u8> {
     let mut options = opts.options;
-    while options.len() % 4 != 0 {
+    while !options.len().is_multiple_of(4) {
         options.push(0);
     }
     let ihl = 5 + options.len() / 4;
@@ -293,7 +297,7 @@ impl Ext {
             }
             Ext::Raw { body, .. } => {
                 let mut body = body.clone();
-                while (2 + body.len()) % 8 != 0 {
+                while !(2 + body.len()).is_multiple_of(8) {
                     body.push(0);
                 }
                 out.push(next);
@@ -326,7 +330,7 @@ impl Ext {
             }
             Ext::Ah { spi, seq, icv } => {
                 let mut icv = icv.clone();
-                while (12 + icv.len()) % 8 != 0 {
+                while !(12 + icv.len()).is_multiple_of(8) {
                     icv.push(0);
                 }
                 let len = 12 + icv.len();
@@ -409,7 +413,7 @@ pub fn tcp(
     options: &[u8],
 ) -> Vec<u8> {
     let mut opts = options.to_vec();
-    while opts.len() % 4 != 0 {
+    while !opts.len().is_multiple_of(4) {
         opts.push(0);
     }
     let offset = (20 + opts.len()) / 4;
@@ -775,7 +779,7 @@ impl Pcapng {
 }
 
 fn pad4(v: &mut Vec<u8>) {
-    while v.len() % 4 != 0 {
+    while !v.len().is_multiple_of(4) {
         v.push(0);
     }
 }
