@@ -715,8 +715,10 @@ impl Pcapng {
         self.raw_block(PCAPNG_EPB, &body)
     }
 
-    /// Simple Packet Block (interface 0, no timestamp; the captured length
-    /// is implied by the block length).
+    /// Simple Packet Block (interface 0, no timestamp). The captured length
+    /// is implied: min(orig_len, IDB snaplen, block body length); when
+    /// `data` is shorter than `orig_len` and not a multiple of 4, a reader
+    /// cannot tell data from padding.
     pub fn spb(&mut self, data: &[u8], orig_len: u32) -> &mut Self {
         let mut body = self.u32(orig_len).to_vec();
         body.extend_from_slice(data);
