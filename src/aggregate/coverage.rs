@@ -40,8 +40,8 @@ impl Coverage {
         let t = ts.0;
         match &mut self.current {
             Some((start, end)) if t >= *start && t <= *end => {}
-            Some((start, end)) if t > *end && t - *end <= self.max_gap => *end = t,
-            Some((start, _)) if t < *start && *start - t <= self.max_gap => *start = t,
+            Some((_, end)) if t > *end && t.saturating_sub(*end) <= self.max_gap => *end = t,
+            Some((start, _)) if t < *start && start.saturating_sub(t) <= self.max_gap => *start = t,
             _ => {
                 if let Some(done) = self.current.take() {
                     self.input_spans.push(done);
@@ -88,7 +88,7 @@ impl Coverage {
         for (mut s, e) in merged {
             loop {
                 let day = Timestamp(s).day();
-                let day_end = day.start().0 + NANOS_PER_DAY;
+                let day_end = day.start().0.saturating_add(NANOS_PER_DAY);
                 let piece_end = e.min(day_end);
                 *by_day.entry(day).or_default() += piece_end - s;
                 if e <= day_end {

@@ -143,7 +143,9 @@ pub(super) fn walk_extensions(mut next: u8, b: &[u8], mut at: usize) -> Walk {
             }
             _ => {
                 walk.next_header = next;
-                walk.upper_at = Some(at);
+                // The last extension header may claim more bytes than were
+                // captured: then there is no upper-layer header to read.
+                walk.upper_at = (at <= b.len()).then_some(at);
                 return walk;
             }
         };

@@ -130,8 +130,8 @@ impl ReadReport {
 pub enum ReadError {
     #[error("its first bytes ({0}) are no pcap, pcapng, gzip, zstd or xz magic")]
     NotACapture(String),
-    #[error("unsupported pcap version {major}.{minor}")]
-    UnsupportedVersion { major: u16, minor: u16 },
+    #[error("unsupported {format} version {major}.{minor}")]
+    UnsupportedVersion { format: &'static str, major: u16, minor: u16 },
     #[error("file is empty")]
     Empty,
     #[error("read failed at byte {offset}: {source}")]

@@ -76,7 +76,7 @@ pub fn read(
     let be = m.big_endian;
     let (major, minor) = (u16_at(header, 4, be), u16_at(header, 6, be));
     if !((major == 2 && minor <= 4) || (major == 543 && minor == 0)) {
-        return Err(ReadError::UnsupportedVersion { major, minor });
+        return Err(ReadError::UnsupportedVersion { format: "pcap", major, minor });
     }
     report.format = Some(Format::Pcap { nanos: m.nanos, big_endian: be, modified: m.modified });
     let link_field = u32_at(header, 20, be);

@@ -150,10 +150,32 @@ pub fn read(
             Err(e) => return read_failed(stream, report, e),
         }
         let w = stream.window();
+        if u32_at(w, total as usize - 4, be) != total {
+            report.warnings.push(format!(
+                "block at byte {}: its trailing length differs from its leading length {total}: \
+                 the rest of the file is unreadable",
+                stream.offset()
+            ));
+            return Ok(());
+        }
         let body = &w[8..total as usize - 4];
+        if block_type == SHB {
+            // libpcap reads versions 1.0 and 1.2 only.
+            let (major, minor) = if body.len() >= 16 { (u16_at(body, 4, be), u16_at(body, 6, be)) } else { (0, 0) };
+            if !(major == 1 && (minor == 0 || minor == 2)) {
+                if stream.offset() == 0 {
+                    return Err(ReadError::UnsupportedVersion { format: "pcapng", major, minor });
+                }
+                report.warnings.push(format!(
+                    "section header at byte {} has unsupported version {major}.{minor}: \
+                     the rest of the file is unreadable",
+                    stream.offset()
+                ));
+                return Ok(());
+            }
+        }
         let problem = match block_type {
-            SHB => (body.len() < 16 || u16_at(body, 4, be) != 1)
-                .then(|| "section header with an unsupported version".to_string()),
+            SHB => None,
             IDB => read_interface(body, be, &mut interfaces, report),
             EPB | OBSOLETE_PB | SPB => {
                 packet_block(block_type, body, be, &interfaces, sink, report)
