@@ -142,7 +142,7 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
     let pop = model::Population::new(&mut setup_rng, cfg.sources, net, prefix)?;
     let mut traffic = traffic::Traffic::new(rng::Rng::new(cfg.seed, 2), pop, net, prefix);
     let mut time_rng = rng::Rng::new(cfg.seed, 3);
-    let mut tally = truth::Tally::new(net, prefix);
+    let mut tally = truth::Tally::new(net, prefix, cfg.sources as usize + 64);
     let mut frame = frame::Frame::default();
     let mut out = writer::PcapWriter::create(&cfg.out)?;
 

@@ -97,15 +97,25 @@ pub struct Victim {
     pub port: u16,
 }
 
-/// A weighted set of entities.
-pub struct Weighted {
-    pub members: Vec<u32>,
+/// A weighted set of entities. Members are kept heaviest first, so the
+/// alias targets (mostly heavy members) share a few hot cache lines.
+pub struct Weighted<T> {
+    pub members: Vec<T>,
     pub alias: Alias,
 }
 
-impl Weighted {
+impl<T: Copy> Weighted<T> {
+    /// Sorts `items` by weight, heaviest first (ties keep their order), and
+    /// builds the sampler; `None` when there are no items.
+    pub fn new(mut items: Vec<(T, f64)>) -> Option<Weighted<T>> {
+        items.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let w: Vec<f64> = items.iter().map(|x| x.1).collect();
+        let alias = Alias::new(&w)?;
+        Some(Weighted { members: items.into_iter().map(|x| x.0).collect(), alias })
+    }
+
     #[inline]
-    pub fn pick(&self, rng: &mut Rng) -> u32 {
+    pub fn pick(&self, rng: &mut Rng) -> T {
         self.members[self.alias.sample(rng)]
     }
 }
@@ -113,12 +123,12 @@ impl Weighted {
 /// Everything drawn once per run.
 pub struct Population {
     pub sources: Vec<Source>,
-    pub pools: [Option<Weighted>; POOLS],
+    pub pools: [Option<Weighted<Source>>; POOLS],
     /// Scanning sources in a shuffled order; each is forced once so every
     /// configured source appears when there are enough packets.
     pub unseen: Vec<u32>,
     pub victims: Vec<Victim>,
-    pub victim_pick: Weighted,
+    pub victim_pick: Weighted<u32>,
     pub routers: Vec<Victim>,
     /// Destination port by Zipf rank, and the rank sampler.
     pub port_rank: Vec<u16>,
@@ -215,7 +225,7 @@ impl Population {
         let shares: Vec<u64> = KIND_SHARES.iter().map(|k| k.1).collect();
         let counts = apportion(u64::from(sources), &shares);
         let mut list = Vec::with_capacity(sources as usize);
-        let mut weights: [Vec<(u32, f64)>; POOLS] = Default::default();
+        let mut weights: [Vec<(Source, f64)>; POOLS] = Default::default();
         for (&(kind, _), &count) in KIND_SHARES.iter().zip(&counts) {
             for _ in 0..count {
                 let addr = drawer.draw(rng)?;
@@ -228,16 +238,13 @@ impl Population {
                     Kind::Generic => rng.below(3) as u16,
                     _ => rng.range_u16(32_768, 61_000),
                 };
-                let idx = list.len() as u32;
-                list.push(Source { addr, ttl: ttl(rng), kind, port, sport });
+                let source = Source { addr, ttl: ttl(rng), kind, port, sport };
+                list.push(source);
                 let w = pareto(1.0 - rng.unit(), 1.0, PARETO_ALPHA).min(1e7);
-                weights[kind.pool() as usize].push((idx, w));
+                weights[kind.pool() as usize].push((source, w));
             }
         }
-        let pools = weights.map(|ws| {
-            let w: Vec<f64> = ws.iter().map(|x| x.1).collect();
-            Alias::new(&w).map(|alias| Weighted { members: ws.iter().map(|x| x.0).collect(), alias })
-        });
+        let pools = weights.map(Weighted::new);
         let mut unseen: Vec<u32> = (0..list.len() as u32).collect();
         rng.shuffle(&mut unseen);
 
@@ -247,12 +254,9 @@ impl Population {
             let addr = drawer.draw(rng)?;
             let port = VICTIM_PORTS[rng.below(VICTIM_PORTS.len() as u64) as usize];
             victims.push(Victim { addr, ttl: ttl(rng), port });
-            vw.push(pareto(1.0 - rng.unit(), 1.0, 1.0).min(1e4));
+            vw.push((victims.len() as u32 - 1, pareto(1.0 - rng.unit(), 1.0, 1.0).min(1e4)));
         }
-        let victim_pick = Weighted {
-            members: (0..VICTIMS as u32).collect(),
-            alias: Alias::new(&vw).expect("positive weights"),
-        };
+        let victim_pick = Weighted::new(vw).expect("there are victims");
         let mut routers = Vec::with_capacity(ROUTERS);
         for _ in 0..ROUTERS {
             let addr = drawer.draw(rng)?;

@@ -134,7 +134,7 @@ impl Traffic {
     #[inline]
     fn source(&mut self, pool: Pool) -> Source {
         let p = self.pop.pools[pool as usize].as_ref().expect("class weight is zero for empty pools");
-        self.pop.sources[p.pick(&mut self.rng) as usize]
+        p.pick(&mut self.rng)
     }
 
     /// Builds packet `i` of `n` into `f`.

@@ -113,7 +113,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn new(net: u32, prefix: u8) -> Tally {
+    pub fn new(net: u32, prefix: u8, expected_sources: usize) -> Tally {
         let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
         Tally {
             net: net & mask,
@@ -126,7 +126,7 @@ impl Tally {
             icmp_unknown: 0,
             bs: [0; 3],
             bs_icmp: [0; 256],
-            per_source: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(11)),
+            per_source: HashMap::with_capacity_and_hasher(expected_sources, foldhash::fast::FixedState::with_seed(11)),
             days: BTreeMap::new(),
             day: (i32::MIN, 0),
             bytes: 0,

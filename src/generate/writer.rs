@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::GenerateError;
 
 /// Bytes gathered before each hand-over to the sink.
-const CHUNK: usize = 4 << 20;
+const CHUNK: usize = 256 << 10;
 pub const SNAPLEN: u32 = 65_535;
 pub const LINKTYPE_ETHERNET: u32 = 1;
 
@@ -31,7 +31,7 @@ impl PcapWriter {
     /// Creates `path` and writes the global header.
     pub fn create(path: &Path) -> Result<PcapWriter, GenerateError> {
         let io = |source| GenerateError::Io { path: path.to_path_buf(), source };
-        let file = BufWriter::with_capacity(1 << 20, File::create(path).map_err(io)?);
+        let file = BufWriter::with_capacity(CHUNK, File::create(path).map_err(io)?);
         let name = path.to_string_lossy();
         let sink = if name.ends_with(".gz") {
             Sink::Gzip(flate2::write::GzEncoder::new(file, flate2::Compression::default()))
