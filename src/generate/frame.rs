@@ -89,7 +89,11 @@ pub struct Frame {
 
 impl Default for Frame {
     fn default() -> Self {
-        Frame { buf: Box::new([0; MAX_FRAME]), cap: 0, orig: 0 }
+        Frame {
+            buf: Box::new([0; MAX_FRAME]),
+            cap: 0,
+            orig: 0,
+        }
     }
 }
 
@@ -129,7 +133,17 @@ impl Frame {
 
     /// A TCP segment with `opts` (a multiple of 4 bytes) and no payload.
     #[allow(clippy::too_many_arguments)]
-    pub fn tcp(&mut self, ip: &Ip, sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, win: u16, opts: &[u8]) {
+    pub fn tcp(
+        &mut self,
+        ip: &Ip,
+        sport: u16,
+        dport: u16,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        win: u16,
+        opts: &[u8],
+    ) {
         let hl = 20 + opts.len();
         self.ipv4(ip, hl);
         let t = &mut self.buf[ETH_LEN + IP_LEN..ETH_LEN + IP_LEN + hl];
@@ -152,7 +166,7 @@ impl Frame {
         let len = 8 + payload.len();
         self.ipv4(ip, len);
         let u = &mut self.buf[ETH_LEN + IP_LEN..ETH_LEN + IP_LEN + len];
-        udp_header(u, ip, sport, dport, len, &payload[..]);
+        udp_header(u, ip, sport, dport, len, payload);
         self.finish(ETH_LEN + IP_LEN + len);
     }
 
@@ -174,7 +188,14 @@ impl Frame {
     /// The first fragment (offset 0, MF set by the caller in `ip.frag`) of a
     /// UDP datagram with `payload_len` zero bytes; it carries `carried` bytes
     /// of the datagram (UDP header included, a multiple of 8).
-    pub fn udp_first_fragment(&mut self, ip: &Ip, sport: u16, dport: u16, payload_len: usize, carried: usize) {
+    pub fn udp_first_fragment(
+        &mut self,
+        ip: &Ip,
+        sport: u16,
+        dport: u16,
+        payload_len: usize,
+        carried: usize,
+    ) {
         self.ipv4(ip, carried);
         let u = &mut self.buf[ETH_LEN + IP_LEN..ETH_LEN + IP_LEN + carried];
         u[8..].fill(0);

@@ -51,6 +51,7 @@
 
 pub mod frame;
 pub mod geo;
+pub mod mix;
 pub mod model;
 pub mod rng;
 pub mod traffic;
@@ -97,7 +98,10 @@ impl Default for GenerateConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid generate configuration: {0}")]
     Config(String),
 }
@@ -118,10 +122,16 @@ fn validate(cfg: &GenerateConfig) -> Result<(), GenerateError> {
         return bad("--days must be at least 1".into());
     }
     if cfg.sources == 0 || cfg.sources > geo::MAX_ADDRESSES {
-        return bad(format!("--sources must be between 1 and {}", geo::MAX_ADDRESSES));
+        return bad(format!(
+            "--sources must be between 1 and {}",
+            geo::MAX_ADDRESSES
+        ));
     }
     if cfg.darknet.1 > 32 {
-        return bad(format!("darknet prefix length {} is over 32", cfg.darknet.1));
+        return bad(format!(
+            "darknet prefix length {} is over 32",
+            cfg.darknet.1
+        ));
     }
     let start = i64::from(cfg.start.0) * NANOS_PER_DAY;
     let end = start + i64::from(cfg.days) * NANOS_PER_DAY;
@@ -135,7 +145,11 @@ fn validate(cfg: &GenerateConfig) -> Result<(), GenerateError> {
 pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
     validate(cfg)?;
     let (net_raw, prefix) = cfg.darknet;
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
     let net = net_raw & mask;
 
     let mut setup_rng = rng::Rng::new(cfg.seed, 1);

@@ -125,7 +125,11 @@ impl Alias {
         let mut small = Vec::new();
         let mut large = Vec::new();
         for (i, &p) in scaled.iter().enumerate() {
-            if p < 1.0 { small.push(i) } else { large.push(i) }
+            if p < 1.0 {
+                small.push(i)
+            } else {
+                large.push(i)
+            }
         }
         let mut keep = vec![u32::MAX; n];
         let mut alias: Vec<u32> = (0..n as u32).collect();
@@ -141,10 +145,6 @@ impl Alias {
         }
         // Whatever is left has probability 1 up to rounding: keep itself.
         Some(Alias { keep, alias })
-    }
-
-    pub fn len(&self) -> usize {
-        self.keep.len()
     }
 
     #[inline]
@@ -164,7 +164,11 @@ impl Alias {
         let n = self.keep.len() as f64;
         let mut p = vec![0.0; self.keep.len()];
         for i in 0..self.keep.len() {
-            let k = if self.keep[i] == u32::MAX { 1.0 } else { self.keep[i] as f64 / 4_294_967_296.0 };
+            let k = if self.keep[i] == u32::MAX {
+                1.0
+            } else {
+                self.keep[i] as f64 / 4_294_967_296.0
+            };
             p[i] += k / n;
             p[self.alias[i] as usize] += (1.0 - k) / n;
         }

@@ -4,83 +4,9 @@
 //! written bytes (see [`super::truth`]).
 
 use super::frame::{Frame, IP_DF, IP_MF, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Ip, quote};
+use super::mix::{CLASSES, Class, FRAG_DATAGRAM, FRAG_FIRST, LINUX_OPTS, MSS_OPTS, UDP_SERVICES};
 use super::model::{Kind, Pool, Population, Source};
 use super::rng::{Alias, Rng};
-
-/// UDP probes: (port, payload, weight). Port 0 means a random port.
-pub const UDP_SERVICES: [(u16, &[u8], u32); 7] = [
-    // DNS: query for "." type ANY, EDNS-less.
-    (53, b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\xff\x00\x01", 25),
-    // NTP mode 7 MON_GETLIST_1.
-    (123, b"\x17\x00\x03\x2a\x00\x00\x00\x00", 15),
-    // SNMPv2c get-request, community "public", sysDescr.
-    (
-        161,
-        b"\x30\x26\x02\x01\x01\x04\x06public\xa0\x19\x02\x04\x71\x4a\x2c\x05\x02\x01\x00\x02\x01\x00\x30\x0b\x30\x09\x06\x05\x2b\x06\x01\x02\x01\x05\x00",
-        12,
-    ),
-    (1900, b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n", 12),
-    (11211, b"\x00\x01\x00\x00\x00\x01\x00\x00stats\r\n", 8),
-    // NetBIOS name service NBSTAT query.
-    (137, b"\x80\xf0\x00\x10\x00\x01\x00\x00\x00\x00\x00\x00\x20CKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x00\x00\x21\x00\x01", 5),
-    (0, b"\x00\x00\x00\x00\x00\x00\x00\x00", 23),
-];
-
-/// Packet classes of the mix, with weights in units of 0.001 %.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Class {
-    SynMirai,
-    SynZmap,
-    SynMasscan,
-    SynGeneric,
-    TcpOther,
-    Udp,
-    Icmp,
-    BsSynAck,
-    BsRstAck,
-    BsRst,
-    BsEchoReply,
-    BsPortUnreach,
-    BsAdminProhibited,
-    BsHostUnreach,
-    BsTimeExceeded,
-    /// A fragmented datagram: two packets, first and non-first fragment.
-    FragPair,
-    /// A TCP or UDP probe captured with 2 bytes of L4 header.
-    TruncPort,
-    /// A TCP SYN captured with 4 bytes of TCP header.
-    TruncTcp4,
-}
-
-const CLASSES: [(Class, u32, Option<Pool>); 18] = [
-    (Class::SynMirai, 21_000, Some(Pool::Mirai)),
-    (Class::SynZmap, 17_000, Some(Pool::Zmap)),
-    (Class::SynMasscan, 9_000, Some(Pool::Masscan)),
-    (Class::SynGeneric, 35_750, Some(Pool::Generic)),
-    (Class::TcpOther, 800, Some(Pool::Generic)),
-    (Class::Udp, 7_650, Some(Pool::Udp)),
-    (Class::Icmp, 3_000, Some(Pool::Icmp)),
-    (Class::BsSynAck, 2_000, None),
-    (Class::BsRstAck, 900, None),
-    (Class::BsRst, 400, None),
-    (Class::BsEchoReply, 200, None),
-    (Class::BsPortUnreach, 200, None),
-    (Class::BsAdminProhibited, 150, None),
-    (Class::BsHostUnreach, 80, None),
-    (Class::BsTimeExceeded, 70, None),
-    (Class::FragPair, 150, Some(Pool::Udp)),
-    (Class::TruncPort, 200, Some(Pool::Generic)),
-    (Class::TruncTcp4, 50, Some(Pool::Generic)),
-];
-
-/// Linux-style SYN options: MSS 1460, SACK permitted, timestamps, NOP,
-/// window scale 7 (TSval patched per packet).
-const LINUX_OPTS: [u8; 20] = [2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7];
-const MSS_OPTS: [u8; 4] = [2, 4, 5, 180];
-/// UDP/ICMP datagrams that arrive fragmented: payload size and the bytes of
-/// L4 data the first fragment carries (1500-byte MTU).
-const FRAG_DATAGRAM: usize = 2000;
-const FRAG_FIRST: usize = 1480;
 
 /// The second fragment of a pair, emitted as the next packet.
 #[derive(Clone, Copy)]
@@ -112,7 +38,11 @@ impl Traffic {
         }
         let classes = Alias::new(&w).expect("backscatter classes are always available");
         let sw: Vec<f64> = UDP_SERVICES.iter().map(|s| f64::from(s.2)).collect();
-        let host_mask = if prefix == 0 { u32::MAX } else { !(u32::MAX << (32 - prefix)) };
+        let host_mask = if prefix == 0 {
+            u32::MAX
+        } else {
+            !(u32::MAX << (32 - prefix))
+        };
         Traffic {
             rng,
             pop,
@@ -133,7 +63,9 @@ impl Traffic {
 
     #[inline]
     fn source(&mut self, pool: Pool) -> Source {
-        let p = self.pop.pools[pool as usize].as_ref().expect("class weight is zero for empty pools");
+        let p = self.pop.pools[pool as usize]
+            .as_ref()
+            .expect("class weight is zero for empty pools");
         p.pick(&mut self.rng)
     }
 
@@ -181,9 +113,18 @@ impl Traffic {
                 self.scan(class, s, f)
             }
             Class::TruncPort => {
-                let use_udp = self.pop.pools[Pool::Udp as usize].is_some() && self.rng.chance(3, 10);
+                let use_udp =
+                    self.pop.pools[Pool::Udp as usize].is_some() && self.rng.chance(3, 10);
                 let s = self.source(if use_udp { Pool::Udp } else { Pool::Generic });
-                self.scan(if use_udp { Class::Udp } else { Class::SynGeneric }, s, f);
+                self.scan(
+                    if use_udp {
+                        Class::Udp
+                    } else {
+                        Class::SynGeneric
+                    },
+                    s,
+                    f,
+                );
                 f.truncate(14 + 20 + 2);
             }
             Class::Udp => {
@@ -205,7 +146,14 @@ impl Traffic {
     fn ip(&mut self, s: &Source, proto: u8) -> Ip {
         let zmap = matches!(s.kind, Kind::ZmapTcp | Kind::ZmapUdp | Kind::ZmapIcmp);
         let id = if zmap { 54321 } else { self.rng.next_u16() };
-        Ip { src: s.addr, dst: self.darknet_addr(), id, frag: 0, ttl: s.ttl, proto }
+        Ip {
+            src: s.addr,
+            dst: self.darknet_addr(),
+            id,
+            frag: 0,
+            ttl: s.ttl,
+            proto,
+        }
     }
 
     /// A probe from a scanning source.
@@ -214,10 +162,22 @@ impl Traffic {
         match class {
             Class::Udp => {
                 let mut ip = self.ip(&s, IPPROTO_UDP);
-                let svc = if s.kind == Kind::ZmapUdp { s.port as usize } else { self.udp_service.sample(&mut self.rng) };
+                let svc = if s.kind == Kind::ZmapUdp {
+                    s.port as usize
+                } else {
+                    self.udp_service.sample(&mut self.rng)
+                };
                 let (port, payload, _) = UDP_SERVICES[svc];
-                let dport = if port == 0 { self.rng.range_u16(1024, 65535) } else { port };
-                let sport = if s.kind == Kind::ZmapUdp { s.sport } else { self.rng.range_u16(1024, 65535) };
+                let dport = if port == 0 {
+                    self.rng.range_u16(1024, 65535)
+                } else {
+                    port
+                };
+                let sport = if s.kind == Kind::ZmapUdp {
+                    s.sport
+                } else {
+                    self.rng.range_u16(1024, 65535)
+                };
                 if ip.id == 0 {
                     ip.frag = IP_DF;
                 }
@@ -248,7 +208,11 @@ impl Traffic {
                         const OTHER: [u8; 6] = [0x10, 0x01, 0x11, 0x18, 0x00, 0x29];
                         let flags = OTHER[(r & 0xffff) as usize % OTHER.len()];
                         let dport = self.pop.zipf_port(&mut self.rng);
-                        let ack = if flags & 0x10 != 0 { self.rng.next_u32() } else { 0 };
+                        let ack = if flags & 0x10 != 0 {
+                            self.rng.next_u32()
+                        } else {
+                            0
+                        };
                         f.tcp(&ip, sport16, dport, seq, ack, flags, 1024, &[]);
                     }
                     _ => {
@@ -280,12 +244,19 @@ impl Traffic {
             f.icmp_first_fragment(&ip, self.rng.next_u32().to_be_bytes(), FRAG_FIRST);
         } else {
             let (port, _, _) = UDP_SERVICES[self.udp_service.sample(&mut self.rng)];
-            let dport = if port == 0 { self.rng.range_u16(1024, 65535) } else { port };
+            let dport = if port == 0 {
+                self.rng.range_u16(1024, 65535)
+            } else {
+                port
+            };
             let sport = self.rng.range_u16(1024, 65535);
             f.udp_first_fragment(&ip, sport, dport, FRAG_DATAGRAM, FRAG_FIRST);
         }
         ip.frag = (FRAG_FIRST / 8) as u16;
-        self.pending = Some(Pending { ip, len: 8 + FRAG_DATAGRAM - FRAG_FIRST });
+        self.pending = Some(Pending {
+            ip,
+            len: 8 + FRAG_DATAGRAM - FRAG_FIRST,
+        });
     }
 
     /// Backscatter: replies of a DoS victim (or a router on its path) to
@@ -295,7 +266,14 @@ impl Traffic {
         let dark = self.darknet_addr();
         let dport = self.rng.range_u16(1024, 65535);
         let r = self.rng.next_u64();
-        let mut ip = Ip { src: v.addr, dst: dark, id: r as u16, frag: 0, ttl: v.ttl, proto: IPPROTO_TCP };
+        let mut ip = Ip {
+            src: v.addr,
+            dst: dark,
+            id: r as u16,
+            frag: 0,
+            ttl: v.ttl,
+            proto: IPPROTO_TCP,
+        };
         let (hi, lo) = ((r >> 32) as u32, (r >> 16) as u32);
         match class {
             Class::BsSynAck => {
@@ -319,12 +297,17 @@ impl Traffic {
                     _ => (11, 0, false, false),
                 };
                 if !from_victim {
-                    let router = self.pop.routers[self.rng.below(self.pop.routers.len() as u64) as usize];
+                    let router =
+                        self.pop.routers[self.rng.below(self.pop.routers.len() as u64) as usize];
                     ip.src = router.addr;
                     ip.ttl = router.ttl;
                 }
                 ip.proto = IPPROTO_ICMP;
-                let inner_ttl = if typ == 11 { 1 } else { self.rng.range_u16(30, 240) as u8 };
+                let inner_ttl = if typ == 11 {
+                    1
+                } else {
+                    self.rng.range_u16(30, 240) as u8
+                };
                 let inner = Ip {
                     src: dark,
                     dst: v.addr,
