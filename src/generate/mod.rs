@@ -4,7 +4,8 @@
 //! timestamps, Ethernet, snap length 65535; gzip when the name ends in `.gz`,
 //! zstd for `.zst`) and `<out>.truth.json`, the summary a correct
 //! `darkscope replay --darknet <CIDR>` must print. The same configuration
-//! always gives byte-identical files (own xoshiro256** PRNG, no threads).
+//! always gives byte-identical files (own xoshiro256** PRNG, no threads; see
+//! [`rng`] for the one platform caveat, `powf`).
 //!
 //! # Traffic model
 //!

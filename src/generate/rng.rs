@@ -2,9 +2,11 @@
 //! xoshiro256** generator, Walker/Vose alias tables for O(1) weighted
 //! choice, and the Zipf and Pareto weight laws.
 //!
-//! No external crate is used, so the byte stream is fixed by this file alone:
-//! the same seed gives the same file on every platform (the alias tables are
-//! built with plain IEEE-754 `f64` arithmetic in a fixed order).
+//! No external crate is used, so the byte stream is fixed by this file: the
+//! same seed gives the same file on every run. The alias tables are built
+//! with IEEE-754 `f64` arithmetic in a fixed order; only the Zipf and Pareto
+//! weights go through the platform's `powf`, so a different libm could move
+//! a threshold by one unit in the last place (same model, other bytes).
 
 /// SplitMix64 (Steele, Lea, Flood 2014): used to expand one `u64` seed into
 /// the xoshiro state and to derive independent sub-seeds.
