@@ -1,13 +1,15 @@
 //! The tables of one UTC day: per source, per (source, port), per darknet
-//! address. Everything here is exact except the per-source distinct darknet
-//! addresses (see [`super::sketch`]).
+//! address, filled in batches by the aggregator. Everything here is exact
+//! except the per-source distinct darknet addresses (see [`super::sketch`]).
 
-use foldhash::fast::RandomState;
-use hashbrown::HashMap;
+use std::sync::Arc;
 
+use super::darknet::{DarknetCounts, DenseIndex};
 use super::sketch::DistinctCounter;
+use super::table::FlatTable;
+use crate::classify::geo::CountryCode;
 use crate::classify::{Class, FlagClass, Fingerprints};
-use crate::decode::{Addr, IpProto, Packet};
+use crate::decode::{IpProto, Packet};
 use crate::time::Day;
 
 /// A scanner tool label earned by a source for a day: it sent at least one
@@ -31,10 +33,12 @@ impl ToolLabel {
 }
 
 /// One source's traffic on one day.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceDay {
-    /// Index into the run's source table (country, address).
+    /// Index into the run's source table.
     pub id: u32,
+    /// The source's country (kept here so counting needs no other lookup).
+    pub country: CountryCode,
     pub packets: u64,
     /// Sum of IP total lengths.
     pub bytes: u64,
@@ -83,67 +87,50 @@ pub struct DayTables {
     pub day: Day,
     pub packets: u64,
     pub bytes: u64,
-    pub sources: HashMap<Addr, SourceDay, RandomState>,
-    /// Packets per (source, protocol, destination port).
-    pub source_ports: HashMap<u64, u64, RandomState>,
+    /// Per source address (the `Addr` key's `u128`).
+    pub sources: FlatTable<u128, SourceDay>,
+    /// Packets per [`source_port_key`].
+    pub source_ports: FlatTable<u64, u64>,
     /// Packets per darknet destination address.
-    pub darknet_addrs: HashMap<Addr, u64, RandomState>,
+    pub darknet_addrs: DarknetCounts,
 }
 
 impl DayTables {
-    pub fn new(day: Day) -> DayTables {
+    /// Empty tables sized like `like` (the previous day), so a busy day
+    /// does not spend its time growing them.
+    pub fn new(day: Day, dense: Option<&Arc<DenseIndex>>, like: Option<&DayTables>) -> DayTables {
         DayTables {
             day,
             packets: 0,
             bytes: 0,
-            sources: HashMap::default(),
-            source_ports: HashMap::default(),
-            darknet_addrs: HashMap::default(),
+            sources: FlatTable::with_capacity(like.map_or(0, |d| d.sources.len())),
+            source_ports: FlatTable::with_capacity(like.map_or(0, |d| d.source_ports.len())),
+            darknet_addrs: DarknetCounts::new(dense),
         }
     }
+}
 
-    /// Adds one darknet-inside packet and returns its source id; `source_id`
-    /// is called only the first time a source shows up this day.
+impl SourceDay {
+    /// A source's first packet of the day.
+    pub fn new(id: u32, country: CountryCode, ts: i64) -> SourceDay {
+        SourceDay { id, country, first_seen: ts, last_seen: ts, ..SourceDay::default() }
+    }
+
+    /// Counts one packet (all but the per-port and per-address tables).
     #[inline]
-    pub fn add(&mut self, p: &Packet, class: &Class, source_id: impl FnOnce() -> u32) -> u32 {
+    pub fn add(&mut self, p: &Packet, class: &Class) {
+        let ts = p.ts.0;
         self.packets += 1;
         self.bytes += u64::from(p.ip_len);
-        let ts = p.ts.0;
-        let src = self.sources.entry(p.src).or_insert_with(|| SourceDay {
-            id: source_id(),
-            packets: 0,
-            bytes: 0,
-            first_seen: ts,
-            last_seen: ts,
-            distinct_ports: 0,
-            syn: 0,
-            syn_mirai: 0,
-            syn_masscan: 0,
-            syn_zmap: 0,
-            darknet_addrs: DistinctCounter::default(),
-        });
-        src.packets += 1;
-        src.bytes += u64::from(p.ip_len);
-        src.first_seen = src.first_seen.min(ts);
-        src.last_seen = src.last_seen.max(ts);
+        self.first_seen = self.first_seen.min(ts);
+        self.last_seen = self.last_seen.max(ts);
         if class.flags == Some(FlagClass::Syn) {
             let fp = class.fingerprints;
-            src.syn += 1;
-            src.syn_mirai += u32::from(fp.has(Fingerprints::MIRAI));
-            src.syn_masscan += u32::from(fp.has(Fingerprints::MASSCAN));
-            src.syn_zmap += u32::from(fp.has(Fingerprints::ZMAP));
+            self.syn += 1;
+            self.syn_mirai += u32::from(fp.has(Fingerprints::MIRAI));
+            self.syn_masscan += u32::from(fp.has(Fingerprints::MASSCAN));
+            self.syn_zmap += u32::from(fp.has(Fingerprints::ZMAP));
         }
-        src.darknet_addrs.insert(p.dst);
-        if let Some(port) = p.dst_port() {
-            let count = self.source_ports.entry(source_port_key(src.id, p.proto, port)).or_insert(0);
-            if *count == 0 {
-                src.distinct_ports += 1;
-            }
-            *count += 1;
-        }
-        let id = src.id;
-        *self.darknet_addrs.entry(p.dst).or_insert(0) += 1;
-        id
     }
 }
 

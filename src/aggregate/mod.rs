@@ -3,21 +3,34 @@
 //! [`Aggregator`] is the one place a record goes through decode → classify
 //! → count. Days are kept in a short sorted vector with the last-used day
 //! cached, since records arrive mostly in time order.
+//!
+//! The per-day tables are much larger than the CPU caches, so darknet-inside
+//! packets are counted in batches of [`BATCH`] packets of one day, in three
+//! passes: hash every source and prefetch its slot; update the sources and
+//! prefetch each packet's (source, port) slot and address-set slot; update
+//! those. The cache misses of a batch then overlap instead of queueing.
 
 mod counters;
 mod coverage;
+mod darknet;
 mod day;
+mod prefetch;
 pub mod sketch;
 mod sources;
+pub mod table;
 
 pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index, malformed_index};
 pub use coverage::Coverage;
+pub use darknet::{DarknetCounts, DenseIndex};
 pub use day::{DayTables, SourceDay, ToolLabel, source_port_key, split_source_port_key};
 pub use sources::{SourceInfo, SourceTable};
 
+use std::sync::Arc;
+
 use crate::classify::geo::CountryDb;
-use crate::classify::{Scope, Telescope, classify};
-use crate::decode::{Decoded, IpVersion, decode};
+use crate::classify::{Class, Scope, Telescope, classify};
+use crate::decode::{Decoded, IpVersion, Packet, decode};
+use sketch::DistinctCounter;
 use crate::source::{LinkType, Record, RecordSink, ReadReport};
 use crate::time::{Day, Timestamp};
 
@@ -34,11 +47,20 @@ pub struct Aggregator {
     pub coverage: Coverage,
     /// Link types of the current input that we do not decode.
     unsupported: Vec<LinkType>,
+    /// Darknet-inside packets waiting to be counted, all of one day.
+    batch: Vec<(Packet, Class)>,
+    dense: Option<Arc<DenseIndex>>,
 }
+
+/// Packets counted together (see the module docs).
+pub const BATCH: usize = 32;
 
 impl Aggregator {
     pub fn new(telescope: Telescope, geo: CountryDb, max_gap_secs: f64) -> Aggregator {
+        let dense = DenseIndex::new(&telescope.darknet).map(Arc::new);
         Aggregator {
+            batch: Vec::with_capacity(BATCH),
+            dense,
             telescope,
             geo,
             counts: RecordCounts::default(),
@@ -62,6 +84,7 @@ impl Aggregator {
     /// Finishes one input: closes its coverage and adds one warning per
     /// link type it used that darkscope does not decode.
     pub fn end_input(&mut self, report: &mut ReadReport) {
+        self.flush();
         self.coverage.end_input();
         for link in self.unsupported.drain(..) {
             report.warnings.push(format!("link type {link} is not decoded: its records count as non_ip"));
@@ -73,9 +96,60 @@ impl Aggregator {
     pub fn distinct_darknet_addrs(&self) -> u64 {
         let mut all: hashbrown::HashSet<crate::decode::Addr, foldhash::fast::RandomState> = Default::default();
         for d in &self.days {
-            all.extend(d.darknet_addrs.keys().copied());
+            all.extend(d.darknet_addrs.iter().map(|(addr, _)| addr));
         }
         all.len() as u64
+    }
+
+    /// Counts the batched packets (see the module docs for the passes).
+    pub fn flush(&mut self) {
+        let Some((first, _)) = self.batch.first() else {
+            return;
+        };
+        let day = day_slot(&mut self.days, &mut self.last_day, first.ts.day(), self.dense.as_ref());
+        let Aggregator { sources, geo, traffic, batch, .. } = self;
+        let n = batch.len();
+        day.sources.reserve(n);
+        let mut slot = [0usize; BATCH];
+        let mut port_hash = [0u64; BATCH];
+        let mut addr_hash = [0u64; BATCH];
+
+        for (i, (p, _)) in batch.iter().enumerate() {
+            port_hash[i] = day.sources.hash(p.src.0);
+            day.sources.prefetch(port_hash[i]);
+        }
+        day.source_ports.reserve(n);
+        for (i, (p, class)) in batch.iter().enumerate() {
+            let ts = p.ts.0;
+            let (index, _) = day.sources.index_with(p.src.0, port_hash[i], || {
+                let id = sources.id(p.src, geo);
+                SourceDay::new(id, sources.list[id as usize].country, ts)
+            });
+            slot[i] = index;
+            let source = day.sources.value_at_mut(index);
+            source.add(p, class);
+            traffic.add(p, class, source.country);
+            addr_hash[i] = DistinctCounter::hash(p.dst);
+            source.darknet_addrs.prefetch(addr_hash[i]);
+            if let Some(port) = p.dst_port() {
+                port_hash[i] = day.source_ports.hash(source_port_key(source.id, p.proto, port));
+                day.source_ports.prefetch(port_hash[i]);
+            }
+        }
+        for (i, (p, _)) in batch.iter().enumerate() {
+            day.packets += 1;
+            day.bytes += u64::from(p.ip_len);
+            day.darknet_addrs.add(p.dst);
+            let source = day.sources.value_at_mut(slot[i]);
+            source.darknet_addrs.insert_hashed(p.dst, addr_hash[i]);
+            if let Some(port) = p.dst_port() {
+                let key = source_port_key(source.id, p.proto, port);
+                let (count, new) = day.source_ports.entry_with(key, port_hash[i], || 0);
+                *count += 1;
+                source.distinct_ports += u32::from(new);
+            }
+        }
+        batch.clear();
     }
 
     /// Time span of the records, first and last.
@@ -88,12 +162,19 @@ impl Aggregator {
 
 /// The day's tables, created if new; `last` caches the previous hit.
 #[inline]
-fn day_slot<'a>(days: &'a mut Vec<DayTables>, last: &mut usize, day: Day) -> &'a mut DayTables {
+fn day_slot<'a>(
+    days: &'a mut Vec<DayTables>,
+    last: &mut usize,
+    day: Day,
+    dense: Option<&Arc<DenseIndex>>,
+) -> &'a mut DayTables {
     if days.get(*last).is_none_or(|d| d.day != day) {
         *last = match days.binary_search_by_key(&day, |d| d.day) {
             Ok(i) => i,
             Err(i) => {
-                days.insert(i, DayTables::new(day));
+                let like = days.get(i.saturating_sub(1));
+                let tables = DayTables::new(day, dense, like);
+                days.insert(i, tables);
                 i
             }
         };
@@ -141,13 +222,13 @@ impl RecordSink for Aggregator {
             }
         }
         let class = classify(&packet);
-        let day = day_slot(&mut self.days, &mut self.last_day, packet.ts.day());
-        // Split borrows: the day table asks the source table for an id only
-        // when the source is new that day.
-        let Aggregator { sources, geo, .. } = self;
-        let id = day.add(&packet, &class, || sources.id(packet.src, geo));
-        let country = sources.list[id as usize].country;
-        self.traffic.add(&packet, &class, country);
+        if self.batch.first().is_some_and(|(first, _)| first.ts.day() != packet.ts.day()) {
+            self.flush();
+        }
+        self.batch.push((packet, class));
+        if self.batch.len() == BATCH {
+            self.flush();
+        }
     }
 
     fn capture_span(&mut self, start: Timestamp, end: Timestamp) {

@@ -133,6 +133,11 @@ impl CidrSet {
             .sum()
     }
 
+    /// The merged ranges, as inclusive 128-bit key bounds, sorted.
+    pub fn ranges(&self) -> &[(u128, u128)] {
+        &self.ranges
+    }
+
     /// Whether any prefix is IPv6.
     pub fn has_ipv6(&self) -> bool {
         self.prefixes.iter().any(|c| c.addr.is_ipv6())

@@ -178,6 +178,14 @@ impl CountryDb {
     /// The country of `ip`, or `ZZ`. IPv4-mapped IPv6 addresses
     /// (`::ffff:a.b.c.d`) are looked up as IPv4.
     pub fn lookup(&self, ip: IpAddr) -> CountryCode {
+        self.lookup_network(ip).0
+    }
+
+    /// The country of `ip` and the prefix length (in IPv4 terms for IPv4
+    /// addresses) of the database network holding it, or 255 when the
+    /// database could not say. Lets callers reuse one answer for every
+    /// address of that network.
+    pub fn lookup_network(&self, ip: IpAddr) -> (CountryCode, u8) {
         let ip = match ip {
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => IpAddr::V4(v4),
@@ -186,8 +194,16 @@ impl CountryDb {
             v4 => v4,
         };
         match self.reader.lookup(ip) {
-            Ok(result) => country_of(&result).unwrap_or(CountryCode::UNKNOWN),
-            Err(_) => CountryCode::UNKNOWN,
+            Ok(result) => {
+                let country = country_of(&result).unwrap_or(CountryCode::UNKNOWN);
+                let prefix = result.network().map_or(u8::MAX, |net| {
+                    let len = net.prefix();
+                    // An IPv4 address in an IPv6 database sits under ::/96.
+                    if ip.is_ipv4() && len >= 96 { len - 96 } else { len }
+                });
+                (country, prefix)
+            }
+            Err(_) => (CountryCode::UNKNOWN, u8::MAX),
         }
     }
 

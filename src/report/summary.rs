@@ -19,19 +19,25 @@ fn nonzero<K: Into<String>>(entries: impl IntoIterator<Item = (K, u64)>) -> Valu
     Value::Object(map)
 }
 
+/// The non-zero entries of a counter array, keyed by `key(index)` (so
+/// only counted entries pay for formatting a key).
+pub(super) fn counted<'a>(
+    counts: &'a [u64],
+    key: impl Fn(usize) -> String + 'a,
+) -> impl Iterator<Item = (String, u64)> + 'a {
+    counts.iter().enumerate().filter(|(_, n)| **n > 0).map(move |(i, n)| (key(i), *n))
+}
+
 pub fn summary_json(agg: &Aggregator, run: &RunInfo) -> Value {
     let c = &agg.counts;
     let t = &agg.traffic;
-    let protocols = nonzero((0..=255u8).map(|n| (IpProto(n).name().into_owned(), t.protocols[usize::from(n)])));
+    let protocols = nonzero(counted(&t.protocols, |n| IpProto(n as u8).name().into_owned()));
     let dst_ports = nonzero(
-        (0..=65535u16)
-            .map(|p| (format!("tcp/{p}"), t.tcp_ports[usize::from(p)]))
-            .chain((0..=65535u16).map(|p| (format!("udp/{p}"), t.udp_ports[usize::from(p)]))),
+        counted(&t.tcp_ports[..], |p| format!("tcp/{p}")).chain(counted(&t.udp_ports[..], |p| format!("udp/{p}"))),
     );
     let icmp_types = nonzero(
-        (0..=255usize)
-            .map(|i| (format!("icmp/{i}"), t.icmp_types[i]))
-            .chain((0..=255usize).map(|i| (format!("icmpv6/{i}"), t.icmpv6_types[i])))
+        counted(&t.icmp_types, |i| format!("icmp/{i}"))
+            .chain(counted(&t.icmpv6_types, |i| format!("icmpv6/{i}")))
             .chain([("icmp/unknown".to_string(), t.icmp_unknown), ("icmpv6/unknown".to_string(), t.icmpv6_unknown)]),
     );
     let mut tcp_flags = Map::new();

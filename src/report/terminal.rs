@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::summary::counted;
 use super::{RunInfo, address_days, per_ip_day};
 use crate::aggregate::{Aggregator, country_from_index};
 use crate::classify::Fingerprints;
@@ -84,9 +85,7 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         thousands(mean_sources)
     );
 
-    let ports = (0..65536usize)
-        .map(|p| (format!("{p}/TCP"), t.tcp_ports[p]))
-        .chain((0..65536usize).map(|p| (format!("{p}/UDP"), t.udp_ports[p])));
+    let ports = counted(&t.tcp_ports[..], |p| format!("{p}/TCP")).chain(counted(&t.udp_ports[..], |p| format!("{p}/UDP")));
     let _ = writeln!(o, "\nTop destination ports     packets      share   per IP/day");
     for (i, (port, n)) in top(ports, top_n).into_iter().enumerate() {
         let _ = writeln!(o, "  {:>2}  {port:<13} {:>12} {:>9} {:>12}", i + 1, thousands(n), share(n, t.packets), rate(n, ad));

@@ -1,0 +1,122 @@
+//! Per-darknet-address packet counts.
+//!
+//! A telescope's darknet is usually a few IPv4 prefixes, so each address
+//! gets a slot in a dense array (one add, no hashing); very large or IPv6
+//! darknets, and runs without `--darknet`, fall back to a hash table.
+
+use super::table::FlatTable;
+use crate::classify::CidrSet;
+use crate::decode::Addr;
+
+/// Darknets up to this many addresses are counted in a dense array
+/// (4 bytes per address per day).
+const DENSE_LIMIT: u128 = 1 << 22;
+
+/// Maps a darknet address to its dense slot.
+#[derive(Clone, Debug, Default)]
+pub struct DenseIndex {
+    /// (first key, last key, slot of the first key).
+    ranges: Vec<(u128, u128, u32)>,
+    size: u32,
+}
+
+impl DenseIndex {
+    /// An index over `darknet`, or `None` when it is empty, has IPv6 or is
+    /// too large for a dense array.
+    pub fn new(darknet: &CidrSet) -> Option<DenseIndex> {
+        if darknet.is_empty() || darknet.has_ipv6() {
+            return None;
+        }
+        let total: u128 = darknet.ranges().iter().map(|(s, e)| e - s + 1).sum();
+        if total > DENSE_LIMIT {
+            return None;
+        }
+        let mut next = 0u32;
+        let ranges = darknet
+            .ranges()
+            .iter()
+            .map(|&(s, e)| {
+                let slot = next;
+                next += (e - s + 1) as u32;
+                (s, e, slot)
+            })
+            .collect();
+        Some(DenseIndex { ranges, size: next })
+    }
+
+    #[inline]
+    fn slot(&self, addr: Addr) -> Option<usize> {
+        let a = addr.0;
+        let i = self.ranges.partition_point(|&(s, _, _)| s <= a);
+        let (s, e, slot) = *self.ranges.get(i.checked_sub(1)?)?;
+        (a <= e).then(|| (slot as u128 + (a - s)) as usize)
+    }
+
+    fn addr(&self, slot: usize) -> Addr {
+        let i = self.ranges.partition_point(|&(_, _, first)| first as usize <= slot) - 1;
+        let (s, _, first) = self.ranges[i];
+        Addr(s + (slot - first as usize) as u128)
+    }
+}
+
+/// Packets per darknet address for one day.
+#[derive(Clone, Debug)]
+pub enum DarknetCounts {
+    Dense { index: std::sync::Arc<DenseIndex>, counts: Vec<u32> },
+    Sparse(FlatTable<u128, u64>),
+}
+
+impl DarknetCounts {
+    pub fn new(index: Option<&std::sync::Arc<DenseIndex>>) -> DarknetCounts {
+        match index {
+            Some(index) => DarknetCounts::Dense { index: index.clone(), counts: vec![0; index.size as usize] },
+            None => DarknetCounts::Sparse(FlatTable::default()),
+        }
+    }
+
+    #[inline]
+    pub fn add(&mut self, addr: Addr) {
+        match self {
+            DarknetCounts::Dense { index, counts } => {
+                if let Some(slot) = index.slot(addr) {
+                    counts[slot] = counts[slot].saturating_add(1);
+                }
+            }
+            DarknetCounts::Sparse(table) => {
+                let h = table.hash(addr.0);
+                *table.entry_with(addr.0, h, || 0).0 += 1;
+            }
+        }
+    }
+
+    /// Every address seen, with its packets.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (Addr, u64)> + '_> {
+        match self {
+            DarknetCounts::Dense { index, counts } => Box::new(
+                counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, n)| (index.addr(i), u64::from(*n))),
+            ),
+            DarknetCounts::Sparse(table) => Box::new(table.iter().map(|(k, v)| (Addr(k), *v))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Cidr;
+
+    #[test]
+    fn dense_slots_cover_merged_prefixes_in_order() {
+        let cidrs: Vec<Cidr> = ["198.18.0.0/31", "10.0.0.0/30"].iter().map(|s| s.parse().unwrap()).collect();
+        let index = std::sync::Arc::new(DenseIndex::new(&CidrSet::new(&cidrs)).unwrap());
+        let mut counts = DarknetCounts::new(Some(&index));
+        for a in [0x0a00_0000u32, 0x0a00_0003, 0xc612_0001, 0xc612_0001, 0xc612_0002] {
+            counts.add(Addr::v4(a));
+        }
+        let seen: Vec<(String, u64)> = counts.iter().map(|(a, n)| (a.to_string(), n)).collect();
+        assert_eq!(
+            seen,
+            vec![("10.0.0.0".into(), 1), ("10.0.0.3".into(), 1), ("198.18.0.1".into(), 2)]
+        );
+    }
+}
