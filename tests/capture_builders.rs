@@ -42,10 +42,7 @@ fn tshark(path: &Path, fields: &[&str]) -> Vec<String> {
         Err(e) => panic!("cannot run tshark: {e}"),
     };
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let stderr: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.contains("Running as user") && !l.trim().is_empty())
-        .collect();
+    let stderr: Vec<&str> = stderr.lines().filter(|l| !l.contains("Running as user") && !l.trim().is_empty()).collect();
     assert!(
         out.status.success() && stderr.is_empty(),
         "tshark on {} failed ({}): {}",
@@ -53,43 +50,22 @@ fn tshark(path: &Path, fields: &[&str]) -> Vec<String> {
         out.status,
         stderr.join("\n")
     );
-    String::from_utf8(out.stdout)
-        .expect("tshark output is UTF-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    String::from_utf8(out.stdout).expect("tshark output is UTF-8").lines().map(str::to_owned).collect()
 }
 
 fn check(path: &Path, fields: &[&str], expected: &[&str]) {
     let got = tshark(path, fields);
-    assert_eq!(
-        got,
-        expected,
-        "tshark fields {fields:?} of {}",
-        path.display()
-    );
+    assert_eq!(got, expected, "tshark fields {fields:?} of {}", path.display());
 }
 
 fn tcp_syn_v4(dst: [u8; 4], dport: u16) -> Vec<u8> {
     let t = tcp(40_000, dport, 0x0102_0304, 0, TCP_SYN, 1024, &[]);
-    ipv4(
-        v4("198.51.100.7"),
-        dst,
-        IPPROTO_TCP,
-        &t,
-        Ipv4Opts::default(),
-    )
+    ipv4(v4("198.51.100.7"), dst, IPPROTO_TCP, &t, Ipv4Opts::default())
 }
 
 fn echo_v4(dst: [u8; 4]) -> Vec<u8> {
     let m = icmp(8, 0, [0x12, 0x34, 0x00, 0x01], b"darkscope ping");
-    ipv4(
-        v4("198.51.100.8"),
-        dst,
-        IPPROTO_ICMP,
-        &m,
-        Ipv4Opts::default(),
-    )
+    ipv4(v4("198.51.100.8"), dst, IPPROTO_ICMP, &m, Ipv4Opts::default())
 }
 
 fn echo_v6(dst: &str) -> Vec<u8> {
@@ -104,10 +80,7 @@ fn echo_v6(dst: &str) -> Vec<u8> {
 #[test]
 fn checksum_examples() {
     // RFC 1071 §3 example words 0001 f203 f4f5 f6f7: sum 2ddf0 → ddf2, ~ = 220d.
-    assert_eq!(
-        inet_checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
-        0x220d
-    );
+    assert_eq!(inet_checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), 0x220d);
     // A header with its checksum in place sums to zero.
     let p = ipv4([10, 0, 0, 1], [10, 0, 0, 2], 17, &[], Ipv4Opts::default());
     assert_eq!(inet_checksum(&p[..20]), 0);
@@ -134,16 +107,8 @@ fn ipv4_header_fields() {
     assert_eq!(&p[6..8], &[0x20, 0xb9]);
     assert_eq!(p[8], 250);
     assert_eq!(&p[20..24], &[1, 1, 1, 0]);
-    let p = ipv4(
-        [1, 2, 3, 4],
-        [5, 6, 7, 8],
-        6,
-        &[],
-        Ipv4Opts {
-            total_len_override: Some(1500),
-            ..Ipv4Opts::default()
-        },
-    );
+    let p =
+        ipv4([1, 2, 3, 4], [5, 6, 7, 8], 6, &[], Ipv4Opts { total_len_override: Some(1500), ..Ipv4Opts::default() });
     assert_eq!(&p[2..4], &1500u16.to_be_bytes());
     assert_eq!(inet_checksum(&p[..20]), 0);
 }
@@ -157,21 +122,10 @@ fn ipv6_extension_chain() {
         &[9; 8],
         &[
             Ext::HopByHop(vec![]),
-            Ext::Routing {
-                segments_left: 1,
-                addresses: vec![[7; 16]],
-            },
+            Ext::Routing { segments_left: 1, addresses: vec![[7; 16]] },
             Ext::DestOpts(vec![5, 1, 0]), // 3 bytes of option → PadN 3
-            Ext::Fragment {
-                offset_units: 0,
-                more: true,
-                id: 0xdead_beef,
-            },
-            Ext::Ah {
-                spi: 0x100,
-                seq: 1,
-                icv: vec![0xee; 12],
-            },
+            Ext::Fragment { offset_units: 0, more: true, id: 0xdead_beef },
+            Ext::Ah { spi: 0x100, seq: 1, icv: vec![0xee; 12] },
         ],
     );
     assert_eq!(p[6], IPPROTO_HOPOPTS);
@@ -195,17 +149,8 @@ fn ipv6_extension_chain() {
 
 #[test]
 fn link_headers() {
-    let e = eth_vlan(
-        &[(TPID_8021AD, 10), (TPID_8021Q, 20), (TPID_9100, 30)],
-        ETHERTYPE_IPV4,
-        &[0xab],
-    );
-    assert_eq!(
-        &e[12..],
-        &[
-            0x88, 0xa8, 0, 10, 0x81, 0x00, 0, 20, 0x91, 0x00, 0, 30, 0x08, 0x00, 0xab
-        ]
-    );
+    let e = eth_vlan(&[(TPID_8021AD, 10), (TPID_8021Q, 20), (TPID_9100, 30)], ETHERTYPE_IPV4, &[0xab]);
+    assert_eq!(&e[12..], &[0x88, 0xa8, 0, 10, 0x81, 0x00, 0, 20, 0x91, 0x00, 0, 30, 0x08, 0x00, 0xab]);
     let s = sll(ETHERTYPE_IPV6, &[0xab]);
     assert_eq!(s.len(), 17);
     assert_eq!(&s[14..16], &[0x86, 0xdd]);
@@ -224,48 +169,28 @@ fn file_headers() {
     let le = Pcap::new(LINKTYPE_ETHERNET).bytes();
     assert_eq!(&le[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
     assert_eq!(&le[20..24], &[1, 0, 0, 0]);
-    let be_ns = Pcap {
-        le: false,
-        nanos: true,
-        linktype_field: linktype_with_fcs(LINKTYPE_ETHERNET, 2),
-        ..Pcap::new(0)
-    };
+    let be_ns =
+        Pcap { le: false, nanos: true, linktype_field: linktype_with_fcs(LINKTYPE_ETHERNET, 2), ..Pcap::new(0) };
     let b = be_ns.bytes();
     assert_eq!(&b[..4], &[0xa1, 0xb2, 0x3c, 0x4d]);
     assert_eq!(&b[20..24], &[0x24, 0, 0, 1]);
-    let mut m = Pcap {
-        modified: true,
-        ..Pcap::new(LINKTYPE_ETHERNET)
-    };
+    let mut m = Pcap { modified: true, ..Pcap::new(LINKTYPE_ETHERNET) };
     m.record(1, 2, &[0xaa; 3], 3);
     let b = m.bytes();
     assert_eq!(&b[..4], &[0x34, 0xcd, 0xb2, 0xa1]);
     assert_eq!(b.len(), 24 + 24 + 3);
 
     let mut ng = Pcapng::new();
-    ng.section(false)
-        .interface(1, 0, Some(9), Some(-1))
-        .epb(0, 1, &[1, 2, 3], 3);
+    ng.section(false).interface(1, 0, Some(9), Some(-1)).epb(0, 1, &[1, 2, 3], 3);
     let b = ng.bytes();
     // SHB: type, length 28, BOM, 1.0, -1
-    assert_eq!(
-        &b[..12],
-        &[0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 28, 0x1a, 0x2b, 0x3c, 0x4d]
-    );
-    assert_eq!(
-        &b[12..28],
-        &[
-            0, 1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 28
-        ]
-    );
+    assert_eq!(&b[..12], &[0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 28, 0x1a, 0x2b, 0x3c, 0x4d]);
+    assert_eq!(&b[12..28], &[0, 1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 28]);
     // IDB: 8 + 4 + 4 + tsresol (4+4) + tsoffset (4+8) + end (4) + 4 = 44
     assert_eq!(&b[28..36], &[0, 0, 0, 1, 0, 0, 0, 44]);
     assert_eq!(&b[36..44], &[0, 1, 0, 0, 0, 0, 0, 0]); // linktype 1, reserved, snaplen 0
     assert_eq!(&b[44..52], &[0, 9, 0, 1, 9, 0, 0, 0]); // if_tsresol, padded
-    assert_eq!(
-        &b[52..64],
-        &[0, 14, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
-    );
+    assert_eq!(&b[52..64], &[0, 14, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
     assert_eq!(&b[64..72], &[0, 0, 0, 0, 0, 0, 0, 44]); // opt_endofopt, length
     // EPB: 28 + 4 (3 bytes padded) + 4 = 36
     assert_eq!(&b[72..80], &[0, 0, 0, 6, 0, 0, 0, 36]);
@@ -303,32 +228,13 @@ fn tshark_ethernet_vlan_stacks() {
     p.record(
         1_700_000_000,
         123_456,
-        &eth_vlan(
-            &[(TPID_8021AD, 0x2000 | 100), (TPID_8021Q, 200)],
-            ETHERTYPE_IPV4,
-            &tcp_syn_v4([192, 0, 2, 1], 23),
-        ),
+        &eth_vlan(&[(TPID_8021AD, 0x2000 | 100), (TPID_8021Q, 200)], ETHERTYPE_IPV4, &tcp_syn_v4([192, 0, 2, 1], 23)),
         1514,
     );
     // single 0x9100 tag, VLAN 7, ICMP echo request to 192.0.2.2
-    p.record(
-        1_700_000_001,
-        1,
-        &eth_vlan(&[(TPID_9100, 7)], ETHERTYPE_IPV4, &echo_v4([192, 0, 2, 2])),
-        1514,
-    );
+    p.record(1_700_000_001, 1, &eth_vlan(&[(TPID_9100, 7)], ETHERTYPE_IPV4, &echo_v4([192, 0, 2, 2])), 1514);
     // untagged
-    p.record(
-        1_700_000_002,
-        999_999,
-        &eth(
-            MAC_DST,
-            MAC_SRC,
-            ETHERTYPE_IPV4,
-            &tcp_syn_v4([192, 0, 2, 3], 445),
-        ),
-        1514,
-    );
+    p.record(1_700_000_002, 999_999, &eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &tcp_syn_v4([192, 0, 2, 3], 445)), 1514);
     let f = write_temp(dir.path(), "vlan.pcap", &p.bytes());
     check(
         &f,
@@ -362,14 +268,7 @@ fn tshark_sll_sll2_ipv6_extensions() {
         v6("2001:db8::1"),
         IPPROTO_UDP,
         &u,
-        &[
-            Ext::HopByHop(vec![]),
-            Ext::Fragment {
-                offset_units: 0,
-                more: true,
-                id: 0x00ab_cdef,
-            },
-        ],
+        &[Ext::HopByHop(vec![]), Ext::Fragment { offset_units: 0, more: true, id: 0x00ab_cdef }],
     );
     let t = tcp(1234, 8080, 1, 0, TCP_SYN, 512, &[2, 4, 5, 0xb4]); // MSS 1460
     let long_chain = ipv6(
@@ -379,15 +278,8 @@ fn tshark_sll_sll2_ipv6_extensions() {
         &t,
         &[
             Ext::DestOpts(vec![]),
-            Ext::Routing {
-                segments_left: 0,
-                addresses: vec![v6("2001:db8::99")],
-            },
-            Ext::Ah {
-                spi: 0x1000,
-                seq: 5,
-                icv: vec![0x55; 12],
-            },
+            Ext::Routing { segments_left: 0, addresses: vec![v6("2001:db8::99")] },
+            Ext::Ah { spi: 0x1000, seq: 5, icv: vec![0x55; 12] },
         ],
     );
     let mut p = Pcap::new(LINKTYPE_LINUX_SLL2);
@@ -410,30 +302,20 @@ fn tshark_sll_sll2_ipv6_extensions() {
             "tcp.dstport",
             "ah.spi",
         ],
-        &[
-            "0x86dd|3|2001:db8::1|0|0|1|0x00abcdef|53||",
-            "0x86dd|3|2001:db8::2|60|||||8080|0x00001000",
-        ],
+        &["0x86dd|3|2001:db8::1|0|0|1|0x00abcdef|53||", "0x86dd|3|2001:db8::2|60|||||8080|0x00001000"],
     );
 
     let mut p = Pcap::new(LINKTYPE_LINUX_SLL);
     let a = sll(ETHERTYPE_IPV4, &tcp_syn_v4([192, 0, 2, 9], 22));
     p.record(1_700_000_000, 0, &a, a.len() as u32);
     let f = write_temp(dir.path(), "sll.pcap", &p.bytes());
-    check(
-        &f,
-        &["sll.etype", "ip.dst", "tcp.dstport"],
-        &["0x0800|192.0.2.9|22"],
-    );
+    check(&f, &["sll.etype", "ip.dst", "tcp.dstport"], &["0x0800|192.0.2.9|22"]);
 }
 
 #[test]
 fn tshark_null_loop_big_endian_file() {
     let dir = tempfile::tempdir().unwrap();
-    let mut p = Pcap {
-        le: false,
-        ..Pcap::new(LINKTYPE_NULL)
-    };
+    let mut p = Pcap { le: false, ..Pcap::new(LINKTYPE_NULL) };
     let a = null_le(AF_INET, &echo_v4([192, 0, 2, 10]));
     p.record(1_700_000_000, 0, &a, a.len() as u32);
     let b = null_be(AF_INET6_BSD, &echo_v6("2001:db8::10"));
@@ -445,53 +327,23 @@ fn tshark_null_loop_big_endian_file() {
     let f = write_temp(dir.path(), "null.pcap", &p.bytes());
     check(
         &f,
-        &[
-            "null.family",
-            "ip.dst",
-            "icmp.type",
-            "ipv6.dst",
-            "icmpv6.type",
-        ],
-        &[
-            "2|192.0.2.10|8||",
-            "24|||2001:db8::10|128",
-            "28|||2001:db8::11|128",
-            "30|||2001:db8::12|128",
-        ],
+        &["null.family", "ip.dst", "icmp.type", "ipv6.dst", "icmpv6.type"],
+        &["2|192.0.2.10|8||", "24|||2001:db8::10|128", "28|||2001:db8::11|128", "30|||2001:db8::12|128"],
     );
 
     let mut p = Pcap::new(LINKTYPE_LOOP);
     let a = loop_(AF_INET, &echo_v4([192, 0, 2, 11]));
     p.record(1_700_000_000, 0, &a, a.len() as u32);
     let f = write_temp(dir.path(), "loop.pcap", &p.bytes());
-    check(
-        &f,
-        &["null.family", "ip.dst", "icmp.type"],
-        &["2|192.0.2.11|8"],
-    );
+    check(&f, &["null.family", "ip.dst", "icmp.type"], &["2|192.0.2.11|8"]);
 }
 
 #[test]
 fn tshark_pcapng_two_sections_resolutions_offsets() {
     let dir = tempfile::tempdir().unwrap();
-    let e1 = eth(
-        MAC_DST,
-        MAC_SRC,
-        ETHERTYPE_IPV4,
-        &tcp_syn_v4([192, 0, 2, 21], 21),
-    );
-    let e2 = eth(
-        MAC_DST,
-        MAC_SRC,
-        ETHERTYPE_IPV4,
-        &tcp_syn_v4([192, 0, 2, 22], 22),
-    );
-    let e3 = eth(
-        MAC_DST,
-        MAC_SRC,
-        ETHERTYPE_IPV4,
-        &tcp_syn_v4([192, 0, 2, 23], 23),
-    );
+    let e1 = eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &tcp_syn_v4([192, 0, 2, 21], 21));
+    let e2 = eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &tcp_syn_v4([192, 0, 2, 22], 22));
+    let e3 = eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &tcp_syn_v4([192, 0, 2, 23], 23));
     let r4 = tcp_syn_v4([192, 0, 2, 24], 24);
     let r5 = tcp_syn_v4([192, 0, 2, 25], 25);
     let mut ng = Pcapng::new();
@@ -516,13 +368,7 @@ fn tshark_pcapng_two_sections_resolutions_offsets() {
     let f = write_temp(dir.path(), "two-sections.pcapng", &ng.bytes());
     check(
         &f,
-        &[
-            "frame.interface_id",
-            "frame.time_epoch",
-            "ip.dst",
-            "tcp.dstport",
-            "frame.cb_pen",
-        ],
+        &["frame.interface_id", "frame.time_epoch", "ip.dst", "tcp.dstport", "frame.cb_pen"],
         &[
             "0|1700000000.250000000|192.0.2.21|21|",
             "2|1700000000.750001000|192.0.2.21|21|",
@@ -545,11 +391,7 @@ fn tshark_nanosecond_pcap_last_nanosecond_of_day() {
     // 2024-01-01 = day 19723 since the epoch; 19723 × 86400 + 86399 = 1704153599.
     let dir = tempfile::tempdir().unwrap();
     for le in [true, false] {
-        let mut p = Pcap {
-            le,
-            nanos: true,
-            ..Pcap::new(LINKTYPE_IPV4)
-        };
+        let mut p = Pcap { le, nanos: true, ..Pcap::new(LINKTYPE_IPV4) };
         let a = tcp_syn_v4([192, 0, 2, 30], 3389);
         p.record(1_704_153_599, 999_999_999, &a, a.len() as u32);
         p.record(1_704_153_600, 0, &a, a.len() as u32);
@@ -568,38 +410,19 @@ fn tshark_nanosecond_pcap_last_nanosecond_of_day() {
 #[test]
 fn tshark_modified_pcap_fcs_and_gzip() {
     let dir = tempfile::tempdir().unwrap();
-    let frame = eth(
-        MAC_DST,
-        MAC_SRC,
-        ETHERTYPE_IPV4,
-        &tcp_syn_v4([192, 0, 2, 40], 80),
-    );
-    let mut m = Pcap {
-        modified: true,
-        ..Pcap::new(LINKTYPE_ETHERNET)
-    };
+    let frame = eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &tcp_syn_v4([192, 0, 2, 40], 80));
+    let mut m = Pcap { modified: true, ..Pcap::new(LINKTYPE_ETHERNET) };
     m.record(1_700_000_000, 42, &frame, frame.len() as u32);
     let f = write_temp(dir.path(), "modified.pcap", &m.bytes());
-    check(
-        &f,
-        &["frame.time_epoch", "ip.dst", "tcp.dstport"],
-        &["1700000000.000042000|192.0.2.40|80"],
-    );
+    check(&f, &["frame.time_epoch", "ip.dst", "tcp.dstport"], &["1700000000.000042000|192.0.2.40|80"]);
 
     // FCS announced in the link-type field: 2 half-words = 4 bytes.
     let mut with_fcs = frame.clone();
     with_fcs.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
-    let mut p = Pcap {
-        linktype_field: linktype_with_fcs(LINKTYPE_ETHERNET, 2),
-        ..Pcap::new(0)
-    };
+    let mut p = Pcap { linktype_field: linktype_with_fcs(LINKTYPE_ETHERNET, 2), ..Pcap::new(0) };
     p.record(1_700_000_000, 0, &with_fcs, with_fcs.len() as u32);
     let f = write_temp(dir.path(), "fcs.pcap", &p.bytes());
-    check(
-        &f,
-        &["eth.fcs", "ip.dst", "ip.len"],
-        &["0xdeadbeef|192.0.2.40|40"],
-    );
+    check(&f, &["eth.fcs", "ip.dst", "ip.len"], &["0xdeadbeef|192.0.2.40|40"]);
 
     let f = write_temp(dir.path(), "modified.pcap.gz", &gzip(&m.bytes()));
     check(&f, &["ip.dst", "tcp.dstport"], &["192.0.2.40|80"]);

@@ -13,10 +13,7 @@ use common::capture::*;
 use serde_json::Value;
 
 fn darkscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_darkscope"))
-        .args(args)
-        .output()
-        .expect("start darkscope")
+    Command::new(env!("CARGO_BIN_EXE_darkscope")).args(args).output().expect("start darkscope")
 }
 
 fn stderr(out: &Output) -> String {
@@ -28,27 +25,11 @@ fn assert_usage_error(args: &[&str], culprit: &str, hint: &str) {
     let out = darkscope(args);
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{args:?}: exit status, stderr: {err}"
-    );
+    assert_eq!(out.status.code(), Some(2), "{args:?}: exit status, stderr: {err}");
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "{args:?}: expected exactly one stderr line, got {lines:?}"
-    );
-    assert!(
-        lines[0].contains(culprit),
-        "{args:?}: {:?} does not name {culprit:?}",
-        lines[0]
-    );
-    assert!(
-        lines[0].contains(hint),
-        "{args:?}: {:?} lacks the hint {hint:?}",
-        lines[0]
-    );
+    assert_eq!(lines.len(), 1, "{args:?}: expected exactly one stderr line, got {lines:?}");
+    assert!(lines[0].contains(culprit), "{args:?}: {:?} does not name {culprit:?}", lines[0]);
+    assert!(lines[0].contains(hint), "{args:?}: {:?} lacks the hint {hint:?}", lines[0]);
 }
 
 /// `replay ARGS --summary-json - --quiet`: exit 0, no panic, the JSON.
@@ -59,13 +40,8 @@ fn summary(args: &[&str]) -> Value {
     let out = darkscope(&all);
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{all:?} panicked: {err}");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{all:?}: exit status, stderr: {err}"
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{all:?}: stdout is no JSON ({e})"))
+    assert_eq!(out.status.code(), Some(0), "{all:?}: exit status, stderr: {err}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{all:?}: stdout is no JSON ({e})"))
 }
 
 fn p(path: &Path) -> &str {
@@ -79,13 +55,7 @@ fn syn(dport: u16) -> Vec<u8> {
         MAC_DST,
         MAC_SRC,
         ETHERTYPE_IPV4,
-        &ipv4(
-            v4("203.0.113.7"),
-            v4("198.18.0.5"),
-            IPPROTO_TCP,
-            &seg,
-            Ipv4Opts::default(),
-        ),
+        &ipv4(v4("203.0.113.7"), v4("198.18.0.5"), IPPROTO_TCP, &seg, Ipv4Opts::default()),
     )
 }
 
@@ -96,23 +66,14 @@ fn udp_frame(dport: u16) -> Vec<u8> {
         MAC_DST,
         MAC_SRC,
         ETHERTYPE_IPV4,
-        &ipv4(
-            v4("203.0.113.8"),
-            v4("198.18.0.6"),
-            IPPROTO_UDP,
-            &dgram,
-            Ipv4Opts::default(),
-        ),
+        &ipv4(v4("203.0.113.8"), v4("198.18.0.6"), IPPROTO_UDP, &dgram, Ipv4Opts::default()),
     )
 }
 
 /// Five records: tcp/23 twice, tcp/80, tcp/445, udp/53.
 fn small_capture() -> Vec<u8> {
     let mut pcap = Pcap::new(LINKTYPE_ETHERNET);
-    for (i, frame) in [syn(23), syn(23), syn(80), syn(445), udp_frame(53)]
-        .iter()
-        .enumerate()
-    {
+    for (i, frame) in [syn(23), syn(23), syn(80), syn(445), udp_frame(53)].iter().enumerate() {
         pcap.record(1_700_000_000 + i as u32, 0, frame, frame.len() as u32);
     }
     pcap.bytes()
@@ -136,32 +97,16 @@ fn a_text_file_is_no_capture() {
 fn unknown_flag_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let cap = write_temp(dir.path(), "a.pcap", &small_capture());
-    assert_usage_error(
-        &["replay", p(&cap), "--darknett", "1.2.3.0/24"],
-        "--darknett",
-        "'--darknet'",
-    );
+    assert_usage_error(&["replay", p(&cap), "--darknett", "1.2.3.0/24"], "--darknett", "'--darknet'");
 }
 
 #[test]
 fn invalid_cidrs_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let cap = write_temp(dir.path(), "a.pcap", &small_capture());
-    assert_usage_error(
-        &["replay", p(&cap), "--darknet", "198.18.0.1/16"],
-        "198.18.0.1/16",
-        "198.18.0.0/16",
-    );
-    assert_usage_error(
-        &["replay", p(&cap), "--darknet", "1.2.3.4/40"],
-        "1.2.3.4/40",
-        "--help",
-    );
-    assert_usage_error(
-        &["replay", p(&cap), "--darknet", "banana"],
-        "banana",
-        "e.g.",
-    );
+    assert_usage_error(&["replay", p(&cap), "--darknet", "198.18.0.1/16"], "198.18.0.1/16", "198.18.0.0/16");
+    assert_usage_error(&["replay", p(&cap), "--darknet", "1.2.3.4/40"], "1.2.3.4/40", "--help");
+    assert_usage_error(&["replay", p(&cap), "--darknet", "banana"], "banana", "e.g.");
 }
 
 #[test]
@@ -191,15 +136,10 @@ fn a_capture_cut_short_keeps_its_complete_records() {
     let j = summary(&[p(&cut)]);
     assert_eq!(j["records"], 2);
     assert_eq!(j["inputs"][0]["records"], 2);
-    let warnings = j["inputs"][0]["warnings"]
-        .as_array()
-        .expect("warnings list");
+    let warnings = j["inputs"][0]["warnings"].as_array().expect("warnings list");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     let w = warnings[0].as_str().unwrap();
-    assert!(
-        w.contains("byte 164"),
-        "warning does not name byte 164: {w}"
-    );
+    assert!(w.contains("byte 164"), "warning does not name byte 164: {w}");
 }
 
 #[test]
@@ -208,12 +148,9 @@ fn compressed_copies_count_like_the_plain_capture() {
     let dir = tempfile::tempdir().unwrap();
     let expected_ports = serde_json::json!({"tcp/23": 2, "tcp/80": 1, "tcp/445": 1, "udp/53": 1});
     // File names without a telling extension: compression is found by magic.
-    for (name, bytes) in [
-        ("plain", plain.clone()),
-        ("gz", gzip(&plain)),
-        ("zst", zstd_compress(&plain)),
-        ("xz", xz(&plain)),
-    ] {
+    for (name, bytes) in
+        [("plain", plain.clone()), ("gz", gzip(&plain)), ("zst", zstd_compress(&plain)), ("xz", xz(&plain))]
+    {
         let path = write_temp(dir.path(), &format!("capture-{name}.bin"), &bytes);
         let j = summary(&[p(&path)]);
         assert_eq!(j["records"], 5, "{name}");
@@ -228,17 +165,12 @@ fn a_directory_reads_its_captures_and_skips_other_files() {
     write_temp(dir.path(), "README.txt", b"captures of sensor 1\n");
     let j = summary(&[p(dir.path())]);
     assert_eq!(j["records"], 5);
-    assert_eq!(
-        j["inputs"].as_array().map(Vec::len),
-        Some(1),
-        "{}",
-        j["inputs"]
-    );
+    assert_eq!(j["inputs"].as_array().map(Vec::len), Some(1), "{}", j["inputs"]);
     let all_warnings = j.to_string();
     assert!(
-        j["warnings"].as_array().is_some_and(|ws| ws
-            .iter()
-            .any(|w| w.as_str().is_some_and(|w| w.contains("README.txt")))),
+        j["warnings"]
+            .as_array()
+            .is_some_and(|ws| ws.iter().any(|w| w.as_str().is_some_and(|w| w.contains("README.txt")))),
         "no warning about README.txt: {all_warnings}"
     );
 }
@@ -275,10 +207,7 @@ fn summary_json_has_every_fixed_key() {
     }
     for (object, keys) in [
         ("no_dst_port", &["non_first_fragment", "truncated"][..]),
-        (
-            "tcp_flags",
-            &["syn", "syn_ack", "rst", "rst_ack", "other", "unknown"][..],
-        ),
+        ("tcp_flags", &["syn", "syn_ack", "rst", "rst_ack", "other", "unknown"][..]),
         ("backscatter", &["total"][..]),
         ("fingerprints", &["mirai", "zmap", "masscan"][..]),
     ] {
@@ -301,9 +230,6 @@ fn help_exits_zero() {
     for args in [&["--help"][..], &["replay", "--help"][..]] {
         let out = darkscope(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("replay"),
-            "{args:?}: no usage text"
-        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("replay"), "{args:?}: no usage text");
     }
 }

@@ -36,27 +36,13 @@ struct Known {
     reason: &'static str,
 }
 
-const fn k(
-    file: &'static str,
-    exit: i32,
-    records: u64,
-    warning: Option<&'static str>,
-    reason: &'static str,
-) -> Known {
-    Known {
-        file,
-        exit,
-        records,
-        warning,
-        reason,
-    }
+const fn k(file: &'static str, exit: i32, records: u64, warning: Option<&'static str>, reason: &'static str) -> Known {
+    Known { file, exit, records, warning, reason }
 }
 
 const TRUNC: &str = "tcpdump's count; it stops at the same cut-short record header";
-const MIXED: &str =
-    "libpcap refuses IDBs whose link type/snaplen differ; count = EPB+SPB+PB of the .txt";
-const NO_IDB: &str =
-    "no IDB for libpcap; the .txt lists no EPB/SPB/PB (tshark's frames are the custom blocks)";
+const MIXED: &str = "libpcap refuses IDBs whose link type/snaplen differ; count = EPB+SPB+PB of the .txt";
+const NO_IDB: &str = "no IDB for libpcap; the .txt lists no EPB/SPB/PB (tshark's frames are the custom blocks)";
 const G: &str = "pcapng-test-generator/output_";
 
 #[rustfmt::skip]
@@ -161,11 +147,7 @@ fn replay(dir: &Path, file: &str) -> Result<Run, String> {
     };
     let stdout = out.join().map_err(|_| "stdout reader panicked")?;
     let stderr = err.join().map_err(|_| "stderr reader panicked")?;
-    Ok(Run {
-        code: status.code(),
-        stdout,
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    })
+    Ok(Run { code: status.code(), stdout, stderr: String::from_utf8_lossy(&stderr).into_owned() })
 }
 
 fn num(v: &Value, path: &[&str]) -> u64 {
@@ -180,9 +162,7 @@ fn num(v: &Value, path: &[&str]) -> u64 {
 }
 
 fn map_sum(v: &Value, key: &str) -> u64 {
-    v.get(key)
-        .and_then(Value::as_object)
-        .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+    v.get(key).and_then(Value::as_object).map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
 }
 
 /// The DESIGN.md "counters always add up" rules; one message per broken sum.
@@ -194,11 +174,7 @@ fn check_sums(j: &Value) -> Vec<String> {
             bad.push(format!("{what}: {left} != {right}"));
         }
     };
-    eq(
-        "records = ipv4+ipv6+non_ip+malformed",
-        n("records"),
-        n("ipv4") + n("ipv6") + n("non_ip") + n("malformed"),
-    );
+    eq("records = ipv4+ipv6+non_ip+malformed", n("records"), n("ipv4") + n("ipv6") + n("non_ip") + n("malformed"));
     eq(
         "inside+outside+excluded = ipv4+ipv6",
         n("darknet_inside") + n("darknet_outside") + n("excluded"),
@@ -206,18 +182,9 @@ fn check_sums(j: &Value) -> Vec<String> {
     );
     let tcp = num(j, &["protocols", "tcp"]);
     let udp = num(j, &["protocols", "udp"]);
-    eq(
-        "sum(tcp_flags) = protocols.tcp",
-        map_sum(j, "tcp_flags"),
-        tcp,
-    );
-    let no_port =
-        num(j, &["no_dst_port", "non_first_fragment"]) + num(j, &["no_dst_port", "truncated"]);
-    eq(
-        "sum(dst_ports)+no_dst_port = tcp+udp",
-        map_sum(j, "dst_ports") + no_port,
-        tcp + udp,
-    );
+    eq("sum(tcp_flags) = protocols.tcp", map_sum(j, "tcp_flags"), tcp);
+    let no_port = num(j, &["no_dst_port", "non_first_fragment"]) + num(j, &["no_dst_port", "truncated"]);
+    eq("sum(dst_ports)+no_dst_port = tcp+udp", map_sum(j, "dst_ports") + no_port, tcp + udp);
     bad
 }
 
@@ -236,12 +203,7 @@ fn every_corpus_file_runs_and_counts_like_tcpdump() {
     let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).expect("read manifest.tsv");
     let mut lines = manifest.lines();
     let header: Vec<&str> = lines.next().expect("manifest header").split('\t').collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .unwrap_or_else(|| panic!("no column {name}"))
-    };
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"));
     let (c_file, c_count, c_err) = (col("file"), col("packets_by_tcpdump"), col("tcpdump_error"));
     let known: BTreeMap<&str, &Known> = KNOWN.iter().map(|k| (k.file, k)).collect();
     assert_eq!(known.len(), KNOWN.len(), "duplicate file in KNOWN");
@@ -253,9 +215,7 @@ fn every_corpus_file_runs_and_counts_like_tcpdump() {
         let file = f[c_file];
         let tcpdump_error = f.get(c_err).copied().unwrap_or("");
         let expect = if tcpdump_error.is_empty() {
-            let count = f[c_count]
-                .parse::<u64>()
-                .expect("packets_by_tcpdump is a number");
+            let count = f[c_count].parse::<u64>().expect("packets_by_tcpdump is a number");
             (0, count, None)
         } else {
             match known.get(file) {
@@ -264,9 +224,7 @@ fn every_corpus_file_runs_and_counts_like_tcpdump() {
                     (k.exit, k.records, Some(*k))
                 }
                 None => {
-                    failures.push(format!(
-                        "{file}: tcpdump error row ({tcpdump_error}) missing from KNOWN"
-                    ));
+                    failures.push(format!("{file}: tcpdump error row ({tcpdump_error}) missing from KNOWN"));
                     continue;
                 }
             }
@@ -286,11 +244,7 @@ fn every_corpus_file_runs_and_counts_like_tcpdump() {
         match run.code {
             Some(code) if code == expect.0 => {}
             Some(code) => {
-                failures.push(format!(
-                    "{file}: exit {code}, expected {} ({})",
-                    expect.0,
-                    run.stderr.trim()
-                ));
+                failures.push(format!("{file}: exit {code}, expected {} ({})", expect.0, run.stderr.trim()));
                 continue;
             }
             None => {
@@ -319,31 +273,20 @@ fn every_corpus_file_runs_and_counts_like_tcpdump() {
         if let Some(k) = expect.2 {
             let warnings: Vec<String> = json["inputs"][0]["warnings"]
                 .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|w| w.as_str().map(String::from))
-                        .collect()
-                })
+                .map(|a| a.iter().filter_map(|w| w.as_str().map(String::from)).collect())
                 .unwrap_or_default();
             match k.warning {
                 Some(text) if !warnings.iter().any(|w| w.contains(text)) => {
-                    failures.push(format!(
-                        "{file}: no warning containing {text:?} in {warnings:?}"
-                    ));
+                    failures.push(format!("{file}: no warning containing {text:?} in {warnings:?}"));
                 }
-                None if !warnings.is_empty() => {
-                    failures.push(format!("{file}: unexpected warnings {warnings:?}"))
-                }
+                None if !warnings.is_empty() => failures.push(format!("{file}: unexpected warnings {warnings:?}")),
                 _ => {}
             }
         }
     }
     for k in KNOWN {
         if !seen_known.contains(&k.file) {
-            failures.push(format!(
-                "{}: in KNOWN but not an error row of the manifest",
-                k.file
-            ));
+            failures.push(format!("{}: in KNOWN but not an error row of the manifest", k.file));
         }
         // The generator's own description is an independent count.
         if let Some(rest) = k.file.strip_prefix(G) {
@@ -361,16 +304,8 @@ fn every_corpus_file_runs_and_counts_like_tcpdump() {
             }
         }
     }
-    println!(
-        "corpus: {files} files, {records_total} records, {} failures",
-        failures.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} corpus failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    println!("corpus: {files} files, {records_total} records, {} failures", failures.len());
+    assert!(failures.is_empty(), "{} corpus failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

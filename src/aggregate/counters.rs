@@ -4,7 +4,7 @@
 //! packet, no hashing.
 
 use crate::classify::geo::CountryCode;
-use crate::classify::{Backscatter, Class, FlagClass, Fingerprints};
+use crate::classify::{Backscatter, Class, Fingerprints, FlagClass};
 use crate::decode::{Fields, IpProto, Malformed, Packet};
 
 /// Record accounting: `records = ipv4 + ipv6 + non_ip + malformed` and

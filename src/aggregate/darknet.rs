@@ -114,9 +114,6 @@ mod tests {
             counts.add(Addr::v4(a));
         }
         let seen: Vec<(String, u64)> = counts.iter().map(|(a, n)| (a.to_string(), n)).collect();
-        assert_eq!(
-            seen,
-            vec![("10.0.0.0".into(), 1), ("10.0.0.3".into(), 1), ("198.18.0.1".into(), 2)]
-        );
+        assert_eq!(seen, vec![("10.0.0.0".into(), 1), ("10.0.0.3".into(), 1), ("198.18.0.1".into(), 2)]);
     }
 }

@@ -8,7 +8,7 @@ use super::darknet::{DarknetCounts, DenseIndex};
 use super::sketch::DistinctCounter;
 use super::table::FlatTable;
 use crate::classify::geo::CountryCode;
-use crate::classify::{Class, FlagClass, Fingerprints};
+use crate::classify::{Class, Fingerprints, FlagClass};
 use crate::decode::{IpProto, Packet};
 use crate::time::Day;
 

@@ -30,9 +30,9 @@ use std::sync::Arc;
 use crate::classify::geo::CountryDb;
 use crate::classify::{Class, Scope, Telescope, classify};
 use crate::decode::{Decoded, IpVersion, Packet, decode};
-use sketch::DistinctCounter;
-use crate::source::{LinkType, Record, RecordSink, ReadReport};
+use crate::source::{LinkType, ReadReport, Record, RecordSink};
 use crate::time::{Day, Timestamp};
+use sketch::DistinctCounter;
 
 /// The run's aggregates.
 pub struct Aggregator {
@@ -101,6 +101,35 @@ impl Aggregator {
         all.len() as u64
     }
 
+    /// Counts one decoded IP packet: darknet scope, classification, then
+    /// the batch (see the module docs).
+    #[inline]
+    pub fn count_ip(&mut self, packet: Packet) {
+        match packet.version {
+            IpVersion::V4 => self.counts.ipv4 += 1,
+            IpVersion::V6 => self.counts.ipv6 += 1,
+        }
+        match self.telescope.scope(&packet) {
+            Scope::Inside => self.counts.darknet_inside += 1,
+            Scope::Outside => {
+                self.counts.darknet_outside += 1;
+                return;
+            }
+            Scope::Excluded => {
+                self.counts.excluded += 1;
+                return;
+            }
+        }
+        let class = classify(&packet);
+        if self.batch.first().is_some_and(|(first, _)| first.ts.day() != packet.ts.day()) {
+            self.flush();
+        }
+        self.batch.push((packet, class));
+        if self.batch.len() == BATCH {
+            self.flush();
+        }
+    }
+
     /// Counts the batched packets (see the module docs for the passes).
     pub fn flush(&mut self) {
         let Some((first, _)) = self.batch.first() else {
@@ -111,17 +140,18 @@ impl Aggregator {
         let n = batch.len();
         day.sources.reserve(n);
         let mut slot = [0usize; BATCH];
+        let mut source_hash = [0u64; BATCH];
         let mut port_hash = [0u64; BATCH];
         let mut addr_hash = [0u64; BATCH];
 
         for (i, (p, _)) in batch.iter().enumerate() {
-            port_hash[i] = day.sources.hash(p.src.0);
-            day.sources.prefetch(port_hash[i]);
+            source_hash[i] = day.sources.hash(p.src.0);
+            day.sources.prefetch(source_hash[i]);
         }
         day.source_ports.reserve(n);
         for (i, (p, class)) in batch.iter().enumerate() {
             let ts = p.ts.0;
-            let (index, _) = day.sources.index_with(p.src.0, port_hash[i], || {
+            let (index, _) = day.sources.index_with(p.src.0, source_hash[i], || {
                 let id = sources.id(p.src, geo);
                 SourceDay::new(id, sources.list[id as usize].country, ts)
             });
@@ -206,29 +236,7 @@ impl RecordSink for Aggregator {
                 return;
             }
         };
-        match packet.version {
-            IpVersion::V4 => self.counts.ipv4 += 1,
-            IpVersion::V6 => self.counts.ipv6 += 1,
-        }
-        match self.telescope.scope(&packet) {
-            Scope::Inside => self.counts.darknet_inside += 1,
-            Scope::Outside => {
-                self.counts.darknet_outside += 1;
-                return;
-            }
-            Scope::Excluded => {
-                self.counts.excluded += 1;
-                return;
-            }
-        }
-        let class = classify(&packet);
-        if self.batch.first().is_some_and(|(first, _)| first.ts.day() != packet.ts.day()) {
-            self.flush();
-        }
-        self.batch.push((packet, class));
-        if self.batch.len() == BATCH {
-            self.flush();
-        }
+        self.count_ip(packet);
     }
 
     fn capture_span(&mut self, start: Timestamp, end: Timestamp) {

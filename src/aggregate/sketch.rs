@@ -31,8 +31,14 @@ pub fn addr_hash(addr: Addr) -> u64 {
 pub enum DistinctCounter {
     /// Up to [`INLINE`] IPv4 addresses, stored as they are (no allocation:
     /// most sources of a telescope send a handful of packets a day).
-    Inline { len: u8, addrs: [u32; INLINE] },
-    Exact { slots: Box<[u64]>, len: u32 },
+    Inline {
+        len: u8,
+        addrs: [u32; INLINE],
+    },
+    Exact {
+        slots: Box<[u64]>,
+        len: u32,
+    },
     Sketch(Box<[u8; M]>),
 }
 

@@ -126,11 +126,7 @@ impl CidrSet {
     /// Number of IPv4 addresses in the union (overlaps counted once).
     pub fn ipv4_size(&self) -> u64 {
         let (lo, hi) = (Addr::v4(0).0, Addr::v4(u32::MAX).0);
-        self.ranges
-            .iter()
-            .filter(|(s, e)| *s >= lo && *e <= hi)
-            .map(|(s, e)| (e - s) as u64 + 1)
-            .sum()
+        self.ranges.iter().filter(|(s, e)| *s >= lo && *e <= hi).map(|(s, e)| (e - s) as u64 + 1).sum()
     }
 
     /// The merged ranges, as inclusive 128-bit key bounds, sorted.

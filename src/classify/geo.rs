@@ -53,10 +53,9 @@ impl CountryCode {
     /// (empty, three letters, digits, non-ASCII) is `None`.
     pub fn parse(text: &str) -> Option<CountryCode> {
         match text.as_bytes() {
-            &[a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => Some(CountryCode([
-                a.to_ascii_uppercase(),
-                b.to_ascii_uppercase(),
-            ])),
+            &[a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+                Some(CountryCode([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
+            }
             _ => None,
         }
     }
@@ -106,10 +105,7 @@ pub enum GeoError {
          not an ASN or other database",
         path.display()
     )]
-    NotCountry {
-        path: PathBuf,
-        database_type: String,
-    },
+    NotCountry { path: PathBuf, database_type: String },
     #[error(
         "the bundled country database is damaged: {source}; rebuild darkscope after \
          running tools/refresh-geoip.sh, or pass --geoip FILE"
@@ -128,44 +124,29 @@ pub struct CountryDb {
 
 impl fmt::Debug for CountryDb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CountryDb")
-            .field("description", &self.description)
-            .finish_non_exhaustive()
+        f.debug_struct("CountryDb").field("description", &self.description).finish_non_exhaustive()
     }
 }
 
 impl CountryDb {
     /// The database compiled into the binary.
     pub fn bundled() -> Result<CountryDb, GeoError> {
-        let reader = Reader::from_source(Cow::Borrowed(BUNDLED))
-            .map_err(|source| GeoError::Bundled { source })?;
-        Ok(CountryDb {
-            reader,
-            description: format!("IPtoASN country (ip-location-db {BUNDLED_VERSION}, PDDL-1.0)"),
-        })
+        let reader = Reader::from_source(Cow::Borrowed(BUNDLED)).map_err(|source| GeoError::Bundled { source })?;
+        Ok(CountryDb { reader, description: format!("IPtoASN country (ip-location-db {BUNDLED_VERSION}, PDDL-1.0)") })
     }
 
     /// Loads a `.mmdb` file (read into memory) in the GeoLite2/GeoIP2
     /// Country schema or the ip-location-db country schema.
     pub fn open(path: &Path) -> Result<CountryDb, GeoError> {
-        let bytes = std::fs::read(path).map_err(|source| GeoError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let reader =
-            Reader::from_source(Cow::Owned(bytes)).map_err(|source| GeoError::Invalid {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let bytes = std::fs::read(path).map_err(|source| GeoError::Read { path: path.to_path_buf(), source })?;
+        let reader = Reader::from_source(Cow::Owned(bytes))
+            .map_err(|source| GeoError::Invalid { path: path.to_path_buf(), source })?;
         let meta = reader.metadata();
         let built = i32::try_from(meta.build_epoch / 86_400)
             .map(|d| Day(d).to_string())
             .unwrap_or_else(|_| format!("epoch {}", meta.build_epoch));
         let description = format!("{} ({}, built {built})", path.display(), meta.database_type);
-        let db = CountryDb {
-            reader,
-            description,
-        };
+        let db = CountryDb { reader, description };
         if !db.has_country_records() {
             return Err(GeoError::NotCountry {
                 path: path.to_path_buf(),
@@ -217,10 +198,7 @@ impl CountryDb {
         let Ok(networks) = self.reader.networks(Default::default()) else {
             return false;
         };
-        networks
-            .take(SANITY_RECORDS)
-            .filter_map(Result::ok)
-            .any(|r| country_of(&r).is_some())
+        networks.take(SANITY_RECORDS).filter_map(Result::ok).any(|r| country_of(&r).is_some())
     }
 }
 
@@ -229,10 +207,7 @@ impl CountryDb {
 fn country_of<S: AsRef<[u8]>>(result: &maxminddb::LookupResult<'_, S>) -> Option<CountryCode> {
     let code: Option<&str> = match result.decode_path(&maxminddb::path!["country_code"]) {
         Ok(Some(code)) => Some(code),
-        _ => result
-            .decode_path(&maxminddb::path!["country", "iso_code"])
-            .ok()
-            .flatten(),
+        _ => result.decode_path(&maxminddb::path!["country", "iso_code"]).ok().flatten(),
     };
     code.and_then(CountryCode::parse)
 }
@@ -296,19 +271,14 @@ mod tests {
         for (addr, want) in cases {
             assert_eq!(db.lookup(ip(addr)).as_str(), want, "{addr}");
         }
-        assert_eq!(
-            db.description(),
-            "IPtoASN country (ip-location-db 2.3.2026061719, PDDL-1.0)"
-        );
+        assert_eq!(db.description(), "IPtoASN country (ip-location-db 2.3.2026061719, PDDL-1.0)");
         // The bundled file's build epoch (1781726061) is 2026-06-17, matching
         // the date in BUNDLED_VERSION.
         assert_eq!(db.reader.metadata().build_epoch, 1_781_726_061);
     }
 
     fn test_data(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data")
-            .join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
     }
 
     /// `tests/data/geolite2-country-test.mmdb` is written by
@@ -340,10 +310,7 @@ mod tests {
             assert_eq!(db.lookup(ip(addr)).as_str(), want, "{addr}");
         }
         let desc = db.description();
-        assert!(
-            desc.ends_with("(GeoLite2-Country, built 2026-06-01)"),
-            "{desc}"
-        );
+        assert!(desc.ends_with("(GeoLite2-Country, built 2026-06-01)"), "{desc}");
         assert!(desc.contains("geolite2-country-test.mmdb"), "{desc}");
     }
 
@@ -358,10 +325,7 @@ mod tests {
         assert_eq!(db.lookup(ip("198.51.100.200")).as_str(), "ZZ");
         assert_eq!(db.lookup(ip("::ffff:203.0.113.77")).as_str(), "JP");
         assert_eq!(db.lookup(ip("2001:db8::1")).as_str(), "ZZ");
-        assert!(
-            db.description()
-                .ends_with("(ip-location-db-country-test, built 2026-06-01)")
-        );
+        assert!(db.description().ends_with("(ip-location-db-country-test, built 2026-06-01)"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod geo;
 mod tags;
 
 pub use cidr::{Cidr, CidrError, CidrSet};
-pub use tags::{Backscatter, Class, FlagClass, Fingerprints, classify};
+pub use tags::{Backscatter, Class, Fingerprints, FlagClass, classify};
 
 use crate::decode::Packet;
 

@@ -231,7 +231,10 @@ mod tests {
             ..Packet::default()
         };
         let c = classify(&p);
-        assert_eq!((c.backscatter, c.victim, c.victim_port), (Some(Backscatter::Icmp(3)), Some(Addr::v4(77)), Some(53)));
+        assert_eq!(
+            (c.backscatter, c.victim, c.victim_port),
+            (Some(Backscatter::Icmp(3)), Some(Addr::v4(77)), Some(53))
+        );
         p.icmp_type = 0;
         assert_eq!(classify(&p).victim, Some(Addr::v4(9)));
         p.icmp_type = 8;

@@ -12,7 +12,10 @@ pub fn run(args: GenerateArgs) -> Result<(), Failure> {
     let start = Day::parse(&args.start)
         .ok_or_else(|| Failure::Usage(format!("--start '{}' is not a date: use YYYY-MM-DD", args.start)))?;
     let IpAddr::V4(network) = args.darknet.addr else {
-        return Err(Failure::Usage(format!("--darknet {}: generate writes IPv4 only; give an IPv4 prefix", args.darknet)));
+        return Err(Failure::Usage(format!(
+            "--darknet {}: generate writes IPv4 only; give an IPv4 prefix",
+            args.darknet
+        )));
     };
     if args.packets == 0 {
         return Err(Failure::Usage("--packets must be at least 1".into()));

@@ -48,10 +48,9 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
                 report.warnings.push(e.to_string());
             }
             Err(ReadError::Io { offset, source }) => {
-                return Err(Failure::Work(anyhow::Error::new(source).context(format!(
-                    "reading {} at byte {offset}",
-                    input.display()
-                ))));
+                return Err(Failure::Work(
+                    anyhow::Error::new(source).context(format!("reading {} at byte {offset}", input.display())),
+                ));
             }
         }
         agg.end_input(&mut report);

@@ -30,12 +30,10 @@ pub fn decode(p: &mut Packet, l4: &[u8]) {
                 p.fields.insert(Fields::WINDOW);
             }
         }
-        IpProto::UDP => {
-            if l4.len() >= 4 {
-                p.src_port = be16(l4, 0);
-                p.dst_port = be16(l4, 2);
-                p.fields.insert(Fields::PORTS);
-            }
+        IpProto::UDP if l4.len() >= 4 => {
+            p.src_port = be16(l4, 0);
+            p.dst_port = be16(l4, 2);
+            p.fields.insert(Fields::PORTS);
         }
         IpProto::ICMP | IpProto::ICMPV6 => {
             let Some(&icmp_type) = l4.first() else {

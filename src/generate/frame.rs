@@ -17,9 +17,8 @@ pub const MAX_FRAME: usize = ETH_LEN + 1500;
 
 /// Destination MAC (the telescope's capture interface), source MAC (its
 /// upstream router), EtherType IPv4.
-const ETH_TEMPLATE: [u8; ETH_LEN] = [
-    0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0x00, 0x1b, 0x21, 0x3c, 0x9d, 0xf8, 0x08, 0x00,
-];
+const ETH_TEMPLATE: [u8; ETH_LEN] =
+    [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0x00, 0x1b, 0x21, 0x3c, 0x9d, 0xf8, 0x08, 0x00];
 
 /// The IPv4 fields the generator chooses.
 #[derive(Clone, Copy, Debug, Default)]
@@ -89,11 +88,7 @@ pub struct Frame {
 
 impl Default for Frame {
     fn default() -> Self {
-        Frame {
-            buf: Box::new([0; MAX_FRAME]),
-            cap: 0,
-            orig: 0,
-        }
+        Frame { buf: Box::new([0; MAX_FRAME]), cap: 0, orig: 0 }
     }
 }
 
@@ -133,17 +128,7 @@ impl Frame {
 
     /// A TCP segment with `opts` (a multiple of 4 bytes) and no payload.
     #[allow(clippy::too_many_arguments)]
-    pub fn tcp(
-        &mut self,
-        ip: &Ip,
-        sport: u16,
-        dport: u16,
-        seq: u32,
-        ack: u32,
-        flags: u8,
-        win: u16,
-        opts: &[u8],
-    ) {
+    pub fn tcp(&mut self, ip: &Ip, sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, win: u16, opts: &[u8]) {
         let hl = 20 + opts.len();
         self.ipv4(ip, hl);
         let t = &mut self.buf[ETH_LEN + IP_LEN..ETH_LEN + IP_LEN + hl];
@@ -188,14 +173,7 @@ impl Frame {
     /// The first fragment (offset 0, MF set by the caller in `ip.frag`) of a
     /// UDP datagram with `payload_len` zero bytes; it carries `carried` bytes
     /// of the datagram (UDP header included, a multiple of 8).
-    pub fn udp_first_fragment(
-        &mut self,
-        ip: &Ip,
-        sport: u16,
-        dport: u16,
-        payload_len: usize,
-        carried: usize,
-    ) {
+    pub fn udp_first_fragment(&mut self, ip: &Ip, sport: u16, dport: u16, payload_len: usize, carried: usize) {
         self.ipv4(ip, carried);
         let u = &mut self.buf[ETH_LEN + IP_LEN..ETH_LEN + IP_LEN + carried];
         u[8..].fill(0);

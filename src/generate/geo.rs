@@ -111,9 +111,5 @@ pub fn country_of(addr: u32) -> [u8; 2] {
 
 /// Indices into [`BLOCKS`] of one country's blocks.
 pub fn blocks_of(cc: [u8; 2]) -> impl Iterator<Item = usize> {
-    BLOCKS
-        .iter()
-        .enumerate()
-        .filter(move |(_, b)| b.2 == cc)
-        .map(|(i, _)| i)
+    BLOCKS.iter().enumerate().filter(move |(_, b)| b.2 == cc).map(|(i, _)| i)
 }

@@ -71,9 +71,7 @@ pub const CLASSES: [(Class, u32, Option<Pool>); 18] = [
 
 /// Linux-style SYN options: MSS 1460, SACK permitted, timestamps, NOP,
 /// window scale 7 (TSval patched per packet).
-pub const LINUX_OPTS: [u8; 20] = [
-    2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7,
-];
+pub const LINUX_OPTS: [u8; 20] = [2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7];
 pub const MSS_OPTS: [u8; 4] = [2, 4, 5, 180];
 /// UDP/ICMP datagrams that arrive fragmented: payload size and the bytes of
 /// L4 data the first fragment carries (1500-byte MTU).

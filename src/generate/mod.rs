@@ -99,10 +99,7 @@ impl Default for GenerateConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("invalid generate configuration: {0}")]
     Config(String),
 }
@@ -123,16 +120,10 @@ fn validate(cfg: &GenerateConfig) -> Result<(), GenerateError> {
         return bad("--days must be at least 1".into());
     }
     if cfg.sources == 0 || cfg.sources > geo::MAX_ADDRESSES {
-        return bad(format!(
-            "--sources must be between 1 and {}",
-            geo::MAX_ADDRESSES
-        ));
+        return bad(format!("--sources must be between 1 and {}", geo::MAX_ADDRESSES));
     }
     if cfg.darknet.1 > 32 {
-        return bad(format!(
-            "darknet prefix length {} is over 32",
-            cfg.darknet.1
-        ));
+        return bad(format!("darknet prefix length {} is over 32", cfg.darknet.1));
     }
     let start = i64::from(cfg.start.0) * NANOS_PER_DAY;
     let end = start + i64::from(cfg.days) * NANOS_PER_DAY;
@@ -146,11 +137,7 @@ fn validate(cfg: &GenerateConfig) -> Result<(), GenerateError> {
 pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
     validate(cfg)?;
     let (net_raw, prefix) = cfg.darknet;
-    let mask = if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - prefix)
-    };
+    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
     let net = net_raw & mask;
 
     let mut setup_rng = rng::Rng::new(cfg.seed, 1);
@@ -186,10 +173,8 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
     };
     let truth = tally.finish(config);
     let path = truth_path(&cfg.out);
-    let mut json = serde_json::to_vec_pretty(&truth).map_err(|e| GenerateError::Io {
-        path: path.clone(),
-        source: std::io::Error::other(e),
-    })?;
+    let mut json = serde_json::to_vec_pretty(&truth)
+        .map_err(|e| GenerateError::Io { path: path.clone(), source: std::io::Error::other(e) })?;
     json.push(b'\n');
     std::fs::write(&path, json).map_err(|source| GenerateError::Io { path, source })?;
     Ok(truth)

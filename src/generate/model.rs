@@ -14,9 +14,7 @@ use super::rng::{Alias, Rng, pareto, zipf_weights};
 
 /// The head of the destination-port ranking; the other ports of 1..=65535
 /// follow in a seeded order.
-pub const PORT_HEAD: [u16; 12] = [
-    23, 22, 80, 445, 6379, 8080, 3389, 443, 1433, 8088, 5555, 2323,
-];
+pub const PORT_HEAD: [u16; 12] = [23, 22, 80, 445, 6379, 8080, 3389, 443, 1433, 8088, 5555, 2323];
 /// Zipf exponent of the port popularity.
 pub const ZIPF_S: f64 = 1.25;
 /// Pareto shape of per-source activity (smaller: heavier tail).
@@ -113,10 +111,7 @@ impl<T: Copy> Weighted<T> {
         items.sort_by(|a, b| b.1.total_cmp(&a.1));
         let w: Vec<f64> = items.iter().map(|x| x.1).collect();
         let alias = Alias::new(&w)?;
-        Some(Weighted {
-            members: items.into_iter().map(|x| x.0).collect(),
-            alias,
-        })
+        Some(Weighted { members: items.into_iter().map(|x| x.0).collect(), alias })
     }
 
     #[inline]
@@ -188,8 +183,7 @@ impl AddressDrawer {
             }
         }
         Err(GenerateError::Config(
-            "cannot find enough distinct source addresses outside the darknet; use fewer --sources"
-                .into(),
+            "cannot find enough distinct source addresses outside the darknet; use fewer --sources".into(),
         ))
     }
 }
@@ -207,11 +201,7 @@ fn ttl(rng: &mut Rng) -> u8 {
 fn apportion(total: u64, shares: &[u64]) -> Vec<u64> {
     let sum: u64 = shares.iter().sum();
     let mut counts: Vec<u64> = shares.iter().map(|s| total * s / sum).collect();
-    let mut rems: Vec<(u64, usize)> = shares
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (total * s % sum, i))
-        .collect();
+    let mut rems: Vec<(u64, usize)> = shares.iter().enumerate().map(|(i, s)| (total * s % sum, i)).collect();
     rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let left = total - counts.iter().sum::<u64>();
     for &(_, i) in rems.iter().take(left as usize) {
@@ -221,17 +211,8 @@ fn apportion(total: u64, shares: &[u64]) -> Vec<u64> {
 }
 
 impl Population {
-    pub fn new(
-        rng: &mut Rng,
-        sources: u32,
-        net: u32,
-        prefix: u8,
-    ) -> Result<Population, GenerateError> {
-        let mask = if prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - prefix)
-        };
+    pub fn new(rng: &mut Rng, sources: u32, net: u32, prefix: u8) -> Result<Population, GenerateError> {
+        let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
         let mut drawer = AddressDrawer::new(net, mask, prefix);
 
         // Destination-port ranking and its Zipf sampler.
@@ -258,13 +239,7 @@ impl Population {
                     Kind::Generic => rng.below(3) as u16,
                     _ => rng.range_u16(32_768, 61_000),
                 };
-                let source = Source {
-                    addr,
-                    ttl: ttl(rng),
-                    kind,
-                    port,
-                    sport,
-                };
+                let source = Source { addr, ttl: ttl(rng), kind, port, sport };
                 list.push(source);
                 let w = pareto(1.0 - rng.unit(), 1.0, PARETO_ALPHA).min(1e7);
                 weights[kind.pool() as usize].push((source, w));
@@ -279,36 +254,16 @@ impl Population {
         for _ in 0..VICTIMS {
             let addr = drawer.draw(rng)?;
             let port = VICTIM_PORTS[rng.below(VICTIM_PORTS.len() as u64) as usize];
-            victims.push(Victim {
-                addr,
-                ttl: ttl(rng),
-                port,
-            });
-            vw.push((
-                victims.len() as u32 - 1,
-                pareto(1.0 - rng.unit(), 1.0, 1.0).min(1e4),
-            ));
+            victims.push(Victim { addr, ttl: ttl(rng), port });
+            vw.push((victims.len() as u32 - 1, pareto(1.0 - rng.unit(), 1.0, 1.0).min(1e4)));
         }
         let victim_pick = Weighted::new(vw).expect("there are victims");
         let mut routers = Vec::with_capacity(ROUTERS);
         for _ in 0..ROUTERS {
             let addr = drawer.draw(rng)?;
-            routers.push(Victim {
-                addr,
-                ttl: ttl(rng),
-                port: 0,
-            });
+            routers.push(Victim { addr, ttl: ttl(rng), port: 0 });
         }
-        Ok(Population {
-            sources: list,
-            pools,
-            unseen,
-            victims,
-            victim_pick,
-            routers,
-            port_rank,
-            port_zipf,
-        })
+        Ok(Population { sources: list, pools, unseen, victims, victim_pick, routers, port_rank, port_zipf })
     }
 
     /// A destination port drawn from the Zipf ranking.
@@ -324,14 +279,8 @@ mod tests {
 
     #[test]
     fn apportion_is_exact() {
-        assert_eq!(
-            apportion(10, &[35, 4, 4, 30, 12, 1, 12, 2]),
-            vec![4, 1, 0, 3, 1, 0, 1, 0]
-        );
-        assert_eq!(
-            apportion(1, &[35, 4, 4, 30, 12, 1, 12, 2]),
-            vec![1, 0, 0, 0, 0, 0, 0, 0]
-        );
+        assert_eq!(apportion(10, &[35, 4, 4, 30, 12, 1, 12, 2]), vec![4, 1, 0, 3, 1, 0, 1, 0]);
+        assert_eq!(apportion(1, &[35, 4, 4, 30, 12, 1, 12, 2]), vec![1, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(apportion(100, &[35, 65]).iter().sum::<u64>(), 100);
     }
 }

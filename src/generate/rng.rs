@@ -127,11 +127,7 @@ impl Alias {
         let mut small = Vec::new();
         let mut large = Vec::new();
         for (i, &p) in scaled.iter().enumerate() {
-            if p < 1.0 {
-                small.push(i)
-            } else {
-                large.push(i)
-            }
+            if p < 1.0 { small.push(i) } else { large.push(i) }
         }
         let mut keep = vec![u32::MAX; n];
         let mut alias: Vec<u32> = (0..n as u32).collect();
@@ -153,11 +149,7 @@ impl Alias {
     pub fn sample(&self, rng: &mut Rng) -> usize {
         let r = rng.next_u64();
         let i = (((r >> 32) * self.keep.len() as u64) >> 32) as usize;
-        if (r as u32) < self.keep[i] || self.keep[i] == u32::MAX {
-            i
-        } else {
-            self.alias[i] as usize
-        }
+        if (r as u32) < self.keep[i] || self.keep[i] == u32::MAX { i } else { self.alias[i] as usize }
     }
 
     /// The probability of each outcome implied by the table (for tests).
@@ -166,11 +158,7 @@ impl Alias {
         let n = self.keep.len() as f64;
         let mut p = vec![0.0; self.keep.len()];
         for i in 0..self.keep.len() {
-            let k = if self.keep[i] == u32::MAX {
-                1.0
-            } else {
-                self.keep[i] as f64 / 4_294_967_296.0
-            };
+            let k = if self.keep[i] == u32::MAX { 1.0 } else { self.keep[i] as f64 / 4_294_967_296.0 };
             p[i] += k / n;
             p[self.alias[i] as usize] += (1.0 - k) / n;
         }

@@ -15,13 +15,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn cfg(out: &Path, packets: u64, seed: u64) -> GenerateConfig {
-    GenerateConfig {
-        out: out.to_path_buf(),
-        packets,
-        seed,
-        sources: 2_000,
-        ..GenerateConfig::default()
-    }
+    GenerateConfig { out: out.to_path_buf(), packets, seed, sources: 2_000, ..GenerateConfig::default() }
 }
 
 #[test]
@@ -30,11 +24,7 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
     let ta = generate(&cfg(&a, 20_000, 7)).unwrap();
     let tb = generate(&cfg(&b, 20_000, 7)).unwrap();
     generate(&cfg(&c, 20_000, 8)).unwrap();
-    let (ba, bb, bc) = (
-        std::fs::read(&a).unwrap(),
-        std::fs::read(&b).unwrap(),
-        std::fs::read(&c).unwrap(),
-    );
+    let (ba, bb, bc) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), std::fs::read(&c).unwrap());
     assert!(ba == bb, "same seed must give the same bytes");
     assert!(ba != bc, "another seed must give other bytes");
     assert_eq!(ta.summary, tb.summary);
@@ -51,44 +41,23 @@ fn truth_sums_hold() {
     let s = &t.summary;
     assert_eq!(s.records, 50_000);
     assert_eq!(s.records, s.ipv4 + s.ipv6 + s.non_ip + s.malformed);
-    assert_eq!(
-        s.darknet_inside + s.darknet_outside + s.excluded,
-        s.ipv4 + s.ipv6
-    );
+    assert_eq!(s.darknet_inside + s.darknet_outside + s.excluded, s.ipv4 + s.ipv6);
     assert_eq!(s.packets, s.darknet_inside);
     let proto = |k: &str| s.protocols.get(k).copied().unwrap_or(0);
     assert_eq!(s.protocols.values().sum::<u64>(), s.packets);
     let f = &s.tcp_flags;
-    assert_eq!(
-        f.syn + f.syn_ack + f.rst + f.rst_ack + f.other + f.unknown,
-        proto("tcp")
-    );
+    assert_eq!(f.syn + f.syn_ack + f.rst + f.rst_ack + f.other + f.unknown, proto("tcp"));
     let ports: u64 = s.dst_ports.values().sum();
-    assert_eq!(
-        ports + s.no_dst_port.non_first_fragment + s.no_dst_port.truncated,
-        proto("tcp") + proto("udp")
-    );
+    assert_eq!(ports + s.no_dst_port.non_first_fragment + s.no_dst_port.truncated, proto("tcp") + proto("udp"));
     assert_eq!(s.icmp_types.values().sum::<u64>(), proto("icmp"));
     assert_eq!(s.days.values().sum::<u64>(), s.packets);
     assert_eq!(s.days.len(), 3);
     assert_eq!(s.countries.values().sum::<u64>(), s.packets);
-    let bs_kinds: u64 = s
-        .backscatter
-        .iter()
-        .filter(|(k, _)| *k != "total")
-        .map(|(_, v)| v)
-        .sum();
+    let bs_kinds: u64 = s.backscatter.iter().filter(|(k, _)| *k != "total").map(|(_, v)| v).sum();
     assert_eq!(s.backscatter["total"], bs_kinds);
-    assert_eq!(
-        s.backscatter["total"],
-        f.syn_ack + f.rst + f.rst_ack + bs_kinds - f.syn_ack - f.rst - f.rst_ack
-    );
+    assert_eq!(s.backscatter["total"], f.syn_ack + f.rst + f.rst_ack + bs_kinds - f.syn_ack - f.rst - f.rst_ack);
     // Every configured source appears (packets ≥ sources), plus victims/routers.
-    assert!(
-        s.unique_sources >= 2_000 && s.unique_sources <= 2_000 + 52,
-        "{}",
-        s.unique_sources
-    );
+    assert!(s.unique_sources >= 2_000 && s.unique_sources <= 2_000 + 52, "{}", s.unique_sources);
     assert!(s.countries.contains_key("ZZ") && s.countries.len() == 16);
     // Each planted class is present.
     assert!(s.no_dst_port.non_first_fragment > 0 && s.no_dst_port.truncated > 0);
@@ -104,11 +73,7 @@ fn zipf_and_pareto_by_hand() {
     let w = zipf_weights(3, 1.0);
     assert_eq!(w, vec![1.0, 0.5, 1.0 / 3.0]);
     let a = Alias::new(&w).unwrap();
-    for (p, want) in a
-        .probabilities()
-        .iter()
-        .zip([6.0 / 11.0, 3.0 / 11.0, 2.0 / 11.0])
-    {
+    for (p, want) in a.probabilities().iter().zip([6.0 / 11.0, 3.0 / 11.0, 2.0 / 11.0]) {
         assert!((p - want).abs() < 1e-9, "{p} vs {want}");
     }
     // Zipf s = 2 over 2 ranks: 1, 1/4 → 4/5, 1/5; sampled frequencies agree.
@@ -132,8 +97,8 @@ fn rfc1071_checksums() {
     assert_eq!(checksum(&data), !0xddf2u16);
     // A classic IPv4 header (192.168.0.1 → 192.168.0.199, UDP): checksum b861.
     let mut h = [
-        0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00,
-        0x01, 0xc0, 0xa8, 0x00, 0xc7,
+        0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8,
+        0x00, 0xc7,
     ];
     assert_eq!(checksum(&h), 0xb861);
     h[10..12].copy_from_slice(&0xb861u16.to_be_bytes());
@@ -178,10 +143,7 @@ fn pcap_reads_back_by_hand() {
     }
     assert_eq!(off, b.len());
     max_gap = max_gap.max(start + 3 * 86_400_000_000 - last);
-    assert!(
-        max_gap <= 600_000_000,
-        "no gap over 10 minutes, got {max_gap} µs"
-    );
+    assert!(max_gap <= 600_000_000, "no gap over 10 minutes, got {max_gap} µs");
     assert_eq!(n, 10_000);
     assert_eq!(ip_ok, 10_000, "every IPv4 header checksum verifies");
     assert_eq!(bytes, t.bytes);
@@ -197,9 +159,7 @@ fn compressed_outputs_decompress_to_the_plain_file() {
     }
     let plain = std::fs::read(&p).unwrap();
     let mut gz = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(&g).unwrap())
-        .read_to_end(&mut gz)
-        .unwrap();
+    flate2::read::GzDecoder::new(std::fs::File::open(&g).unwrap()).read_to_end(&mut gz).unwrap();
     assert!(gz == plain);
     let zs = zstd::decode_all(std::fs::File::open(&z).unwrap()).unwrap();
     assert!(zs == plain);
@@ -208,24 +168,15 @@ fn compressed_outputs_decompress_to_the_plain_file() {
 #[test]
 fn bad_configs_are_refused_and_io_errors_name_the_file() {
     let out = tmp("bad.pcap");
-    let c = GenerateConfig {
-        days: 0,
-        ..cfg(&out, 10, 1)
-    };
+    let c = GenerateConfig { days: 0, ..cfg(&out, 10, 1) };
     assert!(matches!(generate(&c), Err(GenerateError::Config(_))));
-    let c = GenerateConfig {
-        sources: 0,
-        ..cfg(&out, 10, 1)
-    };
+    let c = GenerateConfig { sources: 0, ..cfg(&out, 10, 1) };
     assert!(matches!(generate(&c), Err(GenerateError::Config(_))));
     let missing = Path::new("/nonexistent-dir/x.pcap");
     let err = generate(&cfg(missing, 10, 1)).unwrap_err();
     assert!(err.to_string().contains("/nonexistent-dir/x.pcap"), "{err}");
     // Tiny runs still work: one source, one packet.
-    let c = GenerateConfig {
-        sources: 1,
-        ..cfg(&out, 1, 1)
-    };
+    let c = GenerateConfig { sources: 1, ..cfg(&out, 1, 1) };
     assert_eq!(generate(&c).unwrap().summary.records, 1);
 }
 
@@ -233,24 +184,13 @@ fn bad_configs_are_refused_and_io_errors_name_the_file() {
 #[test]
 #[ignore]
 fn speed() {
-    let out =
-        std::env::var_os("DARKSCOPE_GEN_OUT").map_or_else(|| tmp("speed.pcap"), PathBuf::from);
-    let packets = std::env::var("DARKSCOPE_GEN_PACKETS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000_000);
-    let c = GenerateConfig {
-        out: out.clone(),
-        packets,
-        ..GenerateConfig::default()
-    };
+    let out = std::env::var_os("DARKSCOPE_GEN_OUT").map_or_else(|| tmp("speed.pcap"), PathBuf::from);
+    let packets = std::env::var("DARKSCOPE_GEN_PACKETS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
+    let c = GenerateConfig { out: out.clone(), packets, ..GenerateConfig::default() };
     let t0 = std::time::Instant::now();
     let t = generate(&c).unwrap();
     let secs = t0.elapsed().as_secs_f64();
     let size = std::fs::metadata(&out).unwrap().len();
     let mpps = packets as f64 / 1e6 / secs;
-    println!(
-        "{packets} packets in {secs:.2} s = {mpps:.2} Mpkt/s, {size} bytes, {} sources",
-        t.summary.unique_sources
-    );
+    println!("{packets} packets in {secs:.2} s = {mpps:.2} Mpkt/s, {size} bytes, {} sources", t.summary.unique_sources);
 }

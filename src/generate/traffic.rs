@@ -38,11 +38,7 @@ impl Traffic {
         }
         let classes = Alias::new(&w).expect("backscatter classes are always available");
         let sw: Vec<f64> = UDP_SERVICES.iter().map(|s| f64::from(s.2)).collect();
-        let host_mask = if prefix == 0 {
-            u32::MAX
-        } else {
-            !(u32::MAX << (32 - prefix))
-        };
+        let host_mask = if prefix == 0 { u32::MAX } else { !(u32::MAX << (32 - prefix)) };
         Traffic {
             rng,
             pop,
@@ -63,9 +59,7 @@ impl Traffic {
 
     #[inline]
     fn source(&mut self, pool: Pool) -> Source {
-        let p = self.pop.pools[pool as usize]
-            .as_ref()
-            .expect("class weight is zero for empty pools");
+        let p = self.pop.pools[pool as usize].as_ref().expect("class weight is zero for empty pools");
         p.pick(&mut self.rng)
     }
 
@@ -113,18 +107,9 @@ impl Traffic {
                 self.scan(class, s, f)
             }
             Class::TruncPort => {
-                let use_udp =
-                    self.pop.pools[Pool::Udp as usize].is_some() && self.rng.chance(3, 10);
+                let use_udp = self.pop.pools[Pool::Udp as usize].is_some() && self.rng.chance(3, 10);
                 let s = self.source(if use_udp { Pool::Udp } else { Pool::Generic });
-                self.scan(
-                    if use_udp {
-                        Class::Udp
-                    } else {
-                        Class::SynGeneric
-                    },
-                    s,
-                    f,
-                );
+                self.scan(if use_udp { Class::Udp } else { Class::SynGeneric }, s, f);
                 f.truncate(14 + 20 + 2);
             }
             Class::Udp => {
@@ -146,14 +131,7 @@ impl Traffic {
     fn ip(&mut self, s: &Source, proto: u8) -> Ip {
         let zmap = matches!(s.kind, Kind::ZmapTcp | Kind::ZmapUdp | Kind::ZmapIcmp);
         let id = if zmap { 54321 } else { self.rng.next_u16() };
-        Ip {
-            src: s.addr,
-            dst: self.darknet_addr(),
-            id,
-            frag: 0,
-            ttl: s.ttl,
-            proto,
-        }
+        Ip { src: s.addr, dst: self.darknet_addr(), id, frag: 0, ttl: s.ttl, proto }
     }
 
     /// A probe from a scanning source.
@@ -162,22 +140,11 @@ impl Traffic {
         match class {
             Class::Udp => {
                 let mut ip = self.ip(&s, IPPROTO_UDP);
-                let svc = if s.kind == Kind::ZmapUdp {
-                    s.port as usize
-                } else {
-                    self.udp_service.sample(&mut self.rng)
-                };
+                let svc =
+                    if s.kind == Kind::ZmapUdp { s.port as usize } else { self.udp_service.sample(&mut self.rng) };
                 let (port, payload, _) = UDP_SERVICES[svc];
-                let dport = if port == 0 {
-                    self.rng.range_u16(1024, 65535)
-                } else {
-                    port
-                };
-                let sport = if s.kind == Kind::ZmapUdp {
-                    s.sport
-                } else {
-                    self.rng.range_u16(1024, 65535)
-                };
+                let dport = if port == 0 { self.rng.range_u16(1024, 65535) } else { port };
+                let sport = if s.kind == Kind::ZmapUdp { s.sport } else { self.rng.range_u16(1024, 65535) };
                 if ip.id == 0 {
                     ip.frag = IP_DF;
                 }
@@ -208,11 +175,7 @@ impl Traffic {
                         const OTHER: [u8; 6] = [0x10, 0x01, 0x11, 0x18, 0x00, 0x29];
                         let flags = OTHER[(r & 0xffff) as usize % OTHER.len()];
                         let dport = self.pop.zipf_port(&mut self.rng);
-                        let ack = if flags & 0x10 != 0 {
-                            self.rng.next_u32()
-                        } else {
-                            0
-                        };
+                        let ack = if flags & 0x10 != 0 { self.rng.next_u32() } else { 0 };
                         f.tcp(&ip, sport16, dport, seq, ack, flags, 1024, &[]);
                     }
                     _ => {
@@ -244,19 +207,12 @@ impl Traffic {
             f.icmp_first_fragment(&ip, self.rng.next_u32().to_be_bytes(), FRAG_FIRST);
         } else {
             let (port, _, _) = UDP_SERVICES[self.udp_service.sample(&mut self.rng)];
-            let dport = if port == 0 {
-                self.rng.range_u16(1024, 65535)
-            } else {
-                port
-            };
+            let dport = if port == 0 { self.rng.range_u16(1024, 65535) } else { port };
             let sport = self.rng.range_u16(1024, 65535);
             f.udp_first_fragment(&ip, sport, dport, FRAG_DATAGRAM, FRAG_FIRST);
         }
         ip.frag = (FRAG_FIRST / 8) as u16;
-        self.pending = Some(Pending {
-            ip,
-            len: 8 + FRAG_DATAGRAM - FRAG_FIRST,
-        });
+        self.pending = Some(Pending { ip, len: 8 + FRAG_DATAGRAM - FRAG_FIRST });
     }
 
     /// Backscatter: replies of a DoS victim (or a router on its path) to
@@ -266,14 +222,7 @@ impl Traffic {
         let dark = self.darknet_addr();
         let dport = self.rng.range_u16(1024, 65535);
         let r = self.rng.next_u64();
-        let mut ip = Ip {
-            src: v.addr,
-            dst: dark,
-            id: r as u16,
-            frag: 0,
-            ttl: v.ttl,
-            proto: IPPROTO_TCP,
-        };
+        let mut ip = Ip { src: v.addr, dst: dark, id: r as u16, frag: 0, ttl: v.ttl, proto: IPPROTO_TCP };
         let (hi, lo) = ((r >> 32) as u32, (r >> 16) as u32);
         match class {
             Class::BsSynAck => {
@@ -297,17 +246,12 @@ impl Traffic {
                     _ => (11, 0, false, false),
                 };
                 if !from_victim {
-                    let router =
-                        self.pop.routers[self.rng.below(self.pop.routers.len() as u64) as usize];
+                    let router = self.pop.routers[self.rng.below(self.pop.routers.len() as u64) as usize];
                     ip.src = router.addr;
                     ip.ttl = router.ttl;
                 }
                 ip.proto = IPPROTO_ICMP;
-                let inner_ttl = if typ == 11 {
-                    1
-                } else {
-                    self.rng.range_u16(30, 240) as u8
-                };
+                let inner_ttl = if typ == 11 { 1 } else { self.rng.range_u16(30, 240) as u8 };
                 let inner = Ip {
                     src: dark,
                     dst: v.addr,

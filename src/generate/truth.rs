@@ -114,11 +114,7 @@ pub struct Tally {
 
 impl Tally {
     pub fn new(net: u32, prefix: u8, expected_sources: usize) -> Tally {
-        let mask = if prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - prefix)
-        };
+        let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
         Tally {
             net: net & mask,
             mask,
@@ -130,10 +126,7 @@ impl Tally {
             icmp_unknown: 0,
             bs: [0; 3],
             bs_icmp: [0; 256],
-            per_source: HashMap::with_capacity_and_hasher(
-                expected_sources,
-                foldhash::fast::FixedState::with_seed(11),
-            ),
+            per_source: HashMap::with_capacity_and_hasher(expected_sources, foldhash::fast::FixedState::with_seed(11)),
             days: BTreeMap::new(),
             day: (i32::MIN, 0),
             bytes: 0,
@@ -188,20 +181,12 @@ impl Tally {
             s.fingerprints.zmap += 1;
         }
         // The captured L4 bytes (none for a non-first fragment).
-        let l4: &[u8] = if offset != 0 || ip.len() < ihl {
-            &[]
-        } else {
-            &ip[ihl..ip.len().min(total.max(ihl))]
-        };
+        let l4: &[u8] = if offset != 0 || ip.len() < ihl { &[] } else { &ip[ihl..ip.len().min(total.max(ihl))] };
         match proto {
             6 | 17 => {
                 if l4.len() >= 4 {
                     let dport = usize::from(u16::from_be_bytes([l4[2], l4[3]]));
-                    if proto == 6 {
-                        self.tcp_ports[dport] += 1
-                    } else {
-                        self.udp_ports[dport] += 1
-                    }
+                    if proto == 6 { self.tcp_ports[dport] += 1 } else { self.udp_ports[dport] += 1 }
                 } else if offset != 0 {
                     s.no_dst_port.non_first_fragment += 1;
                 } else {
@@ -272,16 +257,8 @@ impl Tally {
             put(&mut s.protocols, name, n);
         }
         for port in 0..65536 {
-            put(
-                &mut s.dst_ports,
-                format!("tcp/{port}"),
-                self.tcp_ports[port],
-            );
-            put(
-                &mut s.dst_ports,
-                format!("udp/{port}"),
-                self.udp_ports[port],
-            );
+            put(&mut s.dst_ports, format!("tcp/{port}"), self.tcp_ports[port]);
+            put(&mut s.dst_ports, format!("udp/{port}"), self.udp_ports[port]);
         }
         for t in 0..256 {
             put(&mut s.icmp_types, format!("icmp/{t}"), self.icmp_types[t]);
@@ -301,23 +278,9 @@ impl Tally {
         busiest.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for &(addr, n) in &busiest {
             let cc = geo::country_of(addr);
-            put(
-                &mut s.countries,
-                String::from_utf8_lossy(&cc).into_owned(),
-                n,
-            );
+            put(&mut s.countries, String::from_utf8_lossy(&cc).into_owned(), n);
         }
-        let sources = busiest
-            .iter()
-            .take(100)
-            .map(|&(addr, n)| (Ipv4Addr::from(addr).to_string(), n))
-            .collect();
-        Truth {
-            schema: "darkscope.truth/1".into(),
-            config,
-            summary: s,
-            sources,
-            bytes: self.bytes,
-        }
+        let sources = busiest.iter().take(100).map(|&(addr, n)| (Ipv4Addr::from(addr).to_string(), n)).collect();
+        Truth { schema: "darkscope.truth/1".into(), config, summary: s, sources, bytes: self.bytes }
     }
 }

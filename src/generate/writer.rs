@@ -33,27 +33,17 @@ pub struct PcapWriter {
 impl PcapWriter {
     /// Creates `path` and writes the global header.
     pub fn create(path: &Path) -> Result<PcapWriter, GenerateError> {
-        let io = |source| GenerateError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
+        let io = |source| GenerateError::Io { path: path.to_path_buf(), source };
         let file = BufWriter::with_capacity(CHUNK, File::create(path).map_err(io)?);
         let name = path.to_string_lossy();
         let sink = if name.ends_with(".gz") {
-            Sink::Gzip(flate2::write::GzEncoder::new(
-                file,
-                flate2::Compression::fast(),
-            ))
+            Sink::Gzip(flate2::write::GzEncoder::new(file, flate2::Compression::fast()))
         } else if name.ends_with(".zst") {
             Sink::Zstd(zstd::Encoder::new(file, 3).map_err(io)?)
         } else {
             Sink::Plain(file)
         };
-        let mut w = PcapWriter {
-            path: path.to_path_buf(),
-            sink,
-            buf: Vec::with_capacity(CHUNK + 2048),
-        };
+        let mut w = PcapWriter { path: path.to_path_buf(), sink, buf: Vec::with_capacity(CHUNK + 2048) };
         w.buf.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
         w.buf.extend_from_slice(&2u16.to_le_bytes());
         w.buf.extend_from_slice(&4u16.to_le_bytes());
@@ -88,20 +78,14 @@ impl PcapWriter {
             Sink::Zstd(w) => w.write_all(&self.buf),
         };
         self.buf.clear();
-        r.map_err(|source| GenerateError::Io {
-            path: self.path.clone(),
-            source,
-        })
+        r.map_err(|source| GenerateError::Io { path: self.path.clone(), source })
     }
 
     /// Writes what is left, ends the compressed stream and flushes the file.
     pub fn finish(mut self) -> Result<(), GenerateError> {
         self.flush_chunk()?;
         let path = self.path;
-        let io = |source| GenerateError::Io {
-            path: path.clone(),
-            source,
-        };
+        let io = |source| GenerateError::Io { path: path.clone(), source };
         let mut file = match self.sink {
             Sink::Plain(w) => w,
             Sink::Gzip(w) => w.finish().map_err(io)?,

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{RunInfo, address_days, per_ip_day};
 use crate::aggregate::{Aggregator, MALFORMED_REASONS, country_from_index};
-use crate::classify::{FlagClass, Fingerprints};
+use crate::classify::{Fingerprints, FlagClass};
 use crate::decode::IpProto;
 
 fn nonzero<K: Into<String>>(entries: impl IntoIterator<Item = (K, u64)>) -> Value {

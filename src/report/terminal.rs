@@ -13,7 +13,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -85,10 +85,18 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         thousands(mean_sources)
     );
 
-    let ports = counted(&t.tcp_ports[..], |p| format!("{p}/TCP")).chain(counted(&t.udp_ports[..], |p| format!("{p}/UDP")));
+    let ports =
+        counted(&t.tcp_ports[..], |p| format!("{p}/TCP")).chain(counted(&t.udp_ports[..], |p| format!("{p}/UDP")));
     let _ = writeln!(o, "\nTop destination ports     packets      share   per IP/day");
     for (i, (port, n)) in top(ports, top_n).into_iter().enumerate() {
-        let _ = writeln!(o, "  {:>2}  {port:<13} {:>12} {:>9} {:>12}", i + 1, thousands(n), share(n, t.packets), rate(n, ad));
+        let _ = writeln!(
+            o,
+            "  {:>2}  {port:<13} {:>12} {:>9} {:>12}",
+            i + 1,
+            thousands(n),
+            share(n, t.packets),
+            rate(n, ad)
+        );
     }
 
     let countries = (0..677).map(|i| (country_from_index(i), t.countries[i]));
@@ -112,8 +120,11 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
     if !kinds.is_empty() {
         let _ = writeln!(o, "  {}", kinds.join(", "));
     }
-    let fps: Vec<String> =
-        Fingerprints::NAMES.iter().enumerate().map(|(i, (_, n))| format!("{n} {}", thousands(t.fingerprints[i]))).collect();
+    let fps: Vec<String> = Fingerprints::NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, (_, n))| format!("{n} {}", thousands(t.fingerprints[i])))
+        .collect();
     let _ = writeln!(o, "Fingerprints (packets)  {}", fps.join(", "));
 
     let warnings: Vec<String> = run

@@ -27,15 +27,7 @@ pub struct ByteStream {
 
 impl ByteStream {
     pub fn new(reader: Box<dyn Read + Send>) -> ByteStream {
-        ByteStream {
-            reader,
-            buf: vec![0; CHUNK],
-            start: 0,
-            end: 0,
-            offset: 0,
-            eof: false,
-            consumed_total: 0,
-        }
+        ByteStream { reader, buf: vec![0; CHUNK], start: 0, end: 0, offset: 0, eof: false, consumed_total: 0 }
     }
 
     /// The unread bytes currently buffered.

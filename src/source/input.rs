@@ -34,7 +34,9 @@ impl InputSpec {
 pub enum ExpandError {
     #[error("input '{0}' does not exist: check the path, or quote a glob so darkscope expands it")]
     Missing(String),
-    #[error("input '{path}' is not a capture ({reason}): pass pcap or pcapng files, optionally gzip/zstd/xz-compressed")]
+    #[error(
+        "input '{path}' is not a capture ({reason}): pass pcap or pcapng files, optionally gzip/zstd/xz-compressed"
+    )]
     NotACapture { path: String, reason: String },
     #[error("input '{path}' cannot be read: {source}")]
     Unreadable { path: String, source: io::Error },
@@ -86,8 +88,8 @@ pub fn expand_inputs(args: &[String]) -> Result<(Vec<InputSpec>, Vec<String>), E
             })?;
             inputs.push(InputSpec::File(path.to_path_buf()));
         } else if arg.contains(['*', '?', '[']) {
-            let matches = glob::glob(arg)
-                .map_err(|e| ExpandError::BadGlob { pattern: arg.clone(), reason: e.to_string() })?;
+            let matches =
+                glob::glob(arg).map_err(|e| ExpandError::BadGlob { pattern: arg.clone(), reason: e.to_string() })?;
             let found: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
             if found.is_empty() {
                 return Err(ExpandError::NoMatch(arg.clone()));
@@ -185,8 +187,7 @@ pub fn open_input(input: &InputSpec, progress: Option<ReadProgress>) -> Result<O
     if let Some(progress) = progress {
         raw = Box::new(Counting { inner: raw, progress });
     }
-    let (reader, compression) =
-        decompress(raw).map_err(|source| OpenError::Io { path: input.display(), source })?;
+    let (reader, compression) = decompress(raw).map_err(|source| OpenError::Io { path: input.display(), source })?;
     Ok(Opened { stream: ByteStream::new(reader), compression, size })
 }
 

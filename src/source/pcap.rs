@@ -148,11 +148,7 @@ pub fn read(
 
 /// An I/O error after the header (e.g. a corrupt compressed stream) keeps
 /// the records read so far: it becomes a warning.
-pub(super) fn read_failed(
-    stream: &ByteStream,
-    report: &mut ReadReport,
-    e: std::io::Error,
-) -> Result<(), ReadError> {
+pub(super) fn read_failed(stream: &ByteStream, report: &mut ReadReport, e: std::io::Error) -> Result<(), ReadError> {
     report.warnings.push(format!("read failed near byte {}: {e}", stream.offset()));
     Ok(())
 }

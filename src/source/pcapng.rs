@@ -90,11 +90,7 @@ fn options(area: &[u8], be: bool) -> impl Iterator<Item = (u16, &[u8])> {
     })
 }
 
-pub fn read(
-    stream: &mut ByteStream,
-    sink: &mut dyn RecordSink,
-    report: &mut ReadReport,
-) -> Result<(), ReadError> {
+pub fn read(stream: &mut ByteStream, sink: &mut dyn RecordSink, report: &mut ReadReport) -> Result<(), ReadError> {
     let mut be = false;
     let mut interfaces: Vec<Interface> = Vec::new();
     loop {
@@ -103,10 +99,9 @@ pub fn read(
             Ok(false) => {
                 let left = stream.window().len();
                 if left > 0 {
-                    report.warnings.push(format!(
-                        "block header cut short at byte {}: {left} of 12 bytes",
-                        stream.offset()
-                    ));
+                    report
+                        .warnings
+                        .push(format!("block header cut short at byte {}: {left} of 12 bytes", stream.offset()));
                 }
                 return Ok(());
             }
@@ -119,10 +114,9 @@ pub fn read(
                 BYTE_ORDER_MAGIC => false,
                 m if m.swap_bytes() == BYTE_ORDER_MAGIC => true,
                 _ => {
-                    report.warnings.push(format!(
-                        "section header at byte {} has no valid byte-order magic",
-                        stream.offset()
-                    ));
+                    report
+                        .warnings
+                        .push(format!("section header at byte {} has no valid byte-order magic", stream.offset()));
                     return Ok(());
                 }
             };
@@ -130,7 +124,7 @@ pub fn read(
         }
         let block_type = u32_at(w, 0, be);
         let total = u32_at(w, 4, be);
-        if total < 12 || total % 4 != 0 || total > MAX_BLOCK_LEN {
+        if total < 12 || !total.is_multiple_of(4) || total > MAX_BLOCK_LEN {
             report.warnings.push(format!(
                 "block at byte {} has an invalid length {total}: the rest of the file is unreadable",
                 stream.offset()
@@ -177,9 +171,7 @@ pub fn read(
         let problem = match block_type {
             SHB => None,
             IDB => read_interface(body, be, &mut interfaces, report),
-            EPB | OBSOLETE_PB | SPB => {
-                packet_block(block_type, body, be, &interfaces, sink, report)
-            }
+            EPB | OBSOLETE_PB | SPB => packet_block(block_type, body, be, &interfaces, sink, report),
             ISB => {
                 interface_statistics(body, be, &interfaces, sink);
                 None
@@ -187,30 +179,19 @@ pub fn read(
             _ => None,
         };
         if let Some(problem) = problem {
-            report
-                .warnings
-                .push(format!("{problem} at byte {}: the rest of the file is unreadable", stream.offset()));
+            report.warnings.push(format!("{problem} at byte {}: the rest of the file is unreadable", stream.offset()));
             return Ok(());
         }
         stream.consume(total as usize);
     }
 }
 
-fn read_interface(
-    body: &[u8],
-    be: bool,
-    interfaces: &mut Vec<Interface>,
-    report: &mut ReadReport,
-) -> Option<String> {
+fn read_interface(body: &[u8], be: bool, interfaces: &mut Vec<Interface>, report: &mut ReadReport) -> Option<String> {
     if body.len() < 8 {
         return Some("interface description block too short".into());
     }
-    let mut iface = Interface {
-        link: LinkType(u16_at(body, 0, be)),
-        snaplen: u32_at(body, 4, be),
-        tsresol: 6,
-        tsoffset: 0,
-    };
+    let mut iface =
+        Interface { link: LinkType(u16_at(body, 0, be)), snaplen: u32_at(body, 4, be), tsresol: 6, tsoffset: 0 };
     for (code, value) in options(&body[8..], be) {
         match (code, value.len()) {
             (9, 1..) => iface.tsresol = value[0],
@@ -248,11 +229,7 @@ fn packet_block(
             if body.len() < 20 {
                 return Some("packet block too short".into());
             }
-            let if_id = if block_type == EPB {
-                u32_at(body, 0, be)
-            } else {
-                u32::from(u16_at(body, 0, be))
-            };
+            let if_id = if block_type == EPB { u32_at(body, 0, be) } else { u32::from(u16_at(body, 0, be)) };
             (if_id, ticks_at(body, 4, be), u32_at(body, 12, be), u32_at(body, 16, be), 20)
         }
     };
@@ -286,10 +263,10 @@ fn interface_statistics(body: &[u8], be: bool, interfaces: &[Interface], sink: &
             _ => {}
         }
     }
-    if let (Some(start), Some(end)) = (start, end) {
-        if start <= end {
-            sink.capture_span(start, end);
-        }
+    if let (Some(start), Some(end)) = (start, end)
+        && start <= end
+    {
+        sink.capture_span(start, end);
     }
 }
 

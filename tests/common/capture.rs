@@ -224,9 +224,7 @@ pub fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, payload: &[u8], opts: Ipv4Opt
     }
     let ihl = 5 + options.len() / 4;
     let header_len = ihl * 4;
-    let total = opts
-        .total_len_override
-        .unwrap_or((header_len + payload.len()) as u16);
+    let total = opts.total_len_override.unwrap_or((header_len + payload.len()) as u16);
     let flags_frag = (u16::from(opts.more_fragments) << 13) | (opts.frag_offset_units & 0x1fff);
     let mut p = Vec::with_capacity(header_len + payload.len());
     p.push(0x40 | ihl as u8);
@@ -257,16 +255,9 @@ pub enum Ext {
     /// Destination options (type 60), laid out like [`Ext::HopByHop`].
     DestOpts(Vec<u8>),
     /// Routing header type 0 (type 43) with these addresses.
-    Routing {
-        segments_left: u8,
-        addresses: Vec<[u8; 16]>,
-    },
+    Routing { segments_left: u8, addresses: Vec<[u8; 16]> },
     /// Fragment header (type 44): offset in 8-octet units, M flag, ID.
-    Fragment {
-        offset_units: u16,
-        more: bool,
-        id: u32,
-    },
+    Fragment { offset_units: u16, more: bool, id: u32 },
     /// Authentication header (type 51): SPI, sequence, ICV (zero-padded
     /// to a multiple of 8 octets overall); Payload Len = 4-octet units − 2.
     Ah { spi: u32, seq: u32, icv: Vec<u8> },
@@ -304,10 +295,7 @@ impl Ext {
                 out.push(((2 + body.len()) / 8 - 1) as u8);
                 out.extend_from_slice(&body);
             }
-            Ext::Routing {
-                segments_left,
-                addresses,
-            } => {
+            Ext::Routing { segments_left, addresses } => {
                 out.push(next);
                 out.push((addresses.len() * 2) as u8);
                 out.push(0); // routing type 0
@@ -317,11 +305,7 @@ impl Ext {
                     out.extend_from_slice(a);
                 }
             }
-            Ext::Fragment {
-                offset_units,
-                more,
-                id,
-            } => {
+            Ext::Fragment { offset_units, more, id } => {
                 out.push(next);
                 out.push(0);
                 let field = (offset_units << 3) | u16::from(*more);
@@ -386,16 +370,12 @@ pub fn ipv6(src: [u8; 16], dst: [u8; 16], next_header: u8, payload: &[u8], ext: 
 
 /// Parses an IPv6 address literal (test convenience).
 pub fn v6(text: &str) -> [u8; 16] {
-    text.parse::<std::net::Ipv6Addr>()
-        .expect("valid IPv6 literal in a test")
-        .octets()
+    text.parse::<std::net::Ipv6Addr>().expect("valid IPv6 literal in a test").octets()
 }
 
 /// Parses an IPv4 address literal (test convenience).
 pub fn v4(text: &str) -> [u8; 4] {
-    text.parse::<std::net::Ipv4Addr>()
-        .expect("valid IPv4 literal in a test")
-        .octets()
+    text.parse::<std::net::Ipv4Addr>().expect("valid IPv4 literal in a test").octets()
 }
 
 // ---------------------------------------------------------------------------
@@ -403,15 +383,7 @@ pub fn v4(text: &str) -> [u8; 4] {
 // ---------------------------------------------------------------------------
 
 /// A TCP header (20 bytes + options zero-padded to 4), checksum 0, urgent 0.
-pub fn tcp(
-    sport: u16,
-    dport: u16,
-    seq: u32,
-    ack: u32,
-    flags: u8,
-    window: u16,
-    options: &[u8],
-) -> Vec<u8> {
+pub fn tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, window: u16, options: &[u8]) -> Vec<u8> {
     let mut opts = options.to_vec();
     while !opts.len().is_multiple_of(4) {
         opts.push(0);
@@ -492,14 +464,7 @@ pub struct Pcap {
 impl Pcap {
     /// Little-endian, microseconds, snaplen 65535, not modified.
     pub fn new(linktype_field: u32) -> Pcap {
-        Pcap {
-            le: true,
-            nanos: false,
-            linktype_field,
-            snaplen: 65_535,
-            modified: false,
-            records: Vec::new(),
-        }
+        Pcap { le: true, nanos: false, linktype_field, snaplen: 65_535, modified: false, records: Vec::new() }
     }
 
     pub fn magic(&self) -> u32 {
@@ -513,19 +478,11 @@ impl Pcap {
     }
 
     fn u32(&self, v: u32) -> [u8; 4] {
-        if self.le {
-            v.to_le_bytes()
-        } else {
-            v.to_be_bytes()
-        }
+        if self.le { v.to_le_bytes() } else { v.to_be_bytes() }
     }
 
     fn u16(&self, v: u16) -> [u8; 2] {
-        if self.le {
-            v.to_le_bytes()
-        } else {
-            v.to_be_bytes()
-        }
+        if self.le { v.to_le_bytes() } else { v.to_be_bytes() }
     }
 
     /// A record: `ts_frac` is µs or ns per [`Pcap::nanos`]; caplen = data length.
@@ -603,34 +560,19 @@ pub struct Pcapng {
 
 impl Pcapng {
     pub fn new() -> Pcapng {
-        Pcapng {
-            le: true,
-            out: Vec::new(),
-        }
+        Pcapng { le: true, out: Vec::new() }
     }
 
     fn u16(&self, v: u16) -> [u8; 2] {
-        if self.le {
-            v.to_le_bytes()
-        } else {
-            v.to_be_bytes()
-        }
+        if self.le { v.to_le_bytes() } else { v.to_be_bytes() }
     }
 
     fn u32(&self, v: u32) -> [u8; 4] {
-        if self.le {
-            v.to_le_bytes()
-        } else {
-            v.to_be_bytes()
-        }
+        if self.le { v.to_le_bytes() } else { v.to_be_bytes() }
     }
 
     fn u64(&self, v: u64) -> [u8; 8] {
-        if self.le {
-            v.to_le_bytes()
-        } else {
-            v.to_be_bytes()
-        }
+        if self.le { v.to_le_bytes() } else { v.to_be_bytes() }
     }
 
     /// A 64-bit timestamp as pcapng stores it: high word, then low word.
@@ -680,13 +622,7 @@ impl Pcapng {
 
     /// Interface Description Block with optional if_tsresol (9) and
     /// if_tsoffset (14, seconds, signed).
-    pub fn interface(
-        &mut self,
-        linktype: u16,
-        snaplen: u32,
-        tsresol: Option<u8>,
-        tsoffset: Option<i64>,
-    ) -> &mut Self {
+    pub fn interface(&mut self, linktype: u16, snaplen: u32, tsresol: Option<u8>, tsoffset: Option<i64>) -> &mut Self {
         let mut body = self.u16(linktype).to_vec();
         body.extend_from_slice(&[0, 0]); // reserved
         body.extend_from_slice(&self.u32(snaplen));
@@ -726,13 +662,7 @@ impl Pcapng {
     }
 
     /// The obsolete Packet Block (type 2): 16-bit interface ID, drops 0.
-    pub fn obsolete_pb(
-        &mut self,
-        if_id: u16,
-        ts_ticks: u64,
-        data: &[u8],
-        orig_len: u32,
-    ) -> &mut Self {
+    pub fn obsolete_pb(&mut self, if_id: u16, ts_ticks: u64, data: &[u8], orig_len: u32) -> &mut Self {
         let mut body = self.u16(if_id).to_vec();
         body.extend_from_slice(&self.u16(0)); // drops count
         body.extend_from_slice(&self.ts(ts_ticks));
