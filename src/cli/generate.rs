@@ -2,10 +2,8 @@
 
 use std::net::IpAddr;
 
-use anyhow::Context;
-
 use super::{Failure, GenerateArgs};
-use crate::generate::{GenerateConfig, generate};
+use crate::generate::{GenerateConfig, GenerateError, generate};
 use crate::time::Day;
 
 pub fn run(args: GenerateArgs) -> Result<(), Failure> {
@@ -30,7 +28,13 @@ pub fn run(args: GenerateArgs) -> Result<(), Failure> {
         darknet: (u32::from(network), args.darknet.len),
     };
     let started = std::time::Instant::now();
-    generate(&config).with_context(|| format!("generating {}", args.out.display()))?;
+    match generate(&config) {
+        Ok(_) => {}
+        Err(GenerateError::Config(why)) => return Err(Failure::Usage(why)),
+        Err(e) => {
+            return Err(Failure::Work(anyhow::Error::new(e).context(format!("generating {}", args.out.display()))));
+        }
+    }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "darkscope: wrote {} packets to {} ({:.1} M packets/s) and its ground truth to {}.truth.json",

@@ -93,6 +93,8 @@ fn options(area: &[u8], be: bool) -> impl Iterator<Item = (u16, &[u8])> {
 pub fn read(stream: &mut ByteStream, sink: &mut dyn RecordSink, report: &mut ReadReport) -> Result<(), ReadError> {
     let mut be = false;
     let mut interfaces: Vec<Interface> = Vec::new();
+    // A simple packet block has no timestamp: it takes the previous record's.
+    let mut last_ts = Timestamp(0);
     loop {
         match stream.ensure(12) {
             Ok(true) => {}
@@ -171,7 +173,7 @@ pub fn read(stream: &mut ByteStream, sink: &mut dyn RecordSink, report: &mut Rea
         let problem = match block_type {
             SHB => None,
             IDB => read_interface(body, be, &mut interfaces, report),
-            EPB | OBSOLETE_PB | SPB => packet_block(block_type, body, be, &interfaces, sink, report),
+            EPB | OBSOLETE_PB | SPB => packet_block(block_type, body, be, &interfaces, &mut last_ts, sink, report),
             ISB => {
                 interface_statistics(body, be, &interfaces, sink);
                 None
@@ -209,6 +211,7 @@ fn packet_block(
     body: &[u8],
     be: bool,
     interfaces: &[Interface],
+    last_ts: &mut Timestamp,
     sink: &mut dyn RecordSink,
     report: &mut ReadReport,
 ) -> Option<String> {
@@ -238,11 +241,13 @@ fn packet_block(
     }
     let data = &body[data_at..data_at + caplen as usize];
     let iface = interfaces.get(if_id as usize);
-    // A simple packet block carries no timestamp.
+    // A simple packet block carries no timestamp: it is dated like the
+    // record before it (so it lands on the day it was captured on).
     let ts = match (iface, block_type) {
         (Some(i), t) if t != SPB => i.timestamp(ticks),
-        _ => Timestamp(0),
+        _ => *last_ts,
     };
+    *last_ts = ts;
     sink.record(&Record { ts, link: iface.map(|i| i.link), data, orig_len });
     report.records += 1;
     None
