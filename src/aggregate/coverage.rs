@@ -3,8 +3,10 @@
 //! Replay derives it from the records: the union of the spans between
 //! consecutive records, cut at gaps longer than `--max-gap` and at day ends.
 //! A pcapng interface statistics block that states start and end times takes
-//! precedence for its input. Records out of order extend the current span
-//! backwards when they fall within the gap of its start.
+//! precedence for its input. Spans continue from one input to the next.
+//! Records out of order extend the current span backwards when they fall
+//! within the gap of its start; a stray record from long before covers
+//! nothing and leaves the current span open.
 
 use std::collections::BTreeMap;
 
@@ -42,6 +44,8 @@ impl Coverage {
             Some((start, end)) if t >= *start && t <= *end => {}
             Some((_, end)) if t > *end && t.saturating_sub(*end) <= self.max_gap => *end = t,
             Some((start, _)) if t < *start && start.saturating_sub(t) <= self.max_gap => *start = t,
+            // A stray record from long before: note it, keep the open span.
+            Some((start, _)) if t < *start => self.input_spans.push((t, t)),
             _ => {
                 if let Some(done) = self.current.take() {
                     self.input_spans.push(done);
@@ -60,15 +64,15 @@ impl Coverage {
     }
 
     /// Closes the current input: its stated spans win over derived ones.
+    /// Otherwise the open span stays open, so the next file's first record
+    /// continues it (coverage does not depend on how a capture is split).
     pub fn end_input(&mut self) {
-        if let Some(done) = self.current.take() {
-            self.input_spans.push(done);
-        }
         if self.stated.is_empty() {
             self.spans.append(&mut self.input_spans);
         } else {
             self.spans.append(&mut self.stated);
             self.input_spans.clear();
+            self.current = None;
         }
     }
 

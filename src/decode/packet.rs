@@ -13,10 +13,15 @@ use crate::time::Timestamp;
 
 /// An IPv4 or IPv6 address in one 128-bit key. IPv4 addresses are stored
 /// IPv4-mapped (`::ffff:a.b.c.d`), so one hash map serves both families.
+/// An IPv6 packet carrying an IPv4-mapped address (which RFC 4291 keeps off
+/// the wire, but spoofers do not) is keyed as `::1:ffff:a.b.c.d` instead, in
+/// the reserved `::/8` block, so it never counts as the IPv4 address.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Addr(pub u128);
 
 const V4_MAPPED: u128 = 0xffff_u128 << 32;
+/// The bit that moves an IPv6 packet's `::ffff:0:0/96` address to `::1:ffff:0:0/96`.
+const V6_MAPPED_BIT: u128 = 1 << 48;
 
 impl Addr {
     pub const fn v4(addr: u32) -> Addr {
@@ -24,7 +29,8 @@ impl Addr {
     }
 
     pub fn v6(octets: [u8; 16]) -> Addr {
-        Addr(u128::from_be_bytes(octets))
+        let bits = u128::from_be_bytes(octets);
+        if bits >> 32 == 0xffff { Addr(bits | V6_MAPPED_BIT) } else { Addr(bits) }
     }
 
     /// The IPv4 address, when this is one.
@@ -39,6 +45,7 @@ impl Addr {
     pub fn to_ip(self) -> IpAddr {
         match self.as_v4() {
             Some(v4) => IpAddr::V4(Ipv4Addr::from(v4)),
+            None if self.0 >> 32 == 0x1_ffff => IpAddr::V6(Ipv6Addr::from(self.0 & !V6_MAPPED_BIT)),
             None => IpAddr::V6(Ipv6Addr::from(self.0)),
         }
     }
@@ -48,7 +55,7 @@ impl From<IpAddr> for Addr {
     fn from(ip: IpAddr) -> Addr {
         match ip {
             IpAddr::V4(v4) => Addr::v4(u32::from(v4)),
-            IpAddr::V6(v6) => Addr(u128::from(v6)),
+            IpAddr::V6(v6) => Addr::v6(v6.octets()),
         }
     }
 }

@@ -67,6 +67,14 @@ fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
     if be { u16::from_be_bytes(raw) } else { u16::from_le_bytes(raw) }
 }
 
+/// A 64-bit integer option in the section's byte order (`if_tsoffset`).
+fn i64_at(b: &[u8], be: bool) -> i64 {
+    let raw = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
+    if be { i64::from_be_bytes(raw) } else { i64::from_le_bytes(raw) }
+}
+
+/// A timestamp as pcapng stores it: high 32 bits first, each word in the
+/// section's byte order.
 fn ticks_at(b: &[u8], at: usize, be: bool) -> u64 {
     (u64::from(u32_at(b, at, be)) << 32) | u64::from(u32_at(b, at + 4, be))
 }
@@ -197,7 +205,7 @@ fn read_interface(body: &[u8], be: bool, interfaces: &mut Vec<Interface>, report
     for (code, value) in options(&body[8..], be) {
         match (code, value.len()) {
             (9, 1..) => iface.tsresol = value[0],
-            (14, 8..) => iface.tsoffset = ticks_at(value, 0, be) as i64,
+            (14, 8..) => iface.tsoffset = i64_at(value, be),
             _ => {}
         }
     }
