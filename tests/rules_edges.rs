@@ -244,3 +244,41 @@ fn warning_when_almost_nothing_falls_inside() {
     expect_counts(&v, [200, 200, 0, 0, 0, 100, 100, 0]);
     assert_eq!(v["warnings"], json!([]), "{v:#}");
 }
+
+/// An IPv4 packet 203.0.113.9 → 198.18.0.5, an IPv6 one from
+/// ::ffff:203.0.113.9 to 2001:db8::5 and an IPv6 one from 2001:db8:ffff::9
+/// to ::ffff:198.18.0.5 (IPv4-mapped addresses, as IPv6 packets carry them).
+fn mapped_capture(dir: &std::path::Path) -> std::path::PathBuf {
+    let u6 = |src: &str, dst: &str| ipv6(v6(src), v6(dst), IPPROTO_UDP, &udp(1, 2, b""), &[]);
+    let frames = vec![
+        udp4(2),
+        u6("::ffff:203.0.113.9", "2001:db8::5"),
+        u6("2001:db8:ffff::9", "::ffff:198.18.0.5"),
+    ];
+    write_temp(dir, "mapped.pcap", &pcap_of(LINKTYPE_RAW, true, &frames))
+}
+
+#[test]
+fn ipv4_mapped_ipv6_destinations_are_not_in_an_ipv4_darknet() {
+    // DESIGN.md: the darknet is the given v4 and v6 prefixes. An IPv6
+    // packet to ::ffff:198.18.0.5 is not addressed to the IPv4 darknet
+    // 198.18.0.0/24 (nor to the v6 /64): outside.
+    let dir = tempfile::tempdir().unwrap();
+    let f = mapped_capture(dir.path());
+    let v = replay(&[&f], &["--darknet", NET, "--darknet", "2001:db8::/64"]);
+    expect_counts(&v, [3, 1, 2, 0, 0, 2, 1, 0]);
+    // And an IPv6 prefix written in mapped form covers no IPv4 packet.
+    let v = replay(&[&f], &["--darknet", "::ffff:198.18.0.0/120"]);
+    expect_counts(&v, [3, 1, 2, 0, 0, 1, 2, 0]);
+}
+
+#[test]
+fn ipv4_and_ipv4_mapped_ipv6_sources_are_distinct() {
+    // "Distinct outer source addresses (v4 and v6)": 203.0.113.9,
+    // ::ffff:203.0.113.9 and 2001:db8:ffff::9 are three.
+    let dir = tempfile::tempdir().unwrap();
+    let f = mapped_capture(dir.path());
+    let v = replay(&[&f], &[]);
+    expect_counts(&v, [3, 1, 2, 0, 0, 3, 0, 0]);
+    expect(&v, json!({"unique_sources": 3}));
+}
