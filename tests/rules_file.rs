@@ -182,3 +182,68 @@ fn file_cut_mid_record_keeps_earlier_records_and_warns_with_offset() {
         "the warning names the byte offset 177: {w:?}"
     );
 }
+
+#[test]
+fn pcapng_interface_ids_restart_in_each_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ng = Pcapng::new();
+    ng.section(true)
+        .interface(LINKTYPE_ETHERNET as u16, 65_535, None, None)
+        .interface(LINKTYPE_RAW as u16, 65_535, None, None);
+    let ts = u64::from(T0) * 1_000_000;
+    epb(
+        &mut ng,
+        0,
+        ts,
+        &eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &udp4(1)),
+    );
+    epb(&mut ng, 1, ts, &udp4(2));
+    // Section 2 has one interface, raw IPv6: interface 0 now means it, and
+    // interface 1 no longer exists (malformed: no interface).
+    ng.section(false)
+        .interface(LINKTYPE_IPV6 as u16, 65_535, None, None);
+    epb(&mut ng, 0, ts, &udp6(3));
+    epb(&mut ng, 1, ts, &udp4(4));
+    let f = write_temp(dir.path(), "ids.pcapng", &ng.bytes());
+    let v = replay_net(&f);
+    expect_counts(&v, [4, 2, 1, 0, 1, 3, 0, 0]);
+    expect(
+        &v,
+        json!({"dst_ports": {"udp/1": 1, "udp/2": 1, "udp/3": 1}}),
+    );
+}
+
+#[test]
+fn raw_ipv4_link_type_rejects_ipv6_packets() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write_temp(
+        dir.path(),
+        "v4.pcap",
+        &pcap_of(LINKTYPE_IPV4, true, &[udp4(1), udp6(2)]),
+    );
+    let b = write_temp(
+        dir.path(),
+        "v6.pcap",
+        &pcap_of(LINKTYPE_IPV6, true, &[udp6(3), udp4(4)]),
+    );
+    let v = replay(&[&a, &b], &["--darknet", NET, "--darknet", "2001:db8::/64"]);
+    expect_counts(&v, [4, 1, 1, 0, 2, 2, 0, 0]);
+    expect(&v, json!({"malformed_reasons": {"bad_version": 2}}));
+}
+
+#[test]
+fn pcap_record_with_impossible_caplen_ends_the_file_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = udp4(53); // 35 bytes: records of 16 + 35 = 51
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    p.record(T0, 0, &a, 35);
+    p.record(T0 + 1, 0, &a, 35);
+    // Third record (at 24 + 2 × 51 = 126) claims 0x7fff_fff0 bytes.
+    p.record_with_caplen(T0 + 2, 0, 0x7fff_fff0, &a, 35);
+    let f = write_temp(dir.path(), "bogus.pcap", &p.bytes());
+    let v = replay_net(&f);
+    expect_counts(&v, [2, 2, 0, 0, 0, 2, 0, 0]);
+    let w = input_warnings(&v, 0);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("126"), "warning names byte 126: {w:?}");
+}

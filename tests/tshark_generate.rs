@@ -196,6 +196,8 @@ fn generated_traffic_matches_truth_and_tshark() {
             *ports.entry(format!("{name}/{port}")).or_insert(0) += 1;
         }
     }
+    assert_eq!(days.len(), 3, "three UTC days: {days:?}");
+    assert!(ports.len() > 100, "tshark saw only {} ports", ports.len());
     assert_eq!(
         inside,
         summary["darknet_inside"].as_u64().unwrap(),
