@@ -176,3 +176,54 @@ fn pcapng_tsoffset_in_a_little_endian_section() {
     expect_counts(&v, [2, 2, 0, 0, 0, 2, 0, 0]);
     expect(&v, json!({"days": {"2024-01-01": 1, "2024-01-02": 1}}));
 }
+
+/// Raw-IP pcap of one UDP packet at each of `times` (seconds after T0).
+fn at_times(dir: &std::path::Path, name: &str, times: &[i64]) -> std::path::PathBuf {
+    let mut p = Pcap::new(LINKTYPE_RAW);
+    let pkt = udp4(53);
+    for t in times {
+        p.record((i64::from(T0) + t) as u32, 0, &pkt, pkt.len() as u32);
+    }
+    write_temp(dir, name, &p.bytes())
+}
+
+#[test]
+fn coverage_does_not_depend_on_how_records_are_split_into_files() {
+    // Coverage is the union of the spans between consecutive records of the
+    // sensor: a capture rotated into three files covers what the one file
+    // covers, 0..300 s (every gap is 60 s ≤ --max-gap 600).
+    let dir = tempfile::tempdir().unwrap();
+    let whole = at_times(dir.path(), "whole.pcap", &[0, 60, 120, 180, 240, 300]);
+    let v = replay(&[&whole], &["--darknet", NET]);
+    assert_eq!(
+        v["coverage_seconds"]["2024-01-01"].as_f64(),
+        Some(300.0),
+        "{v:#}"
+    );
+    let a = at_times(dir.path(), "a.pcap", &[0, 60]);
+    let b = at_times(dir.path(), "b.pcap", &[120, 180]);
+    let c = at_times(dir.path(), "c.pcap", &[240, 300]);
+    let v = replay(&[&a, &b, &c], &["--darknet", NET]);
+    expect_counts(&v, [6, 6, 0, 0, 0, 6, 0, 0]);
+    assert_eq!(
+        v["coverage_seconds"]["2024-01-01"].as_f64(),
+        Some(300.0),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn coverage_survives_one_out_of_order_record() {
+    // Records every 60 s from 0 to 240 s, with one stray record from the
+    // previous day in the middle: in time order the 2024-01-01 records are
+    // still consecutive 60 s apart, so that day is covered 0..240 s.
+    let dir = tempfile::tempdir().unwrap();
+    let f = at_times(dir.path(), "stray.pcap", &[0, 60, 120, -86_395, 180, 240]);
+    let v = replay(&[&f], &["--darknet", NET]);
+    expect(&v, json!({"days": {"2023-12-31": 1, "2024-01-01": 5}}));
+    assert_eq!(
+        v["coverage_seconds"]["2024-01-01"].as_f64(),
+        Some(240.0),
+        "{v:#}"
+    );
+}
