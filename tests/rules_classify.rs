@@ -20,16 +20,7 @@ fn raw_pcap(dir: &std::path::Path, name: &str, packets: &[(u32, Vec<u8>)]) -> st
 }
 
 fn tcp_id(id: u16, dport: u16, seq: u32, flags: u8) -> Vec<u8> {
-    ipv4(
-        SRC,
-        DST,
-        IPPROTO_TCP,
-        &tcp(40_000, dport, seq, 0, flags, 1024, &[]),
-        Ipv4Opts {
-            id,
-            ..Ipv4Opts::default()
-        },
-    )
+    ipv4(SRC, DST, IPPROTO_TCP, &tcp(40_000, dport, seq, 0, flags, 1024, &[]), Ipv4Opts { id, ..Ipv4Opts::default() })
 }
 
 #[test]
@@ -58,46 +49,15 @@ fn fingerprints_and_near_misses() {
         tcp_id(masscan_id, 80, masscan_seq, TCP_RST),
         // zmap on TCP SYN (masscan: 0x0005^0x0050^0 = 0x55 ≠ 54321), UDP, ICMP.
         tcp_id(54321, 80, 0, TCP_SYN),
-        ipv4(
-            SRC,
-            DST,
-            IPPROTO_UDP,
-            &udp(40_000, 53, b"q"),
-            Ipv4Opts {
-                id: 54321,
-                ..Ipv4Opts::default()
-            },
-        ),
-        ipv4(
-            SRC,
-            DST,
-            IPPROTO_ICMP,
-            &icmp(8, 0, [0; 4], b""),
-            Ipv4Opts {
-                id: 54321,
-                ..Ipv4Opts::default()
-            },
-        ),
+        ipv4(SRC, DST, IPPROTO_UDP, &udp(40_000, 53, b"q"), Ipv4Opts { id: 54321, ..Ipv4Opts::default() }),
+        ipv4(SRC, DST, IPPROTO_ICMP, &icmp(8, 0, [0; 4], b""), Ipv4Opts { id: 54321, ..Ipv4Opts::default() }),
         // zmap near misses.
         tcp_id(54320, 80, 0, TCP_SYN),
-        ipv4(
-            SRC,
-            DST,
-            IPPROTO_UDP,
-            &udp(40_000, 53, b"q"),
-            Ipv4Opts {
-                id: 54320,
-                ..Ipv4Opts::default()
-            },
-        ),
+        ipv4(SRC, DST, IPPROTO_UDP, &udp(40_000, 53, b"q"), Ipv4Opts { id: 54320, ..Ipv4Opts::default() }),
         // mirai and zmap at once: ID 54321, seq == dst, dport 443 (masscan: 443 ≠ 54321).
         tcp_id(54321, 443, DST_U32, TCP_SYN),
     ];
-    let timed: Vec<(u32, Vec<u8>)> = packets
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| (T0 + i as u32, p))
-        .collect();
+    let timed: Vec<(u32, Vec<u8>)> = packets.into_iter().enumerate().map(|(i, p)| (T0 + i as u32, p)).collect();
     let f = raw_pcap(dir.path(), "fp.pcap", &timed);
     let v = replay_net(&f);
     expect_counts(&v, [13, 13, 0, 0, 0, 13, 0, 0]);
@@ -115,23 +75,9 @@ fn fingerprints_and_near_misses() {
 fn darknet_inside_outside_and_exclude() {
     let dir = tempfile::tempdir().unwrap();
     let u = |src: [u8; 4], dst: [u8; 4], port: u16| {
-        ipv4(
-            src,
-            dst,
-            IPPROTO_UDP,
-            &udp(40_000, port, b"x"),
-            Ipv4Opts::default(),
-        )
+        ipv4(src, dst, IPPROTO_UDP, &udp(40_000, port, b"x"), Ipv4Opts::default())
     };
-    let u6 = |dst: &str, port: u16| {
-        ipv6(
-            v6(SRC6),
-            v6(dst),
-            IPPROTO_UDP,
-            &udp(40_000, port, b"x"),
-            &[],
-        )
-    };
+    let u6 = |dst: &str, port: u16| ipv6(v6(SRC6), v6(dst), IPPROTO_UDP, &udp(40_000, port, b"x"), &[]);
     let packets = vec![
         (T0, u(SRC, DST, 1)),                              // inside
         (T0 + 1, u(SRC, [198, 18, 0, 255], 2)),            // inside (last address)
@@ -144,17 +90,7 @@ fn darknet_inside_outside_and_exclude() {
         (T0 + 8, u([192, 0, 2, 255], [198, 18, 0, 1], 9)), // excluded source
     ];
     let f = raw_pcap(dir.path(), "dn.pcap", &packets);
-    let v = replay(
-        &[&f],
-        &[
-            "--darknet",
-            NET,
-            "--darknet",
-            "2001:db8::/64",
-            "--exclude",
-            "192.0.2.0/24",
-        ],
-    );
+    let v = replay(&[&f], &["--darknet", NET, "--darknet", "2001:db8::/64", "--exclude", "192.0.2.0/24"]);
     expect_counts(&v, [9, 6, 3, 0, 0, 4, 3, 2]);
     expect(
         &v,
@@ -168,15 +104,7 @@ fn darknet_inside_outside_and_exclude() {
 #[test]
 fn overlapping_darknet_prefixes_are_merged() {
     let dir = tempfile::tempdir().unwrap();
-    let u = |dst: [u8; 4]| {
-        ipv4(
-            SRC,
-            dst,
-            IPPROTO_UDP,
-            &udp(40_000, 53, b"x"),
-            Ipv4Opts::default(),
-        )
-    };
+    let u = |dst: [u8; 4]| ipv4(SRC, dst, IPPROTO_UDP, &udp(40_000, 53, b"x"), Ipv4Opts::default());
     let packets = vec![
         (T0, u([198, 18, 0, 200])), // in /24 and /25: counted once
         (T0 + 1, u([198, 18, 0, 1])),
@@ -197,10 +125,7 @@ fn overlapping_darknet_prefixes_are_merged() {
     let v = replay(&[&f], &args);
     expect_counts(&v, [4, 4, 0, 0, 0, 3, 1, 0]);
     // Union: 198.18.0.0/23 = 512 addresses.
-    expect(
-        &v,
-        json!({"monitored_addresses": {"count": 512, "basis": "darknet_prefixes"}}),
-    );
+    expect(&v, json!({"monitored_addresses": {"count": 512, "basis": "darknet_prefixes"}}));
 }
 
 #[test]
@@ -211,13 +136,7 @@ fn per_ip_per_day_uses_coverage_and_prefix_size() {
     let mut packets = Vec::new();
     for start in [0u32, 4 * 3600] {
         for k in 0..=60u32 {
-            let pkt = ipv4(
-                SRC,
-                DST,
-                IPPROTO_UDP,
-                &udp(40_000, 53, b"x"),
-                Ipv4Opts::default(),
-            );
+            let pkt = ipv4(SRC, DST, IPPROTO_UDP, &udp(40_000, 53, b"x"), Ipv4Opts::default());
             packets.push((T0 + start + 60 * k, pkt));
         }
     }
@@ -225,46 +144,23 @@ fn per_ip_per_day_uses_coverage_and_prefix_size() {
     let v = replay(&[&f], &["--darknet", "198.18.0.0/24"]);
     expect_counts(&v, [122, 122, 0, 0, 0, 122, 0, 0]);
     expect(&v, json!({"days": {"2024-01-01": 122}}));
-    let cov = v["coverage_seconds"]["2024-01-01"]
-        .as_f64()
-        .expect("coverage for the day");
+    let cov = v["coverage_seconds"]["2024-01-01"].as_f64().expect("coverage for the day");
     assert_eq!(cov, 7200.0, "{v:#}");
     assert_eq!(v["coverage_seconds"].as_object().unwrap().len(), 1);
     // address-days = 7200/86400 × 256 = 21.333…; rate = 122 × 12 / 256 = 5.71875.
     let ad = v["address_days"].as_f64().expect("address_days");
-    assert!(
-        (ad - 7200.0 / 86_400.0 * 256.0).abs() < 1e-9,
-        "address_days {ad}"
-    );
-    let rate = v["packets_per_ip_day"]
-        .as_f64()
-        .expect("packets_per_ip_day");
+    assert!((ad - 7200.0 / 86_400.0 * 256.0).abs() < 1e-9, "address_days {ad}");
+    let rate = v["packets_per_ip_day"].as_f64().expect("packets_per_ip_day");
     assert!((rate - 5.71875).abs() < 1e-9, "packets_per_ip_day {rate}");
 }
 
 #[test]
 fn days_are_utc_dates_whatever_the_record_order() {
     let dir = tempfile::tempdir().unwrap();
-    let u = || {
-        ipv4(
-            SRC,
-            DST,
-            IPPROTO_UDP,
-            &udp(40_000, 53, b"x"),
-            Ipv4Opts::default(),
-        )
-    };
-    let packets = vec![
-        (T0 + 2 * DAY + 5, u()),
-        (T0 + 10, u()),
-        (T0 + DAY - 1, u()),
-        (T0 + 2 * DAY - 1, u()),
-        (T0 + 20, u()),
-    ];
+    let u = || ipv4(SRC, DST, IPPROTO_UDP, &udp(40_000, 53, b"x"), Ipv4Opts::default());
+    let packets =
+        vec![(T0 + 2 * DAY + 5, u()), (T0 + 10, u()), (T0 + DAY - 1, u()), (T0 + 2 * DAY - 1, u()), (T0 + 20, u())];
     let f = raw_pcap(dir.path(), "order.pcap", &packets);
     let v = replay_net(&f);
-    expect(
-        &v,
-        json!({"days": {"2024-01-01": 3, "2024-01-02": 1, "2024-01-03": 1}}),
-    );
+    expect(&v, json!({"days": {"2024-01-01": 3, "2024-01-02": 1, "2024-01-03": 1}}));
 }

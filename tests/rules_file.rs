@@ -28,45 +28,23 @@ fn pcapng_two_sections_mixed_interfaces_and_resolutions() {
         .interface(LINKTYPE_RAW as u16, 65_535, Some(9), None)
         .nrb()
         .custom(32_473);
-    epb(
-        &mut ng,
-        0,
-        last * 1_000_000 + 900_000,
-        &eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &udp4(100)),
-    );
-    epb(
-        &mut ng,
-        0,
-        next * 1_000_000 + 100_000,
-        &eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &udp4(100)),
-    );
+    epb(&mut ng, 0, last * 1_000_000 + 900_000, &eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &udp4(100)));
+    epb(&mut ng, 0, next * 1_000_000 + 100_000, &eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &udp4(100)));
     epb(&mut ng, 1, last * 1_000_000_000 + 900_000_000, &udp6(101));
     epb(&mut ng, 1, next * 1_000_000_000 + 100_000_000, &udp6(101));
     // Section 2, big-endian: raw IPv4 in 2^-10 s counted from a tsoffset of
     // T0, and SLL with the default resolution (µs).
-    ng.section(false)
-        .interface(
-            LINKTYPE_IPV4 as u16,
-            65_535,
-            Some(0x8a),
-            Some(i64::from(T0)),
-        )
-        .interface(LINKTYPE_LINUX_SLL as u16, 65_535, None, None);
+    ng.section(false).interface(LINKTYPE_IPV4 as u16, 65_535, Some(0x8a), Some(i64::from(T0))).interface(
+        LINKTYPE_LINUX_SLL as u16,
+        65_535,
+        None,
+        None,
+    );
     // 86399 + 922/1024 s = 23:59:59.9004; 86400 + 102/1024 s = 00:00:00.0996.
     epb(&mut ng, 0, 86_399 * 1024 + 922, &udp4(102));
     epb(&mut ng, 0, 86_400 * 1024 + 102, &udp4(102));
-    epb(
-        &mut ng,
-        1,
-        last * 1_000_000 + 900_000,
-        &sll(ETHERTYPE_IPV4, &udp4(103)),
-    );
-    epb(
-        &mut ng,
-        1,
-        next * 1_000_000 + 100_000,
-        &sll(ETHERTYPE_IPV4, &udp4(103)),
-    );
+    epb(&mut ng, 1, last * 1_000_000 + 900_000, &sll(ETHERTYPE_IPV4, &udp4(103)));
+    epb(&mut ng, 1, next * 1_000_000 + 100_000, &sll(ETHERTYPE_IPV4, &udp4(103)));
     // And a third day from the 2^-10 interface.
     epb(&mut ng, 0, (86_400 * 2 + 5) * 1024, &udp4(102));
     let f = write_temp(dir.path(), "two-sections.pcapng", &ng.bytes());
@@ -86,11 +64,7 @@ fn nanosecond_pcap_day_edge_both_byte_orders() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for le in [true, false] {
-        let mut p = Pcap {
-            le,
-            nanos: true,
-            ..Pcap::new(LINKTYPE_RAW)
-        };
+        let mut p = Pcap { le, nanos: true, ..Pcap::new(LINKTYPE_RAW) };
         let a = udp4(53);
         p.record(T0 + DAY - 1, 999_999_999, &a, a.len() as u32);
         p.record(T0 + DAY, 0, &a, a.len() as u32);
@@ -114,19 +88,12 @@ fn fcs_bits_strip_the_fcs_only_when_announced() {
     // 18 bytes of IPv4 header + FCS: 22 bytes only if the FCS were kept.
     let ip_cut = &full[..14 + 18];
     let mut p = Pcap::new(linktype_with_fcs(LINKTYPE_ETHERNET, 2));
-    for (i, fr) in [with_fcs(&full), with_fcs(syn_cut), with_fcs(ip_cut)]
-        .iter()
-        .enumerate()
-    {
+    for (i, fr) in [with_fcs(&full), with_fcs(syn_cut), with_fcs(ip_cut)].iter().enumerate() {
         p.record(T0 + i as u32, 0, fr, fr.len() as u32);
     }
     let a = write_temp(dir.path(), "fcs.pcap", &p.bytes());
     // No FCS bit: a frame of eth + IP + 14 bytes of TCP is taken whole.
-    let b = write_temp(
-        dir.path(),
-        "nofcs.pcap",
-        &pcap_of(LINKTYPE_ETHERNET, true, &[syn[..14 + 20 + 14].to_vec()]),
-    );
+    let b = write_temp(dir.path(), "nofcs.pcap", &pcap_of(LINKTYPE_ETHERNET, true, &[syn[..14 + 20 + 14].to_vec()]));
     let v = replay(&[&a, &b], &["--darknet", NET]);
     expect_counts(&v, [4, 3, 0, 0, 1, 3, 0, 0]);
     expect(
@@ -144,10 +111,7 @@ fn fcs_bits_strip_the_fcs_only_when_announced() {
 #[test]
 fn modified_kuznetzov_pcap() {
     let dir = tempfile::tempdir().unwrap();
-    let mut p = Pcap {
-        modified: true,
-        ..Pcap::new(LINKTYPE_ETHERNET)
-    };
+    let mut p = Pcap { modified: true, ..Pcap::new(LINKTYPE_ETHERNET) };
     for (i, port) in [8100u16, 8101, 8101].into_iter().enumerate() {
         let f = eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &syn4(port));
         p.record(T0 + i as u32, 0, &f, f.len() as u32);
@@ -155,10 +119,7 @@ fn modified_kuznetzov_pcap() {
     let f = write_temp(dir.path(), "modified.pcap", &p.bytes());
     let v = replay_net(&f);
     expect_counts(&v, [3, 3, 0, 0, 0, 3, 0, 0]);
-    expect(
-        &v,
-        json!({"dst_ports": {"tcp/8100": 1, "tcp/8101": 2}, "tcp_flags": flags(3, 0, 0, 0, 0, 0)}),
-    );
+    expect(&v, json!({"dst_ports": {"tcp/8100": 1, "tcp/8101": 2}, "tcp_flags": flags(3, 0, 0, 0, 0, 0)}));
 }
 
 #[test]
@@ -177,55 +138,38 @@ fn file_cut_mid_record_keeps_earlier_records_and_warns_with_offset() {
     expect_counts(&v, [3, 3, 0, 0, 0, 3, 0, 0]);
     let w = input_warnings(&v, 0);
     assert_eq!(w.len(), 1, "{w:?}");
-    assert!(
-        w[0].contains("177"),
-        "the warning names the byte offset 177: {w:?}"
-    );
+    assert!(w[0].contains("177"), "the warning names the byte offset 177: {w:?}");
 }
 
 #[test]
 fn pcapng_interface_ids_restart_in_each_section() {
     let dir = tempfile::tempdir().unwrap();
     let mut ng = Pcapng::new();
-    ng.section(true)
-        .interface(LINKTYPE_ETHERNET as u16, 65_535, None, None)
-        .interface(LINKTYPE_RAW as u16, 65_535, None, None);
-    let ts = u64::from(T0) * 1_000_000;
-    epb(
-        &mut ng,
-        0,
-        ts,
-        &eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &udp4(1)),
+    ng.section(true).interface(LINKTYPE_ETHERNET as u16, 65_535, None, None).interface(
+        LINKTYPE_RAW as u16,
+        65_535,
+        None,
+        None,
     );
+    let ts = u64::from(T0) * 1_000_000;
+    epb(&mut ng, 0, ts, &eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &udp4(1)));
     epb(&mut ng, 1, ts, &udp4(2));
     // Section 2 has one interface, raw IPv6: interface 0 now means it, and
     // interface 1 no longer exists (malformed: no interface).
-    ng.section(false)
-        .interface(LINKTYPE_IPV6 as u16, 65_535, None, None);
+    ng.section(false).interface(LINKTYPE_IPV6 as u16, 65_535, None, None);
     epb(&mut ng, 0, ts, &udp6(3));
     epb(&mut ng, 1, ts, &udp4(4));
     let f = write_temp(dir.path(), "ids.pcapng", &ng.bytes());
     let v = replay_net(&f);
     expect_counts(&v, [4, 2, 1, 0, 1, 3, 0, 0]);
-    expect(
-        &v,
-        json!({"dst_ports": {"udp/1": 1, "udp/2": 1, "udp/3": 1}}),
-    );
+    expect(&v, json!({"dst_ports": {"udp/1": 1, "udp/2": 1, "udp/3": 1}}));
 }
 
 #[test]
 fn raw_ipv4_link_type_rejects_ipv6_packets() {
     let dir = tempfile::tempdir().unwrap();
-    let a = write_temp(
-        dir.path(),
-        "v4.pcap",
-        &pcap_of(LINKTYPE_IPV4, true, &[udp4(1), udp6(2)]),
-    );
-    let b = write_temp(
-        dir.path(),
-        "v6.pcap",
-        &pcap_of(LINKTYPE_IPV6, true, &[udp6(3), udp4(4)]),
-    );
+    let a = write_temp(dir.path(), "v4.pcap", &pcap_of(LINKTYPE_IPV4, true, &[udp4(1), udp6(2)]));
+    let b = write_temp(dir.path(), "v6.pcap", &pcap_of(LINKTYPE_IPV6, true, &[udp6(3), udp4(4)]));
     let v = replay(&[&a, &b], &["--darknet", NET, "--darknet", "2001:db8::/64"]);
     expect_counts(&v, [4, 1, 1, 0, 2, 2, 0, 0]);
     expect(&v, json!({"malformed_reasons": {"bad_version": 2}}));

@@ -15,27 +15,12 @@ use serde_json::json;
 fn icmp_errors_quote_ports_that_never_count() {
     // The victim 203.0.113.50 got a UDP datagram "from" a darknet address
     // (spoofed) and answers with port unreachable; the quote holds UDP 5353.
-    let quoted_udp = ipv4(
-        DST,
-        [203, 0, 113, 50],
-        IPPROTO_UDP,
-        &udp(5353, 5353, b""),
-        Ipv4Opts::default(),
-    );
+    let quoted_udp = ipv4(DST, [203, 0, 113, 50], IPPROTO_UDP, &udp(5353, 5353, b""), Ipv4Opts::default());
     let unreach = icmp(3, 3, [0; 4], &quoted_udp);
     // Time exceeded quoting the first 8 bytes of a TCP header (port 8080).
-    let quoted_tcp = ipv4(
-        DST,
-        [203, 0, 113, 51],
-        IPPROTO_TCP,
-        &tcp(443, 8080, 1, 0, TCP_SYN, 1024, &[])[..8],
-        {
-            Ipv4Opts {
-                total_len_override: Some(40),
-                ..Ipv4Opts::default()
-            }
-        },
-    );
+    let quoted_tcp = ipv4(DST, [203, 0, 113, 51], IPPROTO_TCP, &tcp(443, 8080, 1, 0, TCP_SYN, 1024, &[])[..8], {
+        Ipv4Opts { total_len_override: Some(40), ..Ipv4Opts::default() }
+    });
     let ttl = icmp(11, 0, [0; 4], &quoted_tcp);
     let packets = vec![
         ipv4(SRC, DST, IPPROTO_ICMP, &unreach, Ipv4Opts::default()),
@@ -60,56 +45,14 @@ fn icmp_errors_quote_ports_that_never_count() {
 
 #[test]
 fn icmp_echo_requests_are_probes_replies_and_errors_backscatter() {
-    let quoted = ipv6(
-        v6(DST6),
-        v6("2001:db8:ffff::50"),
-        IPPROTO_TCP,
-        &tcp(443, 8443, 1, 0, TCP_SYN, 1, &[]),
-        &[],
-    );
+    let quoted = ipv6(v6(DST6), v6("2001:db8:ffff::50"), IPPROTO_TCP, &tcp(443, 8443, 1, 0, TCP_SYN, 1, &[]), &[]);
     let packets = vec![
-        ipv6(
-            v6(SRC6),
-            v6(DST6),
-            IPPROTO_ICMPV6,
-            &icmpv6(1, 4, [0; 4], &quoted),
-            &[],
-        ),
-        ipv6(
-            v6(SRC6),
-            v6(DST6),
-            IPPROTO_ICMPV6,
-            &icmpv6(129, 0, [0, 1, 0, 1], b"ping"),
-            &[],
-        ),
-        ipv6(
-            v6(SRC6),
-            v6(DST6),
-            IPPROTO_ICMPV6,
-            &icmpv6(129, 0, [0, 1, 0, 2], b"ping"),
-            &[],
-        ),
-        ipv6(
-            v6(SRC6),
-            v6(DST6),
-            IPPROTO_ICMPV6,
-            &icmpv6(128, 0, [0, 1, 0, 3], b"ping"),
-            &[],
-        ),
-        ipv4(
-            SRC,
-            DST,
-            IPPROTO_ICMP,
-            &icmp(8, 0, [0, 1, 0, 1], b"ping"),
-            Ipv4Opts::default(),
-        ),
-        ipv4(
-            SRC,
-            DST,
-            IPPROTO_ICMP,
-            &icmp(0, 0, [0, 1, 0, 1], b"ping"),
-            Ipv4Opts::default(),
-        ),
+        ipv6(v6(SRC6), v6(DST6), IPPROTO_ICMPV6, &icmpv6(1, 4, [0; 4], &quoted), &[]),
+        ipv6(v6(SRC6), v6(DST6), IPPROTO_ICMPV6, &icmpv6(129, 0, [0, 1, 0, 1], b"ping"), &[]),
+        ipv6(v6(SRC6), v6(DST6), IPPROTO_ICMPV6, &icmpv6(129, 0, [0, 1, 0, 2], b"ping"), &[]),
+        ipv6(v6(SRC6), v6(DST6), IPPROTO_ICMPV6, &icmpv6(128, 0, [0, 1, 0, 3], b"ping"), &[]),
+        ipv4(SRC, DST, IPPROTO_ICMP, &icmp(8, 0, [0, 1, 0, 1], b"ping"), Ipv4Opts::default()),
+        ipv4(SRC, DST, IPPROTO_ICMP, &icmp(0, 0, [0, 1, 0, 1], b"ping"), Ipv4Opts::default()),
     ];
     let (_d, f) = raw_pcap("icmp6.pcap", &packets);
     let v = replay_net(&f);

@@ -20,14 +20,8 @@ fn three_udp() -> Vec<u8> {
 }
 
 fn exit_code(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_darkscope"))
-        .args(args)
-        .output()
-        .expect("running darkscope");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = Command::new(env!("CARGO_BIN_EXE_darkscope")).args(args).output().expect("running darkscope");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -46,32 +40,15 @@ fn compression_is_recognised_by_magic_not_name() {
 #[test]
 fn standard_input() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_darkscope"))
-        .args([
-            "replay",
-            "-",
-            "--darknet",
-            NET,
-            "--summary-json",
-            "-",
-            "--quiet",
-        ])
+        .args(["replay", "-", "--darknet", NET, "--summary-json", "-", "--quiet"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawning darkscope");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&gzip(&three_udp()))
-        .unwrap();
+    child.stdin.take().unwrap().write_all(&gzip(&three_udp())).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     expect_counts(&v, [3, 3, 0, 0, 0, 3, 0, 0]);
 }
@@ -86,12 +63,7 @@ fn directory_skips_non_captures_with_a_warning() {
     expect_counts(&v, [6, 6, 0, 0, 0, 6, 0, 0]);
     assert_eq!(v["inputs"].as_array().unwrap().len(), 2, "{v:#}");
     let warnings = v["warnings"].as_array().unwrap();
-    assert!(
-        warnings
-            .iter()
-            .any(|w| w.as_str().unwrap().contains("notes.txt")),
-        "{warnings:?}"
-    );
+    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("notes.txt")), "{warnings:?}");
 }
 
 #[test]
@@ -122,8 +94,7 @@ fn pcapng_negative_offset_gives_days_before_1970() {
     // Big-endian section (the little-endian tsoffset has its own test).
     // tsoffset −10 s, µs ticks: 5 s → −5 s = 1969-12-31T23:59:55Z;
     // 10.5 s → 0.5 s = 1970-01-01.
-    ng.section(false)
-        .interface(LINKTYPE_RAW as u16, 65_535, None, Some(-10));
+    ng.section(false).interface(LINKTYPE_RAW as u16, 65_535, None, Some(-10));
     for ticks in [5_000_000u64, 10_500_000] {
         let p = udp4(53);
         ng.epb(0, ticks, &p, p.len() as u32);
@@ -165,8 +136,7 @@ fn pcapng_tsoffset_in_a_little_endian_section() {
     // tshark reads this record as 1704153599.9 = 2024-01-01T23:59:59.9Z.
     let dir = tempfile::tempdir().unwrap();
     let mut ng = Pcapng::new();
-    ng.section(true)
-        .interface(LINKTYPE_RAW as u16, 65_535, None, Some(i64::from(T0)));
+    ng.section(true).interface(LINKTYPE_RAW as u16, 65_535, None, Some(i64::from(T0)));
     let p = udp4(53);
     let len = p.len() as u32;
     ng.epb(0, u64::from(DAY - 1) * 1_000_000 + 900_000, &p, len);
@@ -195,21 +165,13 @@ fn coverage_does_not_depend_on_how_records_are_split_into_files() {
     let dir = tempfile::tempdir().unwrap();
     let whole = at_times(dir.path(), "whole.pcap", &[0, 60, 120, 180, 240, 300]);
     let v = replay(&[&whole], &["--darknet", NET]);
-    assert_eq!(
-        v["coverage_seconds"]["2024-01-01"].as_f64(),
-        Some(300.0),
-        "{v:#}"
-    );
+    assert_eq!(v["coverage_seconds"]["2024-01-01"].as_f64(), Some(300.0), "{v:#}");
     let a = at_times(dir.path(), "a.pcap", &[0, 60]);
     let b = at_times(dir.path(), "b.pcap", &[120, 180]);
     let c = at_times(dir.path(), "c.pcap", &[240, 300]);
     let v = replay(&[&a, &b, &c], &["--darknet", NET]);
     expect_counts(&v, [6, 6, 0, 0, 0, 6, 0, 0]);
-    assert_eq!(
-        v["coverage_seconds"]["2024-01-01"].as_f64(),
-        Some(300.0),
-        "{v:#}"
-    );
+    assert_eq!(v["coverage_seconds"]["2024-01-01"].as_f64(), Some(300.0), "{v:#}");
 }
 
 #[test]
@@ -221,9 +183,5 @@ fn coverage_survives_one_out_of_order_record() {
     let f = at_times(dir.path(), "stray.pcap", &[0, 60, 120, -86_395, 180, 240]);
     let v = replay(&[&f], &["--darknet", NET]);
     expect(&v, json!({"days": {"2023-12-31": 1, "2024-01-01": 5}}));
-    assert_eq!(
-        v["coverage_seconds"]["2024-01-01"].as_f64(),
-        Some(240.0),
-        "{v:#}"
-    );
+    assert_eq!(v["coverage_seconds"]["2024-01-01"].as_f64(), Some(240.0), "{v:#}");
 }

@@ -16,24 +16,9 @@ use serde_json::json;
 fn ipv4_options_port_read_after_them() {
     // Record Route (7), length 11, pointer 4, two empty slots, then NOP/EOL
     // padding: IHL 8. Bytes 2..4 after the fixed header would read 0x0b04.
-    let opts = Ipv4Opts {
-        options: vec![7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1],
-        ..Ipv4Opts::default()
-    };
-    let p = ipv4(
-        SRC,
-        DST,
-        IPPROTO_UDP,
-        &udp(40_000, 161, b"abc"),
-        opts.clone(),
-    );
-    let t = ipv4(
-        SRC,
-        DST,
-        IPPROTO_TCP,
-        &tcp(40_000, 22, 7, 0, TCP_SYN, 1024, &[]),
-        opts,
-    );
+    let opts = Ipv4Opts { options: vec![7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1], ..Ipv4Opts::default() };
+    let p = ipv4(SRC, DST, IPPROTO_UDP, &udp(40_000, 161, b"abc"), opts.clone());
+    let t = ipv4(SRC, DST, IPPROTO_TCP, &tcp(40_000, 22, 7, 0, TCP_SYN, 1024, &[]), opts);
     let (_d, f) = raw_pcap("opts.pcap", &[p, t]);
     let v = replay_net(&f);
     expect_counts(&v, [2, 2, 0, 0, 0, 2, 0, 0]);
@@ -52,11 +37,7 @@ fn ipv4_fragments_first_counts_port_others_do_not() {
         DST,
         IPPROTO_UDP,
         &body,
-        Ipv4Opts {
-            more_fragments: true,
-            frag_offset_units: 0,
-            ..Ipv4Opts::default()
-        },
+        Ipv4Opts { more_fragments: true, frag_offset_units: 0, ..Ipv4Opts::default() },
     );
     // Later fragments carry payload bytes that look like ports 9999 → 9999.
     let middle = ipv4(
@@ -64,24 +45,14 @@ fn ipv4_fragments_first_counts_port_others_do_not() {
         DST,
         IPPROTO_UDP,
         &[0x27, 0x0f, 0x27, 0x0f, 0, 8, 0, 0],
-        Ipv4Opts {
-            more_fragments: true,
-            frag_offset_units: 2,
-            ..Ipv4Opts::default()
-        },
+        Ipv4Opts { more_fragments: true, frag_offset_units: 2, ..Ipv4Opts::default() },
     );
     let last = ipv4(
         SRC,
         DST,
         IPPROTO_TCP,
-        &[
-            0x27, 0x0f, 0x27, 0x0f, 0, 0, 0, 0, 0, 0, 0, 0, 0x50, 0x02, 0, 0,
-        ],
-        Ipv4Opts {
-            more_fragments: false,
-            frag_offset_units: 3,
-            ..Ipv4Opts::default()
-        },
+        &[0x27, 0x0f, 0x27, 0x0f, 0, 0, 0, 0, 0, 0, 0, 0, 0x50, 0x02, 0, 0],
+        Ipv4Opts { more_fragments: false, frag_offset_units: 3, ..Ipv4Opts::default() },
     );
     let (_d, f) = raw_pcap("frag.pcap", &[first, middle, last]);
     let v = replay_net(&f);
@@ -101,21 +72,10 @@ fn ipv4_fragments_first_counts_port_others_do_not() {
 #[test]
 fn ipv6_extension_headers_walked_to_tcp() {
     let hbh = Ext::HopByHop(vec![]);
-    let routing = Ext::Routing {
-        segments_left: 0,
-        addresses: vec![v6("2001:db8::77")],
-    };
-    let frag = Ext::Fragment {
-        offset_units: 0,
-        more: true,
-        id: 0xabcd,
-    };
+    let routing = Ext::Routing { segments_left: 0, addresses: vec![v6("2001:db8::77")] };
+    let frag = Ext::Fragment { offset_units: 0, more: true, id: 0xabcd };
     let dst = Ext::DestOpts(vec![]);
-    let ah = Ext::Ah {
-        spi: 0x100,
-        seq: 1,
-        icv: vec![0xaa; 12],
-    };
+    let ah = Ext::Ah { spi: 0x100, seq: 1, icv: vec![0xaa; 12] };
     let packets = vec![
         tcp6(1001, std::slice::from_ref(&hbh)),
         tcp6(1002, std::slice::from_ref(&routing)),
@@ -140,58 +100,24 @@ fn ipv6_extension_headers_walked_to_tcp() {
 
 #[test]
 fn ipv6_non_first_fragment_has_no_port() {
-    let frag = Ext::Fragment {
-        offset_units: 10,
-        more: false,
-        id: 7,
-    };
-    let p = ipv6(
-        v6(SRC6),
-        v6(DST6),
-        IPPROTO_UDP,
-        &[0x27, 0x0f, 0x27, 0x0f, 0, 0, 0, 0],
-        &[frag],
-    );
+    let frag = Ext::Fragment { offset_units: 10, more: false, id: 7 };
+    let p = ipv6(v6(SRC6), v6(DST6), IPPROTO_UDP, &[0x27, 0x0f, 0x27, 0x0f, 0, 0, 0, 0], &[frag]);
     let (_d, f) = raw_pcap("frag6.pcap", &[p]);
     let v = replay_net(&f);
     expect_counts(&v, [1, 0, 1, 0, 0, 1, 0, 0]);
-    expect(
-        &v,
-        json!({"protocols": {"udp": 1}, "dst_ports": {}, "no_dst_port": no_port(1, 0)}),
-    );
+    expect(&v, json!({"protocols": {"udp": 1}, "dst_ports": {}, "no_dst_port": no_port(1, 0)}));
 }
 
 #[test]
 fn esp_and_no_next_header_end_the_chain() {
     // The ESP payload starts with bytes that would read as a TCP/UDP header.
-    let esp = ipv6(
-        v6(SRC6),
-        v6(DST6),
-        IPPROTO_ESP,
-        &[0, 0, 0, 80, 0, 0, 0, 1, 0, 0],
-        &[Ext::HopByHop(vec![])],
-    );
-    let esp_plain = ipv6(
-        v6(SRC6),
-        v6(DST6),
-        IPPROTO_ESP,
-        &[0, 0, 1, 0, 0, 0, 0, 2],
-        &[],
-    );
-    let none = ipv6(
-        v6(SRC6),
-        v6(DST6),
-        IPPROTO_NONE,
-        &[],
-        &[Ext::DestOpts(vec![])],
-    );
+    let esp = ipv6(v6(SRC6), v6(DST6), IPPROTO_ESP, &[0, 0, 0, 80, 0, 0, 0, 1, 0, 0], &[Ext::HopByHop(vec![])]);
+    let esp_plain = ipv6(v6(SRC6), v6(DST6), IPPROTO_ESP, &[0, 0, 1, 0, 0, 0, 0, 2], &[]);
+    let none = ipv6(v6(SRC6), v6(DST6), IPPROTO_NONE, &[], &[Ext::DestOpts(vec![])]);
     let (_d, f) = raw_pcap("esp.pcap", &[esp, esp_plain, none]);
     let v = replay_net(&f);
     expect_counts(&v, [3, 0, 3, 0, 0, 3, 0, 0]);
-    expect(
-        &v,
-        json!({"protocols": {"esp": 2, "ipv6-nonxt": 1}, "dst_ports": {}, "no_dst_port": no_port(0, 0)}),
-    );
+    expect(&v, json!({"protocols": {"esp": 2, "ipv6-nonxt": 1}, "dst_ports": {}, "no_dst_port": no_port(0, 0)}));
 }
 
 #[test]
@@ -220,19 +146,10 @@ fn truncated_tcp_headers_count_only_captured_fields() {
 
 #[test]
 fn truncated_udp_header_has_no_port() {
-    let p = ipv4(
-        SRC,
-        DST,
-        IPPROTO_UDP,
-        &udp(40_000, 123, b"ntp"),
-        Ipv4Opts::default(),
-    );
+    let p = ipv4(SRC, DST, IPPROTO_UDP, &udp(40_000, 123, b"ntp"), Ipv4Opts::default());
     let (_d, f) = raw_pcap_cut("truncudp.pcap", &[(p.clone(), 20 + 3), (p, 20 + 4)]);
     let v = replay_net(&f);
-    expect(
-        &v,
-        json!({"dst_ports": {"udp/123": 1}, "no_dst_port": no_port(0, 1), "protocols": {"udp": 2}}),
-    );
+    expect(&v, json!({"dst_ports": {"udp/123": 1}, "no_dst_port": no_port(0, 1), "protocols": {"udp": 2}}));
 }
 
 #[test]

@@ -19,27 +19,11 @@ fn ethernet_with_zero_to_three_vlan_tags() {
     let frames = vec![
         eth_vlan(&[], ETHERTYPE_IPV4, &udp4(1000)),
         eth_vlan(&[(TPID_8021Q, 10)], ETHERTYPE_IPV4, &udp4(1001)),
-        eth_vlan(
-            &[(TPID_8021AD, 20), (TPID_8021Q, 21)],
-            ETHERTYPE_IPV4,
-            &udp4(1002),
-        ),
-        eth_vlan(
-            &[(TPID_9100, 30), (TPID_8021AD, 31), (TPID_8021Q, 32)],
-            ETHERTYPE_IPV4,
-            &udp4(1003),
-        ),
-        eth_vlan(
-            &[(TPID_8021Q, 40), (TPID_8021Q, 41)],
-            ETHERTYPE_IPV6,
-            &udp6(1004),
-        ),
+        eth_vlan(&[(TPID_8021AD, 20), (TPID_8021Q, 21)], ETHERTYPE_IPV4, &udp4(1002)),
+        eth_vlan(&[(TPID_9100, 30), (TPID_8021AD, 31), (TPID_8021Q, 32)], ETHERTYPE_IPV4, &udp4(1003)),
+        eth_vlan(&[(TPID_8021Q, 40), (TPID_8021Q, 41)], ETHERTYPE_IPV6, &udp6(1004)),
     ];
-    let f = write_temp(
-        dir.path(),
-        "vlan.pcap",
-        &pcap_of(LINKTYPE_ETHERNET, true, &frames),
-    );
+    let f = write_temp(dir.path(), "vlan.pcap", &pcap_of(LINKTYPE_ETHERNET, true, &frames));
     let v = replay_net(&f);
     expect_counts(&v, [5, 4, 1, 0, 0, 5, 0, 0]);
     expect(
@@ -73,16 +57,8 @@ fn linux_sll_and_sll2_with_vlan_after_cooked_header() {
         sll2(ETHERTYPE_IPV6, &udp6(3001)),
         sll2(TPID_8021Q, &tagged(&udp6(3002), ETHERTYPE_IPV6)),
     ];
-    let a = write_temp(
-        dir.path(),
-        "sll.pcap",
-        &pcap_of(LINKTYPE_LINUX_SLL, true, &sll_frames),
-    );
-    let b = write_temp(
-        dir.path(),
-        "sll2.pcap",
-        &pcap_of(LINKTYPE_LINUX_SLL2, false, &sll2_frames),
-    );
+    let a = write_temp(dir.path(), "sll.pcap", &pcap_of(LINKTYPE_LINUX_SLL, true, &sll_frames));
+    let b = write_temp(dir.path(), "sll2.pcap", &pcap_of(LINKTYPE_LINUX_SLL2, false, &sll2_frames));
     let v = replay(&[&a, &b], &["--darknet", NET, "--darknet", "2001:db8::/64"]);
     expect_counts(&v, [7, 3, 3, 1, 0, 6, 0, 0]);
     expect(
@@ -106,20 +82,9 @@ fn bsd_null_both_byte_orders_and_all_inet6_families() {
             null(AF_INET6_DARWIN, &udp6(base + 3)),
         ]
     };
-    let le = write_temp(
-        dir.path(),
-        "null-le.pcap",
-        &pcap_of(LINKTYPE_NULL, true, &frames(null_le, 4000)),
-    );
-    let be = write_temp(
-        dir.path(),
-        "null-be.pcap",
-        &pcap_of(LINKTYPE_NULL, false, &frames(null_be, 5000)),
-    );
-    let v = replay(
-        &[&le, &be],
-        &["--darknet", NET, "--darknet", "2001:db8::/64"],
-    );
+    let le = write_temp(dir.path(), "null-le.pcap", &pcap_of(LINKTYPE_NULL, true, &frames(null_le, 4000)));
+    let be = write_temp(dir.path(), "null-be.pcap", &pcap_of(LINKTYPE_NULL, false, &frames(null_be, 5000)));
+    let v = replay(&[&le, &be], &["--darknet", NET, "--darknet", "2001:db8::/64"]);
     expect_counts(&v, [8, 2, 6, 0, 0, 8, 0, 0]);
     expect(
         &v,
@@ -131,16 +96,9 @@ fn bsd_null_both_byte_orders_and_all_inet6_families() {
 #[test]
 fn loop_network_order() {
     let dir = tempfile::tempdir().unwrap();
-    let frames = vec![
-        loop_(AF_INET, &udp4(6000)),
-        loop_(AF_INET6_BSD, &udp6(6001)),
-    ];
+    let frames = vec![loop_(AF_INET, &udp4(6000)), loop_(AF_INET6_BSD, &udp6(6001))];
     // LOOP is network order whatever the file's byte order.
-    let f = write_temp(
-        dir.path(),
-        "loop.pcap",
-        &pcap_of(LINKTYPE_LOOP, true, &frames),
-    );
+    let f = write_temp(dir.path(), "loop.pcap", &pcap_of(LINKTYPE_LOOP, true, &frames));
     let v = replay_net(&f);
     expect_counts(&v, [2, 1, 1, 0, 0, 2, 0, 0]);
     expect(&v, json!({"dst_ports": {"udp/6000": 1, "udp/6001": 1}}));
@@ -150,28 +108,13 @@ fn loop_network_order() {
 fn raw_ip_link_types() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for (i, lt) in [LINKTYPE_RAW, LINKTYPE_RAW_12, LINKTYPE_RAW_14]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, lt) in [LINKTYPE_RAW, LINKTYPE_RAW_12, LINKTYPE_RAW_14].into_iter().enumerate() {
         let base = 7000 + 10 * i as u16;
         let frames = vec![udp4(base), udp6(base + 1)];
-        files.push(write_temp(
-            dir.path(),
-            &format!("raw{lt}.pcap"),
-            &pcap_of(lt, true, &frames),
-        ));
+        files.push(write_temp(dir.path(), &format!("raw{lt}.pcap"), &pcap_of(lt, true, &frames)));
     }
-    files.push(write_temp(
-        dir.path(),
-        "v4.pcap",
-        &pcap_of(LINKTYPE_IPV4, true, &[udp4(7100)]),
-    ));
-    files.push(write_temp(
-        dir.path(),
-        "v6.pcap",
-        &pcap_of(LINKTYPE_IPV6, false, &[udp6(7101)]),
-    ));
+    files.push(write_temp(dir.path(), "v4.pcap", &pcap_of(LINKTYPE_IPV4, true, &[udp4(7100)])));
+    files.push(write_temp(dir.path(), "v6.pcap", &pcap_of(LINKTYPE_IPV6, false, &[udp6(7101)])));
     let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
     let v = replay(&paths, &["--darknet", NET, "--darknet", "2001:db8::/64"]);
     expect_counts(&v, [8, 4, 4, 0, 0, 8, 0, 0]);
@@ -196,11 +139,7 @@ fn records_add_up_with_arp_and_a_cut_ipv4_header() {
         v4[..14 + 12].to_vec(), // cut inside the IPv4 header, before the destination
         v4,
     ];
-    let f = write_temp(
-        dir.path(),
-        "mixed.pcap",
-        &pcap_of(LINKTYPE_ETHERNET, true, &frames),
-    );
+    let f = write_temp(dir.path(), "mixed.pcap", &pcap_of(LINKTYPE_ETHERNET, true, &frames));
     let v = replay_net(&f);
     expect_counts(&v, [7, 3, 1, 2, 1, 4, 0, 0]);
     expect(&v, json!({"dst_ports": {"udp/9000": 3, "udp/9001": 1}}));

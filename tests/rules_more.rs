@@ -23,42 +23,17 @@ fn pcap_at(dir: &std::path::Path, name: &str, packets: &[(u32, Vec<u8>)]) -> std
 }
 
 fn syn_from(src: [u8; 4], id: u16, dport: u16, seq: u32) -> Vec<u8> {
-    let opts = Ipv4Opts {
-        id,
-        ..Ipv4Opts::default()
-    };
-    ipv4(
-        src,
-        DST,
-        IPPROTO_TCP,
-        &tcp(40_000, dport, seq, 0, TCP_SYN, 1024, &[]),
-        opts,
-    )
+    let opts = Ipv4Opts { id, ..Ipv4Opts::default() };
+    ipv4(src, DST, IPPROTO_TCP, &tcp(40_000, dport, seq, 0, TCP_SYN, 1024, &[]), opts)
 }
 
 #[test]
 fn tool_labels_per_source_and_day_with_precedence() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b, c, d, e, f) = (
-        [10, 0, 0, 1],
-        [10, 0, 0, 2],
-        [10, 0, 0, 3],
-        [10, 0, 0, 4],
-        [10, 0, 0, 5],
-        [10, 0, 0, 6],
-    );
+    let (a, b, c, d, e, f) = ([10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 0, 3], [10, 0, 0, 4], [10, 0, 0, 5], [10, 0, 0, 6]);
     // masscan ID for dport 80, seq 0x11112222: 0x0005 ^ 0x0050 ^ 0x2222.
     let mid = 0x2277u16;
-    let udp_zmap = ipv4(
-        c,
-        DST,
-        IPPROTO_UDP,
-        &udp(1, 53, b""),
-        Ipv4Opts {
-            id: 54321,
-            ..Ipv4Opts::default()
-        },
-    );
+    let udp_zmap = ipv4(c, DST, IPPROTO_UDP, &udp(1, 53, b""), Ipv4Opts { id: 54321, ..Ipv4Opts::default() });
     let packets = vec![
         // Day 1. A: two mirai SYNs → mirai. Day 2: A sends a plain SYN → none.
         (T0 + 1, syn_from(a, 0x1234, 23, DST_U32)),
@@ -97,17 +72,8 @@ fn tool_labels_per_source_and_day_with_precedence() {
 fn fixed_keys_present_with_no_darknet_traffic() {
     let dir = tempfile::tempdir().unwrap();
     let arp = eth(MAC_DST, MAC_SRC, ETHERTYPE_ARP, &[0u8; 28]);
-    let outside = eth(
-        MAC_DST,
-        MAC_SRC,
-        ETHERTYPE_IPV4,
-        &ipv4(SRC, [192, 0, 2, 1], 6, &[], Ipv4Opts::default()),
-    );
-    let f = write_temp(
-        dir.path(),
-        "arp.pcap",
-        &pcap_of(LINKTYPE_ETHERNET, true, &[arp.clone(), arp, outside]),
-    );
+    let outside = eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &ipv4(SRC, [192, 0, 2, 1], 6, &[], Ipv4Opts::default()));
+    let f = write_temp(dir.path(), "arp.pcap", &pcap_of(LINKTYPE_ETHERNET, true, &[arp.clone(), arp, outside]));
     let v = replay(&[&f], &["--darknet", NET]);
     expect_counts(&v, [3, 1, 0, 2, 0, 0, 1, 0]);
     expect(
@@ -127,24 +93,14 @@ fn fixed_keys_present_with_no_darknet_traffic() {
 #[test]
 fn no_darknet_means_everything_inside_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write_temp(
-        dir.path(),
-        "any.pcap",
-        &pcap_of(LINKTYPE_RAW, true, &[udp4(1), udp6(2)]),
-    );
+    let f = write_temp(dir.path(), "any.pcap", &pcap_of(LINKTYPE_RAW, true, &[udp4(1), udp6(2)]));
     let v = replay(&[&f], &[]);
     expect_counts(&v, [2, 1, 1, 0, 0, 2, 0, 0]);
     let warnings = v["warnings"].as_array().expect("warnings");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].as_str().unwrap().contains("--darknet"),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].as_str().unwrap().contains("--darknet"), "{warnings:?}");
     // No --darknet: monitored = distinct destinations seen (DST and DST6).
-    expect(
-        &v,
-        json!({"monitored_addresses": {"count": 2, "basis": "distinct_destinations_seen"}}),
-    );
+    expect(&v, json!({"monitored_addresses": {"count": 2, "basis": "distinct_destinations_seen"}}));
 }
 
 #[test]
@@ -162,20 +118,14 @@ fn coverage_is_cut_at_day_ends_and_at_max_gap() {
     }
     let f = pcap_at(dir.path(), "cov.pcap", &packets);
     let v = replay(&[&f], &["--darknet", NET, "--max-gap", "60"]);
-    expect(
-        &v,
-        json!({"days": {"2024-01-01": 5, "2024-01-02": 6, "2024-01-03": 3}}),
-    );
+    expect(&v, json!({"days": {"2024-01-01": 5, "2024-01-02": 6, "2024-01-03": 3}}));
     let cov = &v["coverage_seconds"];
     assert_eq!(cov["2024-01-01"].as_f64(), Some(300.0), "{cov}");
     assert_eq!(cov["2024-01-02"].as_f64(), Some(300.0), "{cov}");
     assert_eq!(cov["2024-01-03"].as_f64(), Some(60.0), "{cov}");
     // address-days = 660/86400 × 256; rate = 14 / that = 14 × 86400 / 168960.
     let rate = v["packets_per_ip_day"].as_f64().unwrap();
-    assert!(
-        (rate - 14.0 * 86_400.0 / (660.0 * 256.0)).abs() < 1e-9,
-        "{rate}"
-    );
+    assert!((rate - 14.0 * 86_400.0 / (660.0 * 256.0)).abs() < 1e-9, "{rate}");
 }
 
 #[test]
@@ -183,8 +133,7 @@ fn pcapng_interface_statistics_take_precedence_for_coverage() {
     let dir = tempfile::tempdir().unwrap();
     let us = |s: u32| u64::from(s) * 1_000_000;
     let mut ng = Pcapng::new();
-    ng.section(true)
-        .interface(LINKTYPE_RAW as u16, 65_535, None, None);
+    ng.section(true).interface(LINKTYPE_RAW as u16, 65_535, None, None);
     for t in [100u32, 200] {
         let p = udp4(53);
         ng.epb(0, us(T0 + t), &p, p.len() as u32);
@@ -194,38 +143,20 @@ fn pcapng_interface_statistics_take_precedence_for_coverage() {
     let f = write_temp(dir.path(), "isb.pcapng", &ng.bytes());
     let v = replay(&[&f], &["--darknet", NET]);
     expect_counts(&v, [2, 2, 0, 0, 0, 2, 0, 0]);
-    assert_eq!(
-        v["coverage_seconds"]["2024-01-01"].as_f64(),
-        Some(3600.0),
-        "{v:#}"
-    );
+    assert_eq!(v["coverage_seconds"]["2024-01-01"].as_f64(), Some(3600.0), "{v:#}");
 }
 
 #[test]
 fn monitored_flag_and_ipv6_basis() {
     let dir = tempfile::tempdir().unwrap();
     let to6 = |d: &str| ipv6(v6(SRC6), v6(d), IPPROTO_UDP, &udp(1, 2, b""), &[]);
-    let frames = vec![
-        to6("2001:db8::1"),
-        to6("2001:db8::2"),
-        to6("2001:db8::1"),
-        to6("2001:db8:1::1"),
-    ];
+    let frames = vec![to6("2001:db8::1"), to6("2001:db8::2"), to6("2001:db8::1"), to6("2001:db8:1::1")];
     let f = write_temp(dir.path(), "v6.pcap", &pcap_of(LINKTYPE_RAW, true, &frames));
     let v = replay(&[&f], &["--darknet", "2001:db8::/64"]);
     expect_counts(&v, [4, 0, 4, 0, 0, 3, 1, 0]);
-    expect(
-        &v,
-        json!({"monitored_addresses": {"count": 2, "basis": "distinct_destinations_seen"}}),
-    );
-    let v = replay(
-        &[&f],
-        &["--darknet", "2001:db8::/64", "--monitored", "1000"],
-    );
-    expect(
-        &v,
-        json!({"monitored_addresses": {"count": 1000, "basis": "monitored_flag"}}),
-    );
+    expect(&v, json!({"monitored_addresses": {"count": 2, "basis": "distinct_destinations_seen"}}));
+    let v = replay(&[&f], &["--darknet", "2001:db8::/64", "--monitored", "1000"]);
+    expect(&v, json!({"monitored_addresses": {"count": 1000, "basis": "monitored_flag"}}));
 }
 
 #[test]
@@ -233,32 +164,13 @@ fn ethernet_padding_is_not_l4() {
     let dir = tempfile::tempdir().unwrap();
     // IPv4 total length 22: 2 bytes of TCP; the frame is padded to 60 bytes
     // with zeros that must not be read as the port and flags.
-    let mut ip = ipv4(
-        SRC,
-        DST,
-        IPPROTO_TCP,
-        &tcp(40_000, 80, 1, 0, TCP_SYN, 1, &[])[..2],
-        Ipv4Opts::default(),
-    );
+    let mut ip = ipv4(SRC, DST, IPPROTO_TCP, &tcp(40_000, 80, 1, 0, TCP_SYN, 1, &[])[..2], Ipv4Opts::default());
     ip.resize(60 - 14, 0);
     // UDP with total length 28 (8 bytes of UDP), padded: port counted once.
-    let mut u = ipv4(
-        SRC,
-        DST,
-        IPPROTO_UDP,
-        &udp(40_000, 7, b""),
-        Ipv4Opts::default(),
-    );
+    let mut u = ipv4(SRC, DST, IPPROTO_UDP, &udp(40_000, 7, b""), Ipv4Opts::default());
     u.resize(60 - 14, 0);
-    let frames = vec![
-        eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &ip),
-        eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &u),
-    ];
-    let f = write_temp(
-        dir.path(),
-        "pad.pcap",
-        &pcap_of(LINKTYPE_ETHERNET, true, &frames),
-    );
+    let frames = vec![eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &ip), eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &u)];
+    let f = write_temp(dir.path(), "pad.pcap", &pcap_of(LINKTYPE_ETHERNET, true, &frames));
     let v = replay_net(&f);
     expect_counts(&v, [2, 2, 0, 0, 0, 2, 0, 0]);
     expect(
@@ -285,15 +197,10 @@ fn malformed_ip_headers_and_packet_block_without_interface() {
     let a = write_temp(
         dir.path(),
         "bad.pcap",
-        &pcap_of(
-            LINKTYPE_RAW,
-            true,
-            &[good.clone(), bad_version, bad_ihl, ihl_too_long, short6],
-        ),
+        &pcap_of(LINKTYPE_RAW, true, &[good.clone(), bad_version, bad_ihl, ihl_too_long, short6]),
     );
     let mut ng = Pcapng::new();
-    ng.section(true)
-        .interface(LINKTYPE_RAW as u16, 65_535, None, None);
+    ng.section(true).interface(LINKTYPE_RAW as u16, 65_535, None, None);
     ng.epb(0, u64::from(T0) * 1_000_000, &good, good.len() as u32);
     ng.epb(1, u64::from(T0) * 1_000_000, &good, good.len() as u32); // no interface 1
     let b = write_temp(dir.path(), "noif.pcapng", &ng.bytes());
@@ -313,42 +220,22 @@ fn malformed_ip_headers_and_packet_block_without_interface() {
 fn bsd_null_family_in_either_byte_order_within_one_file() {
     let dir = tempfile::tempdir().unwrap();
     // A little-endian file whose records carry the family in both orders.
-    let frames = vec![
-        null_le(AF_INET, &udp4(1)),
-        null_be(AF_INET, &udp4(2)),
-        null_be(AF_INET6_DARWIN, &udp6(3)),
-    ];
-    let f = write_temp(
-        dir.path(),
-        "mixed-null.pcap",
-        &pcap_of(LINKTYPE_NULL, true, &frames),
-    );
+    let frames = vec![null_le(AF_INET, &udp4(1)), null_be(AF_INET, &udp4(2)), null_be(AF_INET6_DARWIN, &udp6(3))];
+    let f = write_temp(dir.path(), "mixed-null.pcap", &pcap_of(LINKTYPE_NULL, true, &frames));
     let v = replay_net(&f);
     expect_counts(&v, [3, 2, 1, 0, 0, 3, 0, 0]);
-    expect(
-        &v,
-        json!({"dst_ports": {"udp/1": 1, "udp/2": 1, "udp/3": 1}}),
-    );
+    expect(&v, json!({"dst_ports": {"udp/1": 1, "udp/2": 1, "udp/3": 1}}));
 }
 
 #[test]
 fn icmp_cut_before_its_type_is_unknown() {
     let dir = tempfile::tempdir().unwrap();
-    let p = ipv4(
-        SRC,
-        DST,
-        IPPROTO_ICMP,
-        &icmp(8, 0, [0; 4], b""),
-        Ipv4Opts::default(),
-    );
+    let p = ipv4(SRC, DST, IPPROTO_ICMP, &icmp(8, 0, [0; 4], b""), Ipv4Opts::default());
     let mut pc = Pcap::new(LINKTYPE_RAW);
     pc.record(T0, 0, &p[..20], p.len() as u32);
     pc.record(T0 + 1, 0, &p[..21], p.len() as u32);
     let f = write_temp(dir.path(), "icmpcut.pcap", &pc.bytes());
     let v = replay_net(&f);
     expect_counts(&v, [2, 2, 0, 0, 0, 2, 0, 0]);
-    expect(
-        &v,
-        json!({"protocols": {"icmp": 2}, "icmp_types": {"icmp/unknown": 1, "icmp/8": 1}}),
-    );
+    expect(&v, json!({"protocols": {"icmp": 2}, "icmp_types": {"icmp/unknown": 1, "icmp/8": 1}}));
 }

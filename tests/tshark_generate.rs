@@ -14,10 +14,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn darkscope(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_darkscope"))
-        .args(args)
-        .output()
-        .expect("running darkscope");
+    let out = Command::new(env!("CARGO_BIN_EXE_darkscope")).args(args).output().expect("running darkscope");
     assert!(
         out.status.success(),
         "darkscope {args:?} failed ({}): {}",
@@ -38,15 +35,7 @@ fn tshark_rows(path: &Path) -> Vec<Vec<String>> {
         .arg(path)
         .args(["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE"])
         .args(["-T", "fields", "-E", "separator=,", "-E", "occurrence=f"]);
-    for f in [
-        "frame.time_epoch",
-        "ip.src",
-        "ip.dst",
-        "ip.proto",
-        "tcp.dstport",
-        "udp.dstport",
-        "icmp.type",
-    ] {
+    for f in ["frame.time_epoch", "ip.src", "ip.dst", "ip.proto", "tcp.dstport", "udp.dstport", "icmp.type"] {
         cmd.args(["-e", f]);
     }
     cmd.args(["-Y", "not icmp or icmp"]);
@@ -57,12 +46,7 @@ fn tshark_rows(path: &Path) -> Vec<Vec<String>> {
         }
         Err(e) => panic!("cannot run tshark: {e}"),
     };
-    assert!(
-        out.status.success(),
-        "tshark failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "tshark failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout)
         .expect("tshark output is UTF-8")
         .lines()
@@ -92,12 +76,7 @@ fn as_counts(v: &Value) -> BTreeMap<String, u64> {
     v.as_object()
         .unwrap_or_else(|| panic!("not an object: {v}"))
         .iter()
-        .map(|(k, c)| {
-            (
-                k.clone(),
-                c.as_u64().unwrap_or_else(|| panic!("{k}: not a count")),
-            )
-        })
+        .map(|(k, c)| (k.clone(), c.as_u64().unwrap_or_else(|| panic!("{k}: not a count"))))
         .collect()
 }
 
@@ -132,41 +111,25 @@ fn generated_traffic_matches_truth_and_tshark() {
     ]))
     .expect("summary JSON parses");
     let truth: Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join("gen.pcap.truth.json"))
-            .expect("reading gen.pcap.truth.json"),
+        &std::fs::read(dir.path().join("gen.pcap.truth.json")).expect("reading gen.pcap.truth.json"),
     )
     .expect("truth JSON parses");
 
     // (a) Every key of the truth's summary, exactly.
     let truth_summary = truth["summary"].as_object().expect("truth.summary");
-    assert!(
-        truth_summary.len() >= 19,
-        "truth summary has {} keys",
-        truth_summary.len()
-    );
+    assert!(truth_summary.len() >= 19, "truth summary has {} keys", truth_summary.len());
     let mut mismatches = Vec::new();
     for (key, want) in truth_summary {
         if &summary[key] != want {
             mismatches.push(format!("{key}: truth {want} vs replay {}", summary[key]));
         }
     }
-    assert!(
-        mismatches.is_empty(),
-        "replay differs from the truth:\n{}",
-        mismatches.join("\n")
-    );
-    assert_eq!(
-        summary["packets"].as_u64(),
-        Some(truth_summary["packets"].as_u64().unwrap())
-    );
+    assert!(mismatches.is_empty(), "replay differs from the truth:\n{}", mismatches.join("\n"));
+    assert_eq!(summary["packets"].as_u64(), Some(truth_summary["packets"].as_u64().unwrap()));
 
     // (b) tshark: one pass, counted here.
     let rows = tshark_rows(&gen_path);
-    assert_eq!(
-        rows.len() as u64,
-        summary["records"].as_u64().unwrap(),
-        "tshark frames vs records"
-    );
+    assert_eq!(rows.len() as u64, summary["records"].as_u64().unwrap(), "tshark frames vs records");
     let mut ports: BTreeMap<String, u64> = BTreeMap::new();
     let mut sources: HashMap<String, u64> = HashMap::new();
     let mut days: BTreeMap<String, u64> = BTreeMap::new();
@@ -179,12 +142,7 @@ fn generated_traffic_matches_truth_and_tshark() {
         }
         inside += 1;
         *sources.entry(src.to_string()).or_insert(0) += 1;
-        let secs: i64 = ts
-            .split('.')
-            .next()
-            .unwrap_or("")
-            .parse()
-            .unwrap_or_else(|_| panic!("epoch {ts:?}"));
+        let secs: i64 = ts.split('.').next().unwrap_or("").parse().unwrap_or_else(|_| panic!("epoch {ts:?}"));
         *days.entry(civil(secs.div_euclid(86_400))).or_insert(0) += 1;
         let port = match proto {
             "6" => field(4),
@@ -198,22 +156,10 @@ fn generated_traffic_matches_truth_and_tshark() {
     }
     assert_eq!(days.len(), 3, "three UTC days: {days:?}");
     assert!(ports.len() > 100, "tshark saw only {} ports", ports.len());
-    assert_eq!(
-        inside,
-        summary["darknet_inside"].as_u64().unwrap(),
-        "tshark inside packets"
-    );
-    assert_eq!(
-        as_counts(&summary["dst_ports"]),
-        ports,
-        "dst_ports vs tshark"
-    );
+    assert_eq!(inside, summary["darknet_inside"].as_u64().unwrap(), "tshark inside packets");
+    assert_eq!(as_counts(&summary["dst_ports"]), ports, "dst_ports vs tshark");
     assert_eq!(as_counts(&summary["days"]), days, "days vs tshark");
-    assert_eq!(
-        summary["unique_sources"].as_u64().unwrap(),
-        sources.len() as u64,
-        "unique_sources vs tshark"
-    );
+    assert_eq!(summary["unique_sources"].as_u64().unwrap(), sources.len() as u64, "unique_sources vs tshark");
     let top = as_counts(&truth["sources"]);
     assert_eq!(top.len(), 100, "truth lists the top 100 sources");
     for (src, n) in &top {

@@ -31,18 +31,9 @@ pub fn replay(inputs: &[&Path], extra: &[&str]) -> Value {
         .args(["--summary-json", "-", "--quiet"])
         .output()
         .expect("running darkscope");
-    assert!(
-        out.status.success(),
-        "darkscope replay failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "summary JSON does not parse: {e}\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
+    assert!(out.status.success(), "darkscope replay failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("summary JSON does not parse: {e}\n{}", String::from_utf8_lossy(&out.stdout)));
     check_invariants(&v);
     v
 }
@@ -53,39 +44,21 @@ pub fn replay_net(input: &Path) -> Value {
 }
 
 fn n(v: &Value, key: &str) -> u64 {
-    v[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{key} is not a count in {v:#}"))
+    v[key].as_u64().unwrap_or_else(|| panic!("{key} is not a count in {v:#}"))
 }
 
 fn sum(v: &Value) -> u64 {
-    v.as_object()
-        .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+    v.as_object().map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
 }
 
 /// DESIGN.md: the counters always add up.
 pub fn check_invariants(v: &Value) {
-    assert_eq!(
-        n(v, "records"),
-        n(v, "ipv4") + n(v, "ipv6") + n(v, "non_ip") + n(v, "malformed"),
-        "records"
-    );
-    assert_eq!(
-        n(v, "darknet_inside") + n(v, "darknet_outside") + n(v, "excluded"),
-        n(v, "ipv4") + n(v, "ipv6")
-    );
+    assert_eq!(n(v, "records"), n(v, "ipv4") + n(v, "ipv6") + n(v, "non_ip") + n(v, "malformed"), "records");
+    assert_eq!(n(v, "darknet_inside") + n(v, "darknet_outside") + n(v, "excluded"), n(v, "ipv4") + n(v, "ipv6"));
     let tcp = v["protocols"]["tcp"].as_u64().unwrap_or(0);
     let udp = v["protocols"]["udp"].as_u64().unwrap_or(0);
-    assert_eq!(
-        sum(&v["tcp_flags"]),
-        tcp,
-        "tcp_flags sum to protocols.tcp: {v:#}"
-    );
-    assert_eq!(
-        sum(&v["dst_ports"]) + sum(&v["no_dst_port"]),
-        tcp + udp,
-        "ports + no_dst_port = tcp + udp"
-    );
+    assert_eq!(sum(&v["tcp_flags"]), tcp, "tcp_flags sum to protocols.tcp: {v:#}");
+    assert_eq!(sum(&v["dst_ports"]) + sum(&v["no_dst_port"]), tcp + udp, "ports + no_dst_port = tcp + udp");
 }
 
 /// Every key of `expected` equals the summary's value exactly.
@@ -142,43 +115,22 @@ pub fn input_warnings(v: &Value, i: usize) -> Vec<String> {
 
 /// IPv4 UDP from SRC to DST (in NET), source port 40000, 7 payload bytes.
 pub fn udp4(dport: u16) -> Vec<u8> {
-    ipv4(
-        SRC,
-        DST,
-        IPPROTO_UDP,
-        &udp(40_000, dport, b"payload"),
-        Ipv4Opts::default(),
-    )
+    ipv4(SRC, DST, IPPROTO_UDP, &udp(40_000, dport, b"payload"), Ipv4Opts::default())
 }
 
 /// IPv6 UDP from SRC6 to DST6 (in 2001:db8::/64), 7 payload bytes.
 pub fn udp6(dport: u16) -> Vec<u8> {
-    ipv6(
-        v6(SRC6),
-        v6(DST6),
-        IPPROTO_UDP,
-        &udp(40_000, dport, b"payload"),
-        &[],
-    )
+    ipv6(v6(SRC6), v6(DST6), IPPROTO_UDP, &udp(40_000, dport, b"payload"), &[])
 }
 
 /// IPv4 TCP SYN from SRC to DST, seq 7, no options (40 bytes).
 pub fn syn4(dport: u16) -> Vec<u8> {
-    ipv4(
-        SRC,
-        DST,
-        IPPROTO_TCP,
-        &tcp(40_000, dport, 7, 0, TCP_SYN, 1024, &[]),
-        Ipv4Opts::default(),
-    )
+    ipv4(SRC, DST, IPPROTO_TCP, &tcp(40_000, dport, 7, 0, TCP_SYN, 1024, &[]), Ipv4Opts::default())
 }
 
 /// A pcap of `linktype` whose records are `frames`, one second apart from T0.
 pub fn pcap_of(linktype: u32, le: bool, frames: &[Vec<u8>]) -> Vec<u8> {
-    let mut p = Pcap {
-        le,
-        ..Pcap::new(linktype)
-    };
+    let mut p = Pcap { le, ..Pcap::new(linktype) };
     for (i, f) in frames.iter().enumerate() {
         p.record(T0 + i as u32, 0, f, f.len() as u32);
     }
@@ -199,10 +151,7 @@ pub fn raw_pcap(name: &str, packets: &[Vec<u8>]) -> (tempfile::TempDir, std::pat
 
 /// A raw-IP pcap whose records keep only `caplen` bytes of each packet
 /// (orig_len stays the full length, as a snaplen would leave it).
-pub fn raw_pcap_cut(
-    name: &str,
-    packets: &[(Vec<u8>, usize)],
-) -> (tempfile::TempDir, std::path::PathBuf) {
+pub fn raw_pcap_cut(name: &str, packets: &[(Vec<u8>, usize)]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let mut p = Pcap::new(LINKTYPE_RAW);
     for (i, (pkt, caplen)) in packets.iter().enumerate() {
@@ -214,22 +163,10 @@ pub fn raw_pcap_cut(
 
 /// IPv4 TCP from SRC to DST with these flags, seq 7, no options.
 pub fn tcp4(dport: u16, flags: u8) -> Vec<u8> {
-    ipv4(
-        SRC,
-        DST,
-        IPPROTO_TCP,
-        &tcp(40_000, dport, 7, 0, flags, 1024, &[]),
-        Ipv4Opts::default(),
-    )
+    ipv4(SRC, DST, IPPROTO_TCP, &tcp(40_000, dport, 7, 0, flags, 1024, &[]), Ipv4Opts::default())
 }
 
 /// IPv6 TCP SYN from SRC6 to DST6 through the extension headers `ext`.
 pub fn tcp6(dport: u16, ext: &[Ext]) -> Vec<u8> {
-    ipv6(
-        v6(SRC6),
-        v6(DST6),
-        IPPROTO_TCP,
-        &tcp(40_000, dport, 7, 0, TCP_SYN, 1024, &[]),
-        ext,
-    )
+    ipv6(v6(SRC6), v6(DST6), IPPROTO_TCP, &tcp(40_000, dport, 7, 0, TCP_SYN, 1024, &[]), ext)
 }
