@@ -93,7 +93,7 @@ fn stages(c: &mut Criterion) {
                 agg.count_ip(*p);
             }
             agg.flush();
-            black_box(agg.sources.len())
+            black_box(agg.unique_sources())
         })
     });
     group.bench_function("replay", |b| {

@@ -105,6 +105,15 @@ pub fn country_from_index(i: usize) -> CountryCode {
 }
 
 impl Traffic {
+    /// Hints the CPU to fetch the port counter `p` will update.
+    #[inline]
+    pub fn prefetch(&self, p: &Packet) {
+        if let Some(port) = p.dst_port() {
+            let table = if p.proto == IpProto::TCP { &self.tcp_ports } else { &self.udp_ports };
+            super::prefetch::prefetch(&table[usize::from(port)]);
+        }
+    }
+
     #[inline]
     pub fn add(&mut self, p: &Packet, class: &Class, country: CountryCode) {
         self.packets += 1;

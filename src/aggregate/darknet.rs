@@ -74,6 +74,19 @@ impl DarknetCounts {
         }
     }
 
+    /// Hints the CPU to fetch the counter of `addr`.
+    #[inline]
+    pub fn prefetch(&self, addr: Addr) {
+        match self {
+            DarknetCounts::Dense { index, counts } => {
+                if let Some(slot) = index.slot(addr) {
+                    super::prefetch::prefetch(&counts[slot]);
+                }
+            }
+            DarknetCounts::Sparse(table) => table.prefetch(table.hash(addr.0)),
+        }
+    }
+
     #[inline]
     pub fn add(&mut self, addr: Addr) {
         match self {

@@ -35,7 +35,7 @@ impl ToolLabel {
 /// One source's traffic on one day.
 #[derive(Clone, Debug, Default)]
 pub struct SourceDay {
-    /// Index into the run's source table.
+    /// The source's number within its day (order of first appearance).
     pub id: u32,
     /// The source's country (kept here so counting needs no other lookup).
     pub country: CountryCode,

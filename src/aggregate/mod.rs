@@ -23,7 +23,7 @@ pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index,
 pub use coverage::Coverage;
 pub use darknet::{DarknetCounts, DenseIndex};
 pub use day::{DayTables, SourceDay, ToolLabel, source_port_key, split_source_port_key};
-pub use sources::{SourceInfo, SourceTable};
+pub use sources::CountryCache;
 
 use std::sync::Arc;
 
@@ -40,7 +40,7 @@ pub struct Aggregator {
     geo: CountryDb,
     pub counts: RecordCounts,
     pub traffic: Traffic,
-    pub sources: SourceTable,
+    countries: CountryCache,
     /// Sorted by day.
     pub days: Vec<DayTables>,
     last_day: usize,
@@ -65,7 +65,7 @@ impl Aggregator {
             geo,
             counts: RecordCounts::default(),
             traffic: Traffic::default(),
-            sources: SourceTable::default(),
+            countries: CountryCache::default(),
             days: Vec::new(),
             last_day: 0,
             coverage: Coverage::new(max_gap_secs),
@@ -136,7 +136,7 @@ impl Aggregator {
             return;
         };
         let day = day_slot(&mut self.days, &mut self.last_day, first.ts.day(), self.dense.as_ref());
-        let Aggregator { sources, geo, traffic, batch, .. } = self;
+        let Aggregator { countries, geo, traffic, batch, .. } = self;
         let n = batch.len();
         day.sources.reserve(n);
         let mut slot = [0usize; BATCH];
@@ -147,14 +147,16 @@ impl Aggregator {
         for (i, (p, _)) in batch.iter().enumerate() {
             source_hash[i] = day.sources.hash(p.src.0);
             day.sources.prefetch(source_hash[i]);
+            traffic.prefetch(p);
+            day.darknet_addrs.prefetch(p.dst);
         }
         day.source_ports.reserve(n);
         for (i, (p, class)) in batch.iter().enumerate() {
             let ts = p.ts.0;
-            let (index, _) = day.sources.index_with(p.src.0, source_hash[i], || {
-                let id = sources.id(p.src, geo);
-                SourceDay::new(id, sources.list[id as usize].country, ts)
-            });
+            let next_id = day.sources.len() as u32;
+            let (index, _) = day
+                .sources
+                .index_with(p.src.0, source_hash[i], || SourceDay::new(next_id, countries.country(p.src, geo), ts));
             slot[i] = index;
             let source = day.sources.value_at_mut(index);
             source.add(p, class);
@@ -180,6 +182,22 @@ impl Aggregator {
             }
         }
         batch.clear();
+    }
+
+    /// Distinct sources of darknet packets over the run (the union of the
+    /// days' sources).
+    pub fn unique_sources(&self) -> u64 {
+        match self.days.as_slice() {
+            [] => 0,
+            [day] => day.sources.len() as u64,
+            days => {
+                let mut all: hashbrown::HashSet<u128, foldhash::fast::RandomState> = Default::default();
+                for d in days {
+                    all.extend(d.sources.keys());
+                }
+                all.len() as u64
+            }
+        }
     }
 
     /// Time span of the records, first and last.

@@ -1,5 +1,9 @@
-//! The run's table of distinct sources, each with its country looked up
-//! once (the country database is consulted once per source, not per packet).
+//! Source countries, looked up in the country database at most once per
+//! network: the answer for an IPv4 /24 (IPv6 /48) is kept when the database
+//! network holding the address is at least that wide, so it holds for every
+//! address in it. Sources in narrower networks are looked up themselves.
+//! Either way the database is consulted when a source first shows up on a
+//! day, never per packet.
 
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
@@ -7,52 +11,26 @@ use hashbrown::HashMap;
 use crate::classify::geo::{CountryCode, CountryDb};
 use crate::decode::Addr;
 
-/// One distinct darknet-inside source of the run.
-#[derive(Clone, Copy, Debug)]
-pub struct SourceInfo {
-    pub addr: Addr,
-    pub country: CountryCode,
-}
-
 #[derive(Default)]
-pub struct SourceTable {
-    index: HashMap<Addr, u32, RandomState>,
-    pub list: Vec<SourceInfo>,
-    /// Countries of IPv4 /24s whose database network is a /24 or wider, so
-    /// every address in them has that country (exact, and much cheaper than
-    /// a database lookup for the many sources of busy /24s).
-    by_slash24: HashMap<u32, CountryCode, RandomState>,
+pub struct CountryCache {
+    /// Keyed by the /24 (IPv4) or /48 (IPv6) of the address, kept apart by
+    /// the family bit.
+    by_network: HashMap<u128, CountryCode, RandomState>,
 }
 
-impl SourceTable {
-    /// The id of `addr`, adding it (and looking up its country) if new.
-    pub fn id(&mut self, addr: Addr, geo: &CountryDb) -> u32 {
-        let SourceTable { index, list, by_slash24 } = self;
-        *index.entry(addr).or_insert_with(|| {
-            let country = match addr.as_v4() {
-                Some(v4) => match by_slash24.get(&(v4 >> 8)) {
-                    Some(&known) => known,
-                    None => {
-                        let (country, prefix) = geo.lookup_network(addr.to_ip());
-                        // A narrower network answers for this address only.
-                        if prefix <= 24 {
-                            by_slash24.insert(v4 >> 8, country);
-                        }
-                        country
-                    }
-                },
-                None => geo.lookup(addr.to_ip()),
-            };
-            list.push(SourceInfo { addr, country });
-            (list.len() - 1) as u32
-        })
-    }
-
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+impl CountryCache {
+    pub fn country(&mut self, addr: Addr, geo: &CountryDb) -> CountryCode {
+        let (key, width) = match addr.as_v4() {
+            Some(v4) => (u128::from(v4 >> 8), 24),
+            None => ((addr.0 >> 80) | (1 << 127), 48),
+        };
+        if let Some(&known) = self.by_network.get(&key) {
+            return known;
+        }
+        let (country, prefix) = geo.lookup_network(addr.to_ip());
+        if prefix <= width {
+            self.by_network.insert(key, country);
+        }
+        country
     }
 }

@@ -107,7 +107,7 @@ pub fn summary_json(agg: &Aggregator, run: &RunInfo) -> Value {
         "backscatter": backscatter,
         "fingerprints": fingerprints,
         "tool_labels": {"mirai": labels[0], "masscan": labels[1], "zmap": labels[2]},
-        "unique_sources": agg.sources.len(),
+        "unique_sources": agg.unique_sources(),
         "unique_sources_per_day": mean_daily_sources,
         "days": days,
         "countries": countries,

@@ -81,7 +81,7 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
     let _ = writeln!(
         o,
         "  sources   {} unique ({} per day on average)",
-        thousands(agg.sources.len() as u64),
+        thousands(agg.unique_sources()),
         thousands(mean_sources)
     );
 

@@ -142,9 +142,9 @@ pub enum ReadError {
 ///
 /// Returns an error only when the input is not a capture at all; defects
 /// after the first record are warnings in the report.
-pub fn read_capture(
+pub fn read_capture<S: RecordSink + ?Sized>(
     stream: &mut ByteStream,
-    sink: &mut dyn RecordSink,
+    sink: &mut S,
     report: &mut ReadReport,
 ) -> Result<(), ReadError> {
     let head = stream.peek(4).map_err(|source| ReadError::Io { offset: 0, source })?;

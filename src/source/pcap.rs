@@ -59,10 +59,10 @@ fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
     if be { u16::from_be_bytes(raw) } else { u16::from_le_bytes(raw) }
 }
 
-pub fn read(
+pub fn read<S: RecordSink + ?Sized>(
     stream: &mut ByteStream,
     m: Magic,
-    sink: &mut dyn RecordSink,
+    sink: &mut S,
     report: &mut ReadReport,
 ) -> Result<(), ReadError> {
     let io_err = |offset, source| ReadError::Io { offset, source };

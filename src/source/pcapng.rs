@@ -98,7 +98,11 @@ fn options(area: &[u8], be: bool) -> impl Iterator<Item = (u16, &[u8])> {
     })
 }
 
-pub fn read(stream: &mut ByteStream, sink: &mut dyn RecordSink, report: &mut ReadReport) -> Result<(), ReadError> {
+pub fn read<S: RecordSink + ?Sized>(
+    stream: &mut ByteStream,
+    sink: &mut S,
+    report: &mut ReadReport,
+) -> Result<(), ReadError> {
     let mut be = false;
     let mut interfaces: Vec<Interface> = Vec::new();
     // A simple packet block has no timestamp: it takes the previous record's.
@@ -214,13 +218,13 @@ fn read_interface(body: &[u8], be: bool, interfaces: &mut Vec<Interface>, report
     None
 }
 
-fn packet_block(
+fn packet_block<S: RecordSink + ?Sized>(
     block_type: u32,
     body: &[u8],
     be: bool,
     interfaces: &[Interface],
     last_ts: &mut Timestamp,
-    sink: &mut dyn RecordSink,
+    sink: &mut S,
     report: &mut ReadReport,
 ) -> Option<String> {
     let (if_id, ticks, caplen, orig_len, data_at) = match block_type {
@@ -261,7 +265,7 @@ fn packet_block(
     None
 }
 
-fn interface_statistics(body: &[u8], be: bool, interfaces: &[Interface], sink: &mut dyn RecordSink) {
+fn interface_statistics<S: RecordSink + ?Sized>(body: &[u8], be: bool, interfaces: &[Interface], sink: &mut S) {
     if body.len() < 12 {
         return;
     }
