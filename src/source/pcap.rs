@@ -6,6 +6,7 @@
 //! 16 bits with reserved bits ignored, and a record claiming more captured
 //! bytes than libpcap's per-link-type maximum ends the file.
 
+use super::buffer::{u16_at, u32_at};
 use super::{ByteStream, Format, LinkType, ReadError, ReadReport, Record, RecordSink};
 use crate::time::Timestamp;
 
@@ -45,18 +46,6 @@ fn max_snaplen(link: u16) -> u32 {
         249 => 1024 * 1024,       // USBPcap
         _ => 262_144,
     }
-}
-
-#[inline]
-fn u32_at(b: &[u8], at: usize, be: bool) -> u32 {
-    let raw = [b[at], b[at + 1], b[at + 2], b[at + 3]];
-    if be { u32::from_be_bytes(raw) } else { u32::from_le_bytes(raw) }
-}
-
-#[inline]
-fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
-    let raw = [b[at], b[at + 1]];
-    if be { u16::from_be_bytes(raw) } else { u16::from_le_bytes(raw) }
 }
 
 pub fn read<S: RecordSink + ?Sized>(

@@ -8,6 +8,7 @@
 //! is still a record, handed on with no link type (the decoder counts it as
 //! malformed).
 
+use super::buffer::{u16_at, u32_at};
 use super::pcap::read_failed;
 use super::{ByteStream, LinkType, ReadError, ReadReport, Record, RecordSink};
 use crate::time::Timestamp;
@@ -53,18 +54,6 @@ impl Interface {
         let total = nanos + i128::from(self.tsoffset) * 1_000_000_000;
         Timestamp(total.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
     }
-}
-
-#[inline]
-fn u32_at(b: &[u8], at: usize, be: bool) -> u32 {
-    let raw = [b[at], b[at + 1], b[at + 2], b[at + 3]];
-    if be { u32::from_be_bytes(raw) } else { u32::from_le_bytes(raw) }
-}
-
-#[inline]
-fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
-    let raw = [b[at], b[at + 1]];
-    if be { u16::from_be_bytes(raw) } else { u16::from_le_bytes(raw) }
 }
 
 /// A 64-bit integer option in the section's byte order (`if_tsoffset`).
