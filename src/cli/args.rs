@@ -35,7 +35,12 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Exit status: 0 success (also with malformed records or a file cut short: those are \
+#[command(after_help = "Examples:\n  \
+                        darkscope replay captures/sample.pcap.zst --darknet 198.18.0.0/16\n  \
+                        darkscope replay /data/sensor1/ --darknet 203.0.113.0/24 --exclude 203.0.113.1/32 \
+                        --summary-json day.json\n  \
+                        zcat today.pcap.gz | darkscope replay - --darknet 2001:db8:dead::/48 --monitored 4096\n\n\
+                        Exit status: 0 success (also with malformed records or a file cut short: those are \
                         warnings); 1 failure while working; 2 bad usage (unknown flag, invalid CIDR, missing \
                         input or one that is no capture).")]
 pub struct ReplayArgs {
