@@ -199,13 +199,6 @@ impl Aggregator {
             }
         }
     }
-
-    /// Time span of the records, first and last.
-    pub fn span(&self) -> Option<(Timestamp, Timestamp)> {
-        let first = self.days.iter().flat_map(|d| d.sources.values()).map(|s| s.first_seen).min()?;
-        let last = self.days.iter().flat_map(|d| d.sources.values()).map(|s| s.last_seen).max()?;
-        Some((Timestamp(first), Timestamp(last)))
-    }
 }
 
 /// The day's tables, created if new; `last` caches the previous hit.

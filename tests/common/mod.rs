@@ -2,3 +2,5 @@
 #![allow(dead_code)]
 
 pub mod capture;
+pub mod files;
+pub mod frames;
