@@ -31,7 +31,7 @@ use crate::classify::geo::CountryDb;
 use crate::classify::{Class, Scope, Telescope, classify};
 use crate::decode::{Decoded, IpVersion, Packet, decode};
 use crate::source::{LinkType, ReadReport, Record, RecordSink};
-use crate::time::{Day, Timestamp};
+use crate::time::{Day, NANOS_PER_DAY, Timestamp};
 use sketch::DistinctCounter;
 
 /// The run's aggregates.
@@ -49,6 +49,8 @@ pub struct Aggregator {
     unsupported: Vec<LinkType>,
     /// Darknet-inside packets waiting to be counted, all of one day.
     batch: Vec<(Packet, Class)>,
+    /// The batch's day, as [start, end) in nanoseconds.
+    batch_day: (i64, i64),
     dense: Option<Arc<DenseIndex>>,
 }
 
@@ -60,6 +62,7 @@ impl Aggregator {
         let dense = DenseIndex::new(&telescope.darknet).map(Arc::new);
         Aggregator {
             batch: Vec::with_capacity(BATCH),
+            batch_day: (0, 0),
             dense,
             telescope,
             geo,
@@ -121,8 +124,15 @@ impl Aggregator {
             }
         }
         let class = classify(&packet);
-        if self.batch.first().is_some_and(|(first, _)| first.ts.day() != packet.ts.day()) {
+        // A batch holds one day: compare with the day's bounds rather than
+        // dividing every timestamp.
+        let ts = packet.ts.0;
+        if !self.batch.is_empty() && !(self.batch_day.0 <= ts && ts < self.batch_day.1) {
             self.flush();
+        }
+        if self.batch.is_empty() {
+            let start = packet.ts.day().start().0;
+            self.batch_day = (start, start.saturating_add(NANOS_PER_DAY));
         }
         self.batch.push((packet, class));
         if self.batch.len() == BATCH {

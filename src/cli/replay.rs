@@ -66,19 +66,19 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     progress.finish_and_clear();
 
     let run = run_info(&agg, &args, infos, skipped);
-    let summary = summary_json(&agg, &run);
-    let human = render_terminal(&agg, &run, args.top);
+    let human = if args.quiet { String::new() } else { render_terminal(&agg, &run, args.top) };
+    let summary = || summary_json(&agg, &run);
     match args.summary_json.as_deref() {
         Some("-") => {
             let mut out = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &summary).context("writing the summary JSON")?;
+            serde_json::to_writer_pretty(&mut out, &summary()).context("writing the summary JSON")?;
             writeln!(out).context("writing the summary JSON")?;
             if !args.quiet {
                 eprint!("{human}");
             }
         }
         Some(path) => {
-            let text = serde_json::to_string_pretty(&summary).context("encoding the summary JSON")?;
+            let text = serde_json::to_string_pretty(&summary()).context("encoding the summary JSON")?;
             std::fs::write(path, text + "\n").with_context(|| format!("writing --summary-json {path}"))?;
             if !args.quiet {
                 print!("{human}");

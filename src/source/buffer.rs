@@ -103,14 +103,15 @@ impl ByteStream {
 /// A `u32` at `at`, big- or little-endian as the capture says.
 #[inline]
 pub fn u32_at(b: &[u8], at: usize, be: bool) -> u32 {
-    let raw = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+    // One bounds check for the four bytes (callers have checked the length).
+    let raw: [u8; 4] = b.get(at..at + 4).and_then(|s| s.try_into().ok()).unwrap_or_default();
     if be { u32::from_be_bytes(raw) } else { u32::from_le_bytes(raw) }
 }
 
 /// A `u16` at `at`, big- or little-endian as the capture says.
 #[inline]
 pub fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
-    let raw = [b[at], b[at + 1]];
+    let raw: [u8; 2] = b.get(at..at + 2).and_then(|s| s.try_into().ok()).unwrap_or_default();
     if be { u16::from_be_bytes(raw) } else { u16::from_le_bytes(raw) }
 }
 
