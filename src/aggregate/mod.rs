@@ -127,7 +127,8 @@ impl Aggregator {
         // A batch holds one day: compare with the day's bounds rather than
         // dividing every timestamp.
         let ts = packet.ts.0;
-        if !self.batch.is_empty() && !(self.batch_day.0 <= ts && ts < self.batch_day.1) {
+        let in_batch_day = (self.batch_day.0..self.batch_day.1).contains(&ts);
+        if !self.batch.is_empty() && !in_batch_day {
             self.flush();
         }
         if self.batch.is_empty() {
