@@ -54,14 +54,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
             }
         }
         agg.end_input(&mut report);
-        infos.push(InputInfo {
-            path: input.display(),
-            format: report.format,
-            compression: report.compression,
-            link_types: report.link_types,
-            records: report.records,
-            warnings: report.warnings,
-        });
+        infos.push(InputInfo { path: input.display(), read: report });
     }
     progress.finish_and_clear();
 

@@ -8,17 +8,13 @@ pub use summary::summary_json;
 pub use terminal::render_terminal;
 
 use crate::aggregate::Aggregator;
-use crate::source::{Format, LinkType};
+use crate::source::ReadReport;
 
 /// What was read from one input.
 #[derive(Clone, Debug)]
 pub struct InputInfo {
     pub path: String,
-    pub format: Option<Format>,
-    pub compression: Option<&'static str>,
-    pub link_types: Vec<LinkType>,
-    pub records: u64,
-    pub warnings: Vec<String>,
+    pub read: ReadReport,
 }
 
 /// Where the monitored-address count came from.

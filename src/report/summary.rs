@@ -76,11 +76,11 @@ pub fn summary_json(agg: &Aggregator, run: &RunInfo) -> Value {
         .map(|i| {
             json!({
                 "path": i.path,
-                "format": i.format.map(|f| f.to_string()),
-                "compression": i.compression,
-                "link_types": i.link_types.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
-                "records": i.records,
-                "warnings": i.warnings,
+                "format": i.read.format.map(|f| f.to_string()),
+                "compression": i.read.compression,
+                "link_types": i.read.link_types.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
+                "records": i.read.records,
+                "warnings": i.read.warnings,
             })
         })
         .collect();

@@ -131,7 +131,7 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         .warnings
         .iter()
         .cloned()
-        .chain(run.inputs.iter().flat_map(|i| i.warnings.iter().map(move |w| format!("{}: {w}", i.path))))
+        .chain(run.inputs.iter().flat_map(|i| i.read.warnings.iter().map(move |w| format!("{}: {w}", i.path))))
         .collect();
     if !warnings.is_empty() {
         let _ = writeln!(o, "\nWarnings ({})", warnings.len());
