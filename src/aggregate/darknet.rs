@@ -47,9 +47,12 @@ impl DenseIndex {
     #[inline]
     fn slot(&self, addr: Addr) -> Option<usize> {
         let a = addr.0;
-        let i = self.ranges.partition_point(|&(s, _, _)| s <= a);
-        let (s, e, slot) = *self.ranges.get(i.checked_sub(1)?)?;
-        (a <= e).then(|| (slot as u128 + (a - s)) as usize)
+        let (s, e, slot) = match self.ranges.as_slice() {
+            // The usual telescope: one prefix.
+            [only] => *only,
+            ranges => *ranges.get(ranges.partition_point(|&(s, _, _)| s <= a).checked_sub(1)?)?,
+        };
+        (s <= a && a <= e).then(|| (slot as u128 + (a - s)) as usize)
     }
 
     fn addr(&self, slot: usize) -> Addr {
