@@ -114,12 +114,13 @@ impl Traffic {
         }
     }
 
+    /// Counts one darknet packet, all but its country (known only once its
+    /// source is looked up: see [`add_country`](Self::add_country)).
     #[inline]
-    pub fn add(&mut self, p: &Packet, class: &Class, country: CountryCode) {
+    pub fn add(&mut self, p: &Packet, class: &Class) {
         self.packets += 1;
         self.bytes += u64::from(p.ip_len);
         self.protocols[usize::from(p.proto.0)] += 1;
-        self.countries[country_index(country)] += 1;
         match p.proto {
             IpProto::TCP | IpProto::UDP => {
                 if let Some(port) = p.dst_port() {
@@ -156,6 +157,11 @@ impl Traffic {
         self.fingerprints[0] += u64::from(fp.has(Fingerprints::MIRAI));
         self.fingerprints[1] += u64::from(fp.has(Fingerprints::ZMAP));
         self.fingerprints[2] += u64::from(fp.has(Fingerprints::MASSCAN));
+    }
+
+    #[inline]
+    pub fn add_country(&mut self, country: CountryCode) {
+        self.countries[country_index(country)] += 1;
     }
 
     pub fn backscatter_total(&self) -> u64 {

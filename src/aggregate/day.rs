@@ -9,7 +9,7 @@ use super::sketch::DistinctCounter;
 use super::table::FlatTable;
 use crate::classify::geo::CountryCode;
 use crate::classify::{Class, Fingerprints, FlagClass};
-use crate::decode::{IpProto, Packet};
+use crate::decode::{Addr, IpProto, Packet};
 use crate::time::Day;
 
 /// A scanner tool label earned by a source for a day: it sent at least one
@@ -118,19 +118,67 @@ impl SourceDay {
 
     /// Counts one packet (all but the per-port and per-address tables).
     #[inline]
-    pub fn add(&mut self, p: &Packet, class: &Class) {
-        let ts = p.ts.0;
+    pub fn add(&mut self, p: &Pending) {
         self.packets += 1;
         self.bytes += u64::from(p.ip_len);
-        self.first_seen = self.first_seen.min(ts);
-        self.last_seen = self.last_seen.max(ts);
+        self.first_seen = self.first_seen.min(p.ts);
+        self.last_seen = self.last_seen.max(p.ts);
+        if p.bits & Pending::SYN != 0 {
+            self.syn += 1;
+            self.syn_mirai += u32::from(p.bits & Pending::MIRAI != 0);
+            self.syn_masscan += u32::from(p.bits & Pending::MASSCAN != 0);
+            self.syn_zmap += u32::from(p.bits & Pending::ZMAP != 0);
+        }
+    }
+}
+
+/// What the per-day tables need of a darknet packet: a compact copy kept
+/// while its batch waits (a third of a `Packet` and its `Class`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pending {
+    pub src: Addr,
+    pub dst: Addr,
+    pub ts: i64,
+    pub ip_len: u32,
+    pub port: u16,
+    pub bits: u8,
+}
+
+impl Pending {
+    pub const HAS_PORT: u8 = 1;
+    pub const UDP: u8 = 2;
+    pub const SYN: u8 = 4;
+    pub const MIRAI: u8 = 8;
+    pub const MASSCAN: u8 = 16;
+    pub const ZMAP: u8 = 32;
+
+    #[inline]
+    pub fn new(p: &Packet, class: &Class) -> Pending {
+        let mut bits = 0;
+        if p.dst_port().is_some() {
+            bits |= Pending::HAS_PORT | if p.proto == IpProto::UDP { Pending::UDP } else { 0 };
+        }
         if class.flags == Some(FlagClass::Syn) {
             let fp = class.fingerprints;
-            self.syn += 1;
-            self.syn_mirai += u32::from(fp.has(Fingerprints::MIRAI));
-            self.syn_masscan += u32::from(fp.has(Fingerprints::MASSCAN));
-            self.syn_zmap += u32::from(fp.has(Fingerprints::ZMAP));
+            bits |= Pending::SYN;
+            if fp.has(Fingerprints::MIRAI) {
+                bits |= Pending::MIRAI;
+            }
+            if fp.has(Fingerprints::MASSCAN) {
+                bits |= Pending::MASSCAN;
+            }
+            if fp.has(Fingerprints::ZMAP) {
+                bits |= Pending::ZMAP;
+            }
         }
+        Pending { src: p.src, dst: p.dst, ts: p.ts.0, ip_len: p.ip_len, port: p.dst_port, bits }
+    }
+
+    /// The (protocol, destination port), when the packet has a port.
+    #[inline]
+    pub fn port(&self) -> Option<(IpProto, u16)> {
+        let proto = if self.bits & Pending::UDP != 0 { IpProto::UDP } else { IpProto::TCP };
+        (self.bits & Pending::HAS_PORT != 0).then_some((proto, self.port))
     }
 }
 

@@ -22,13 +22,13 @@ pub mod table;
 pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index, malformed_index};
 pub use coverage::Coverage;
 pub use darknet::{DarknetCounts, DenseIndex};
-pub use day::{DayTables, SourceDay, ToolLabel, source_port_key, split_source_port_key};
+pub use day::{DayTables, Pending, SourceDay, ToolLabel, source_port_key, split_source_port_key};
 pub use sources::CountryCache;
 
 use std::sync::Arc;
 
 use crate::classify::geo::CountryDb;
-use crate::classify::{Class, Scope, Telescope, classify};
+use crate::classify::{Scope, Telescope, classify};
 use crate::decode::{Decoded, IpVersion, Packet, decode};
 use crate::source::{LinkType, ReadReport, Record, RecordSink};
 use crate::time::{Day, NANOS_PER_DAY, Timestamp};
@@ -48,7 +48,7 @@ pub struct Aggregator {
     /// Link types of the current input that we do not decode.
     unsupported: Vec<LinkType>,
     /// Darknet-inside packets waiting to be counted, all of one day.
-    batch: Vec<(Packet, Class)>,
+    batch: Vec<Pending>,
     /// The batch's day, as [start, end) in nanoseconds.
     batch_day: (i64, i64),
     dense: Option<Arc<DenseIndex>>,
@@ -135,7 +135,8 @@ impl Aggregator {
             let start = packet.ts.day().start().0;
             self.batch_day = (start, start.saturating_add(NANOS_PER_DAY));
         }
-        self.batch.push((packet, class));
+        self.traffic.add(&packet, &class);
+        self.batch.push(Pending::new(&packet, &class));
         if self.batch.len() == BATCH {
             self.flush();
         }
@@ -143,10 +144,10 @@ impl Aggregator {
 
     /// Counts the batched packets (see the module docs for the passes).
     pub fn flush(&mut self) {
-        let Some((first, _)) = self.batch.first() else {
+        let Some(first) = self.batch.first() else {
             return;
         };
-        let day = day_slot(&mut self.days, &mut self.last_day, first.ts.day(), self.dense.as_ref());
+        let day = day_slot(&mut self.days, &mut self.last_day, Timestamp(first.ts).day(), self.dense.as_ref());
         let Aggregator { countries, geo, traffic, batch, .. } = self;
         let n = batch.len();
         day.sources.reserve(n);
@@ -155,38 +156,36 @@ impl Aggregator {
         let mut port_hash = [0u64; BATCH];
         let mut addr_hash = [0u64; BATCH];
 
-        for (i, (p, _)) in batch.iter().enumerate() {
+        for (i, p) in batch.iter().enumerate() {
             source_hash[i] = day.sources.hash(p.src.0);
             day.sources.prefetch(source_hash[i]);
-            traffic.prefetch(p);
             day.darknet_addrs.prefetch(p.dst);
         }
         day.source_ports.reserve(n);
-        for (i, (p, class)) in batch.iter().enumerate() {
-            let ts = p.ts.0;
+        for (i, p) in batch.iter().enumerate() {
             let next_id = day.sources.len() as u32;
             let (index, _) = day
                 .sources
-                .index_with(p.src.0, source_hash[i], || SourceDay::new(next_id, countries.country(p.src, geo), ts));
+                .index_with(p.src.0, source_hash[i], || SourceDay::new(next_id, countries.country(p.src, geo), p.ts));
             slot[i] = index;
             let source = day.sources.value_at_mut(index);
-            source.add(p, class);
-            traffic.add(p, class, source.country);
+            source.add(p);
+            traffic.add_country(source.country);
             addr_hash[i] = DistinctCounter::hash(p.dst);
             source.darknet_addrs.prefetch(addr_hash[i]);
-            if let Some(port) = p.dst_port() {
-                port_hash[i] = day.source_ports.hash(source_port_key(source.id, p.proto, port));
+            if let Some((proto, port)) = p.port() {
+                port_hash[i] = day.source_ports.hash(source_port_key(source.id, proto, port));
                 day.source_ports.prefetch(port_hash[i]);
             }
         }
-        for (i, (p, _)) in batch.iter().enumerate() {
+        for (i, p) in batch.iter().enumerate() {
             day.packets += 1;
             day.bytes += u64::from(p.ip_len);
             day.darknet_addrs.add(p.dst);
             let source = day.sources.value_at_mut(slot[i]);
             source.darknet_addrs.insert_hashed(p.dst, addr_hash[i]);
-            if let Some(port) = p.dst_port() {
-                let key = source_port_key(source.id, p.proto, port);
+            if let Some((proto, port)) = p.port() {
+                let key = source_port_key(source.id, proto, port);
                 let (count, new) = day.source_ports.entry_with(key, port_hash[i], || 0);
                 *count += 1;
                 source.distinct_ports += u32::from(new);
