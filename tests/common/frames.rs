@@ -339,12 +339,8 @@ pub fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
 /// An ICMPv4 message with a correct checksum. `rest` is the second header
 /// word (identifier + sequence for echo, unused/MTU for errors).
 pub fn icmp(icmp_type: u8, code: u8, rest: [u8; 4], payload: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(8 + payload.len());
-    m.push(icmp_type);
-    m.push(code);
-    m.extend_from_slice(&[0, 0]);
-    m.extend_from_slice(&rest);
-    m.extend_from_slice(payload);
+    // Same layout as ICMPv6; only ICMPv4's checksum covers the message alone.
+    let mut m = icmpv6(icmp_type, code, rest, payload);
     let sum = inet_checksum(&m);
     m[2..4].copy_from_slice(&sum.to_be_bytes());
     m
