@@ -2,7 +2,9 @@
 //! independent references: the generator's ground truth (every key of the
 //! truth file's `summary` must equal the replay summary exactly) and tshark
 //! (per-(protocol, port), per-source and per-day counts, read from one
-//! tshark pass over the generated file).
+//! tshark pass over the generated file). A second test holds every per-day
+//! table of the aggregator (per source, per (source, port), per darknet
+//! address) against the same kind of tshark pass.
 //!
 //! tshark is required: without it this test fails (it never passes
 //! silently). Install it with `apt-get install -y tshark` (.ci/run does).
@@ -24,9 +26,12 @@ fn darkscope(args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
-/// One tshark pass: `frame.time_epoch, ip.src, ip.dst, ip.proto,
-/// tcp.dstport, udp.dstport, icmp.type`, first occurrence of each field
-/// (the outer header of an ICMP error).
+/// The fields of [`tshark_rows`].
+const FIELDS: [&str; 8] =
+    ["frame.time_epoch", "ip.src", "ip.dst", "ip.proto", "tcp.dstport", "udp.dstport", "icmp.type", "ip.len"];
+
+/// One tshark pass: [`FIELDS`], first occurrence of each field (the outer
+/// header of an ICMP error).
 fn tshark_rows(path: &Path) -> Vec<Vec<String>> {
     let mut cmd = Command::new("tshark");
     cmd.env("TZ", "UTC")
@@ -35,7 +40,7 @@ fn tshark_rows(path: &Path) -> Vec<Vec<String>> {
         .arg(path)
         .args(["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE"])
         .args(["-T", "fields", "-E", "separator=,", "-E", "occurrence=f"]);
-    for f in ["frame.time_epoch", "ip.src", "ip.dst", "ip.proto", "tcp.dstport", "udp.dstport", "icmp.type"] {
+    for f in FIELDS {
         cmd.args(["-e", f]);
     }
     cmd.args(["-Y", "not icmp or icmp"]);
@@ -165,4 +170,121 @@ fn generated_traffic_matches_truth_and_tshark() {
     for (src, n) in &top {
         assert_eq!(sources.get(src), Some(n), "source {src}: truth vs tshark");
     }
+}
+
+/// A tshark epoch ("1704067200.123456000") in nanoseconds.
+fn epoch_nanos(ts: &str) -> i64 {
+    let (secs, frac) = ts.split_once('.').unwrap_or((ts, ""));
+    let frac = format!("{frac:0<9}");
+    let secs: i64 = secs.parse().unwrap_or_else(|_| panic!("epoch {ts:?}"));
+    secs * 1_000_000_000 + frac[..9].parse::<i64>().unwrap_or_else(|_| panic!("epoch {ts:?}"))
+}
+
+/// What tshark says about one source on one day.
+#[derive(Debug, Default, PartialEq)]
+struct SourceFacts {
+    packets: u64,
+    bytes: u64,
+    first_seen: i64,
+    last_seen: i64,
+    ports: BTreeMap<(u8, u16), u64>,
+    addrs: std::collections::BTreeSet<String>,
+}
+
+#[test]
+fn per_day_tables_match_tshark() {
+    use darkscope::aggregate::{Aggregator, split_source_port_key};
+    use darkscope::classify::geo::CountryDb;
+    use darkscope::classify::{CidrSet, Telescope};
+    use darkscope::decode::IpProto;
+    use darkscope::generate::{GenerateConfig, generate};
+    use darkscope::source::{InputSpec, ReadReport, open_input, read_capture};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gen.pcap");
+    let config =
+        GenerateConfig { out: path.clone(), packets: 100_000, days: 2, seed: 11, sources: 5_000, ..Default::default() };
+    generate(&config).expect("generating the capture");
+    let darknet = CidrSet::new(&["198.18.0.0/16".parse().unwrap()]);
+    let telescope = Telescope { darknet, exclude: CidrSet::default() };
+    let mut agg = Aggregator::new(telescope, CountryDb::bundled().unwrap(), 600.0);
+    let mut input = open_input(&InputSpec::File(path.clone()), None).expect("opening the capture");
+    let mut report = ReadReport::default();
+    read_capture(&mut input.stream, &mut agg, &mut report).expect("reading the capture");
+    agg.end_input(&mut report);
+
+    let mut want: BTreeMap<(String, String), SourceFacts> = BTreeMap::new();
+    let mut want_addrs: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for row in tshark_rows(&path) {
+        let field = |i: usize| row.get(i).map_or("", String::as_str);
+        let (src, dst, proto) = (field(1), field(2), field(3));
+        if src.is_empty() || !in_darknet(dst) {
+            continue;
+        }
+        let ts = epoch_nanos(field(0));
+        let day = civil(ts.div_euclid(86_400_000_000_000));
+        *want_addrs.entry((day.clone(), dst.to_string())).or_insert(0) += 1;
+        let facts = want.entry((day, src.to_string())).or_insert(SourceFacts {
+            first_seen: ts,
+            last_seen: ts,
+            ..Default::default()
+        });
+        facts.packets += 1;
+        facts.bytes += field(7).parse::<u64>().expect("ip.len");
+        facts.first_seen = facts.first_seen.min(ts);
+        facts.last_seen = facts.last_seen.max(ts);
+        facts.addrs.insert(dst.to_string());
+        let port = match proto {
+            "6" => field(4),
+            "17" => field(5),
+            _ => "",
+        };
+        if !port.is_empty() {
+            let proto: u8 = proto.parse().unwrap();
+            *facts.ports.entry((proto, port.parse().expect("port"))).or_insert(0) += 1;
+        }
+    }
+
+    let mut got: BTreeMap<(String, String), SourceFacts> = BTreeMap::new();
+    let mut got_addrs: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for day in &agg.days {
+        let name = day.day.to_string();
+        let addrs = day.sources.addrs();
+        for (addr, source) in day.sources.iter() {
+            got.insert(
+                (name.clone(), addr.to_string()),
+                SourceFacts {
+                    packets: source.packets,
+                    bytes: source.bytes,
+                    first_seen: source.first_seen,
+                    last_seen: source.last_seen,
+                    ..Default::default()
+                },
+            );
+        }
+        for (key, &count) in day.source_ports.iter() {
+            let (id, proto, port) = split_source_port_key(key);
+            let proto = if proto == IpProto::UDP { 17 } else { 6 };
+            let facts = got.get_mut(&(name.clone(), addrs[id as usize].to_string())).expect("a known source");
+            facts.ports.insert((proto, port), count);
+        }
+        for (addr, count) in day.darknet_addrs.iter() {
+            got_addrs.insert((name.clone(), addr.to_string()), count);
+        }
+        // The distinct counts kept per source equal the sizes of tshark's sets.
+        for (addr, source) in day.sources.iter() {
+            let facts = &want[&(name.clone(), addr.to_string())];
+            assert_eq!(source.distinct_addrs as usize, facts.addrs.len(), "{name} {addr}: distinct darknet addresses");
+            assert_eq!(source.distinct_ports as usize, facts.ports.len(), "{name} {addr}: distinct ports");
+        }
+    }
+    for facts in want.values_mut() {
+        facts.addrs.clear();
+    }
+    assert!(want.len() > 5_000, "tshark saw only {} source-days", want.len());
+    assert_eq!(got.len(), want.len(), "source-days");
+    for (key, facts) in &want {
+        assert_eq!(got.get(key), Some(facts), "source-day {key:?}");
+    }
+    assert_eq!(got_addrs, want_addrs, "per darknet address and day");
 }

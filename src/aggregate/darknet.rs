@@ -62,18 +62,20 @@ impl DenseIndex {
     }
 }
 
-/// Packets per darknet address for one day.
+/// Packets per darknet address for one day. Each address also gets a
+/// number within the day (its dense slot, or its order of first
+/// appearance), so (source, address) pairs fit in 64 bits.
 #[derive(Clone, Debug)]
 pub enum DarknetCounts {
     Dense { index: std::sync::Arc<DenseIndex>, counts: Vec<u32> },
-    Sparse(FlatTable<u128, u64>),
+    Sparse { numbers: FlatTable<u128, u32>, addrs: Vec<Addr>, counts: Vec<u64> },
 }
 
 impl DarknetCounts {
     pub fn new(index: Option<&std::sync::Arc<DenseIndex>>) -> DarknetCounts {
         match index {
             Some(index) => DarknetCounts::Dense { index: index.clone(), counts: vec![0; index.size as usize] },
-            None => DarknetCounts::Sparse(FlatTable::default()),
+            None => DarknetCounts::Sparse { numbers: FlatTable::default(), addrs: Vec::new(), counts: Vec::new() },
         }
     }
 
@@ -86,21 +88,31 @@ impl DarknetCounts {
                     super::prefetch::prefetch(&counts[slot]);
                 }
             }
-            DarknetCounts::Sparse(table) => table.prefetch(table.hash(addr.0)),
+            DarknetCounts::Sparse { numbers, .. } => numbers.prefetch(numbers.hash(addr.0)),
         }
     }
 
+    /// Counts one packet to `addr` and gives the address's number.
     #[inline]
-    pub fn add(&mut self, addr: Addr) {
+    pub fn add(&mut self, addr: Addr) -> u32 {
         match self {
-            DarknetCounts::Dense { index, counts } => {
-                if let Some(slot) = index.slot(addr) {
+            DarknetCounts::Dense { index, counts } => match index.slot(addr) {
+                Some(slot) => {
                     counts[slot] = counts[slot].saturating_add(1);
+                    slot as u32
                 }
-            }
-            DarknetCounts::Sparse(table) => {
-                let h = table.hash(addr.0);
-                *table.entry_with(addr.0, h, || 0).0 += 1;
+                // Only darknet addresses are counted, and the index covers the darknet.
+                None => u32::MAX,
+            },
+            DarknetCounts::Sparse { numbers, addrs, counts } => {
+                let next = addrs.len() as u32;
+                let number = *numbers.entry_with(addr.0, numbers.hash(addr.0), || next).0;
+                if number == next {
+                    addrs.push(addr);
+                    counts.push(0);
+                }
+                counts[number as usize] += 1;
+                number
             }
         }
     }
@@ -111,7 +123,7 @@ impl DarknetCounts {
             DarknetCounts::Dense { index, counts } => Box::new(
                 counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, n)| (index.addr(i), u64::from(*n))),
             ),
-            DarknetCounts::Sparse(table) => Box::new(table.iter().map(|(k, v)| (Addr(k), *v))),
+            DarknetCounts::Sparse { addrs, counts, .. } => Box::new(addrs.iter().copied().zip(counts.iter().copied())),
         }
     }
 }
@@ -131,5 +143,14 @@ mod tests {
         }
         let seen: Vec<(String, u64)> = counts.iter().map(|(a, n)| (a.to_string(), n)).collect();
         assert_eq!(seen, vec![("10.0.0.0".into(), 1), ("10.0.0.3".into(), 1), ("198.18.0.1".into(), 2)]);
+    }
+
+    #[test]
+    fn sparse_numbers_follow_first_appearance() {
+        let mut counts = DarknetCounts::new(None);
+        let numbers: Vec<u32> = [5u32, 9, 5, 1, 9].iter().map(|&a| counts.add(Addr::v4(a))).collect();
+        assert_eq!(numbers, vec![0, 1, 0, 2, 1]);
+        let seen: Vec<(String, u64)> = counts.iter().map(|(a, n)| (a.to_string(), n)).collect();
+        assert_eq!(seen, vec![("0.0.0.5".into(), 2), ("0.0.0.9".into(), 2), ("0.0.0.1".into(), 1)]);
     }
 }

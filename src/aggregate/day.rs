@@ -1,11 +1,12 @@
-//! The tables of one UTC day: per source, per (source, port), per darknet
-//! address, filled in batches by the aggregator. Everything here is exact
-//! except the per-source distinct darknet addresses (see [`super::sketch`]).
+//! The tables of one UTC day: per source, per (source, port), per (source,
+//! darknet address), per darknet address, filled in batches by the
+//! aggregator. Everything here is exact, and its memory grows with the
+//! distinct keys of the day, not with its packets.
 
 use std::sync::Arc;
 
 use super::darknet::{DarknetCounts, DenseIndex};
-use super::sketch::DistinctCounter;
+use super::source_table::{SourceId, SourceTable};
 use super::table::FlatTable;
 use crate::classify::geo::CountryCode;
 use crate::classify::{Class, Fingerprints, FlagClass};
@@ -32,13 +33,10 @@ impl ToolLabel {
     }
 }
 
-/// One source's traffic on one day.
+/// One source's traffic on one day (48 bytes: a day of 10 M sources keeps
+/// its records in under half a GiB).
 #[derive(Clone, Debug, Default)]
 pub struct SourceDay {
-    /// The source's number within its day (order of first appearance).
-    pub id: u32,
-    /// The source's country (kept here so counting needs no other lookup).
-    pub country: CountryCode,
     pub packets: u64,
     /// Sum of IP total lengths.
     pub bytes: u64,
@@ -46,22 +44,27 @@ pub struct SourceDay {
     pub last_seen: i64,
     /// Distinct (protocol, destination port) pairs.
     pub distinct_ports: u32,
+    /// Distinct darknet addresses.
+    pub distinct_addrs: u32,
+    /// SYN-class TCP packets.
     pub syn: u32,
-    pub syn_mirai: u32,
-    pub syn_masscan: u32,
-    pub syn_zmap: u32,
-    pub darknet_addrs: DistinctCounter,
+    /// The source's country (kept here so counting needs no other lookup).
+    pub country: CountryCode,
+    /// One bit per tool ([`Pending::MIRAI`], ...): set once a SYN did not
+    /// match that tool's fingerprint.
+    syn_misses: u8,
 }
 
 impl SourceDay {
     pub fn tool_label(&self) -> Option<ToolLabel> {
+        let matched_all = |tool: u8| self.syn_misses & tool == 0;
         if self.syn == 0 {
             None
-        } else if self.syn_mirai == self.syn {
+        } else if matched_all(Pending::MIRAI) {
             Some(ToolLabel::Mirai)
-        } else if self.syn_masscan == self.syn {
+        } else if matched_all(Pending::MASSCAN) {
             Some(ToolLabel::Masscan)
-        } else if self.syn_zmap == self.syn {
+        } else if matched_all(Pending::ZMAP) {
             Some(ToolLabel::Zmap)
         } else {
             None
@@ -71,14 +74,21 @@ impl SourceDay {
 
 /// Key of the per-(source, port) table: source id, protocol bit, port.
 #[inline]
-pub fn source_port_key(id: u32, proto: IpProto, port: u16) -> u64 {
+pub fn source_port_key(id: SourceId, proto: IpProto, port: u16) -> u64 {
     (u64::from(id) << 17) | (u64::from(proto == IpProto::UDP) << 16) | u64::from(port)
 }
 
 /// Splits a [`source_port_key`] into (source id, protocol, port).
-pub fn split_source_port_key(key: u64) -> (u32, IpProto, u16) {
+pub fn split_source_port_key(key: u64) -> (SourceId, IpProto, u16) {
     let proto = if key & (1 << 16) != 0 { IpProto::UDP } else { IpProto::TCP };
     ((key >> 17) as u32, proto, key as u16)
+}
+
+/// Key of the per-(source, darknet address) set: source id and the
+/// address's number from [`DarknetCounts::add`].
+#[inline]
+pub fn source_addr_key(id: SourceId, addr_number: u32) -> u64 {
+    (u64::from(id) << 32) | u64::from(addr_number)
 }
 
 /// Aggregates of one UTC day.
@@ -87,10 +97,11 @@ pub struct DayTables {
     pub day: Day,
     pub packets: u64,
     pub bytes: u64,
-    /// Per source address (the `Addr` key's `u128`).
-    pub sources: FlatTable<u128, SourceDay>,
+    pub sources: SourceTable,
     /// Packets per [`source_port_key`].
     pub source_ports: FlatTable<u64, u64>,
+    /// The [`source_addr_key`]s seen.
+    pub source_addrs: FlatTable<u64, ()>,
     /// Packets per darknet destination address.
     pub darknet_addrs: DarknetCounts,
 }
@@ -103,8 +114,9 @@ impl DayTables {
             day,
             packets: 0,
             bytes: 0,
-            sources: FlatTable::with_capacity(like.map_or(0, |d| d.sources.len())),
+            sources: SourceTable::with_capacity(like.map_or(0, |d| d.sources.len())),
             source_ports: FlatTable::with_capacity(like.map_or(0, |d| d.source_ports.len())),
+            source_addrs: FlatTable::with_capacity(like.map_or(0, |d| d.source_addrs.len())),
             darknet_addrs: DarknetCounts::new(dense),
         }
     }
@@ -112,11 +124,11 @@ impl DayTables {
 
 impl SourceDay {
     /// A source's first packet of the day.
-    pub fn new(id: u32, country: CountryCode, ts: i64) -> SourceDay {
-        SourceDay { id, country, first_seen: ts, last_seen: ts, ..SourceDay::default() }
+    pub fn new(country: CountryCode, ts: i64) -> SourceDay {
+        SourceDay { country, first_seen: ts, last_seen: ts, ..SourceDay::default() }
     }
 
-    /// Counts one packet (all but the per-port and per-address tables).
+    /// Counts one packet (all but the distinct ports and addresses).
     #[inline]
     pub fn add(&mut self, p: &Pending) {
         self.packets += 1;
@@ -125,9 +137,7 @@ impl SourceDay {
         self.last_seen = self.last_seen.max(p.ts);
         if p.bits & Pending::SYN != 0 {
             self.syn += 1;
-            self.syn_mirai += u32::from(p.bits & Pending::MIRAI != 0);
-            self.syn_masscan += u32::from(p.bits & Pending::MASSCAN != 0);
-            self.syn_zmap += u32::from(p.bits & Pending::ZMAP != 0);
+            self.syn_misses |= !p.bits & (Pending::MIRAI | Pending::MASSCAN | Pending::ZMAP);
         }
     }
 }

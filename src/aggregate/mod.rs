@@ -6,23 +6,25 @@
 //!
 //! The per-day tables are much larger than the CPU caches, so darknet-inside
 //! packets are counted in batches of [`BATCH`] packets of one day, in three
-//! passes: hash every source and prefetch its slot; update the sources and
-//! prefetch each packet's (source, port) slot and address-set slot; update
-//! those. The cache misses of a batch then overlap instead of queueing.
+//! passes: hash every source and prefetch its index slot; number the sources
+//! and prefetch each one's record and the packet's (source, port) and
+//! (source, address) slots; count. The cache misses of a batch then overlap
+//! instead of queueing.
 
 mod counters;
 mod coverage;
 mod darknet;
 mod day;
 mod prefetch;
-pub mod sketch;
+mod source_table;
 mod sources;
 pub mod table;
 
 pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index, malformed_index};
 pub use coverage::Coverage;
 pub use darknet::{DarknetCounts, DenseIndex};
-pub use day::{DayTables, Pending, SourceDay, ToolLabel, source_port_key, split_source_port_key};
+pub use day::{DayTables, Pending, SourceDay, ToolLabel, source_addr_key, source_port_key, split_source_port_key};
+pub use source_table::{SourceId, SourceTable};
 pub use sources::CountryCache;
 
 use std::sync::Arc;
@@ -32,7 +34,7 @@ use crate::classify::{Scope, Telescope, classify};
 use crate::decode::{Decoded, IpVersion, Packet, decode};
 use crate::source::{LinkType, ReadReport, Record, RecordSink};
 use crate::time::{Day, NANOS_PER_DAY, Timestamp};
-use sketch::DistinctCounter;
+use source_table::SourceHash;
 
 /// The run's aggregates.
 pub struct Aggregator {
@@ -150,47 +152,49 @@ impl Aggregator {
         let day = day_slot(&mut self.days, &mut self.last_day, Timestamp(first.ts).day(), self.dense.as_ref());
         let Aggregator { countries, geo, traffic, batch, .. } = self;
         let n = batch.len();
-        day.sources.reserve(n);
-        let mut slot = [0usize; BATCH];
-        let mut source_hash = [0u64; BATCH];
-        let mut port_hash = [0u64; BATCH];
+        let mut source_hash = [SourceHash::default(); BATCH];
+        let mut id = [0 as SourceId; BATCH];
+        let mut addr_key = [0u64; BATCH];
         let mut addr_hash = [0u64; BATCH];
+        let mut port_hash = [0u64; BATCH];
 
         for (i, p) in batch.iter().enumerate() {
-            source_hash[i] = day.sources.hash(p.src.0);
+            source_hash[i] = day.sources.hash(p.src);
             day.sources.prefetch(source_hash[i]);
             day.darknet_addrs.prefetch(p.dst);
         }
+        // Grow before prefetching, so the prefetched slots are the ones used.
+        day.source_addrs.reserve(n);
         day.source_ports.reserve(n);
         for (i, p) in batch.iter().enumerate() {
-            let next_id = day.sources.len() as u32;
-            let (index, _) = day
-                .sources
-                .index_with(p.src.0, source_hash[i], || SourceDay::new(next_id, countries.country(p.src, geo), p.ts));
-            slot[i] = index;
-            let source = day.sources.value_at_mut(index);
-            source.add(p);
-            traffic.add_country(source.country);
-            addr_hash[i] = DistinctCounter::hash(p.dst);
-            source.darknet_addrs.prefetch(addr_hash[i]);
+            id[i] = day.sources.id_with(p.src, source_hash[i], || SourceDay::new(countries.country(p.src, geo), p.ts));
+            day.sources.prefetch_record(id[i]);
+            addr_key[i] = source_addr_key(id[i], day.darknet_addrs.add(p.dst));
+            addr_hash[i] = day.source_addrs.hash(addr_key[i]);
+            day.source_addrs.prefetch(addr_hash[i]);
             if let Some((proto, port)) = p.port() {
-                port_hash[i] = day.source_ports.hash(source_port_key(source.id, proto, port));
+                port_hash[i] = day.source_ports.hash(source_port_key(id[i], proto, port));
                 day.source_ports.prefetch(port_hash[i]);
             }
         }
+        let mut bytes = 0;
         for (i, p) in batch.iter().enumerate() {
-            day.packets += 1;
-            day.bytes += u64::from(p.ip_len);
-            day.darknet_addrs.add(p.dst);
-            let source = day.sources.value_at_mut(slot[i]);
-            source.darknet_addrs.insert_hashed(p.dst, addr_hash[i]);
-            if let Some((proto, port)) = p.port() {
-                let key = source_port_key(source.id, proto, port);
+            bytes += u64::from(p.ip_len);
+            let new_addr = day.source_addrs.index_with(addr_key[i], addr_hash[i], || ()).1;
+            let new_port = p.port().is_some_and(|(proto, port)| {
+                let key = source_port_key(id[i], proto, port);
                 let (count, new) = day.source_ports.entry_with(key, port_hash[i], || 0);
                 *count += 1;
-                source.distinct_ports += u32::from(new);
-            }
+                new
+            });
+            let source = day.sources.record_mut(id[i]);
+            source.add(p);
+            source.distinct_addrs += u32::from(new_addr);
+            source.distinct_ports += u32::from(new_port);
+            traffic.add_country(source.country);
         }
+        day.packets += n as u64;
+        day.bytes += bytes;
         batch.clear();
     }
 
@@ -201,9 +205,9 @@ impl Aggregator {
             [] => 0,
             [day] => day.sources.len() as u64,
             days => {
-                let mut all: hashbrown::HashSet<u128, foldhash::fast::RandomState> = Default::default();
+                let mut all: hashbrown::HashSet<crate::decode::Addr, foldhash::fast::RandomState> = Default::default();
                 for d in days {
-                    all.extend(d.sources.keys());
+                    all.extend(d.sources.addrs());
                 }
                 all.len() as u64
             }

@@ -19,6 +19,10 @@ pub trait SlotKey: Copy + Eq + std::hash::Hash {
     const EMPTY: Self;
 }
 
+impl SlotKey for u32 {
+    const EMPTY: u32 = u32::MAX;
+}
+
 impl SlotKey for u64 {
     const EMPTY: u64 = u64::MAX;
 }

@@ -65,7 +65,7 @@ pub fn summary_json(agg: &Aggregator, run: &RunInfo) -> Value {
         agg.days.iter().map(|d| d.sources.len() as f64).sum::<f64>() / agg.days.len() as f64
     };
     let mut labels = [0u64; 3];
-    for source in agg.days.iter().flat_map(|d| d.sources.values()) {
+    for source in agg.days.iter().flat_map(|d| d.sources.records()) {
         if let Some(label) = source.tool_label() {
             labels[label as usize] += 1;
         }
