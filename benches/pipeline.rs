@@ -92,7 +92,7 @@ fn stages(c: &mut Criterion) {
             for p in &packets {
                 agg.count_ip(*p);
             }
-            agg.flush();
+            agg.finish();
             black_box(agg.unique_sources())
         })
     });
@@ -101,7 +101,7 @@ fn stages(c: &mut Criterion) {
             let geo = CountryDb::bundled().expect("the bundled country database");
             let mut agg = Aggregator::new(telescope(), geo, 600.0);
             read_into(&path, &mut agg);
-            agg.flush();
+            agg.finish();
             black_box(agg.counts.records)
         })
     });

@@ -212,6 +212,7 @@ fn per_day_tables_match_tshark() {
     let mut report = ReadReport::default();
     read_capture(&mut input.stream, &mut agg, &mut report).expect("reading the capture");
     agg.end_input(&mut report);
+    agg.finish();
 
     let mut want: BTreeMap<(String, String), SourceFacts> = BTreeMap::new();
     let mut want_addrs: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -262,7 +263,7 @@ fn per_day_tables_match_tshark() {
                 },
             );
         }
-        for (key, &count) in day.source_ports.iter() {
+        for (key, count) in day.source_ports.runs() {
             let (id, proto, port) = split_source_port_key(key);
             let proto = if proto == IpProto::UDP { 17 } else { 6 };
             let facts = got.get_mut(&(name.clone(), addrs[id as usize].to_string())).expect("a known source");

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use super::darknet::{DarknetCounts, DenseIndex};
+use super::pairs::PairCounts;
 use super::source_table::{SourceId, SourceTable};
-use super::table::FlatTable;
 use crate::classify::geo::CountryCode;
 use crate::classify::{Class, Fingerprints, FlagClass};
 use crate::decode::{Addr, IpProto, Packet};
@@ -42,9 +42,10 @@ pub struct SourceDay {
     pub bytes: u64,
     pub first_seen: i64,
     pub last_seen: i64,
-    /// Distinct (protocol, destination port) pairs.
+    /// Distinct (protocol, destination port) pairs (set by
+    /// [`DayTables::finish`]).
     pub distinct_ports: u32,
-    /// Distinct darknet addresses.
+    /// Distinct darknet addresses (set by [`DayTables::finish`]).
     pub distinct_addrs: u32,
     /// SYN-class TCP packets.
     pub syn: u32,
@@ -72,23 +73,28 @@ impl SourceDay {
     }
 }
 
+/// Bits below the source id in a [`source_port_key`] and a
+/// [`source_addr_key`].
+const PORT_KEY_BITS: u32 = 17;
+const ADDR_KEY_BITS: u32 = 32;
+
 /// Key of the per-(source, port) table: source id, protocol bit, port.
 #[inline]
 pub fn source_port_key(id: SourceId, proto: IpProto, port: u16) -> u64 {
-    (u64::from(id) << 17) | (u64::from(proto == IpProto::UDP) << 16) | u64::from(port)
+    (u64::from(id) << PORT_KEY_BITS) | (u64::from(proto == IpProto::UDP) << 16) | u64::from(port)
 }
 
 /// Splits a [`source_port_key`] into (source id, protocol, port).
 pub fn split_source_port_key(key: u64) -> (SourceId, IpProto, u16) {
     let proto = if key & (1 << 16) != 0 { IpProto::UDP } else { IpProto::TCP };
-    ((key >> 17) as u32, proto, key as u16)
+    ((key >> PORT_KEY_BITS) as u32, proto, key as u16)
 }
 
-/// Key of the per-(source, darknet address) set: source id and the
+/// Key of the per-(source, darknet address) counts: source id and the
 /// address's number from [`DarknetCounts::add`].
 #[inline]
 pub fn source_addr_key(id: SourceId, addr_number: u32) -> u64 {
-    (u64::from(id) << 32) | u64::from(addr_number)
+    (u64::from(id) << ADDR_KEY_BITS) | u64::from(addr_number)
 }
 
 /// Aggregates of one UTC day.
@@ -99,9 +105,9 @@ pub struct DayTables {
     pub bytes: u64,
     pub sources: SourceTable,
     /// Packets per [`source_port_key`].
-    pub source_ports: FlatTable<u64, u64>,
-    /// The [`source_addr_key`]s seen.
-    pub source_addrs: FlatTable<u64, ()>,
+    pub source_ports: PairCounts,
+    /// Packets per [`source_addr_key`].
+    pub source_addrs: PairCounts,
     /// Packets per darknet destination address.
     pub darknet_addrs: DarknetCounts,
 }
@@ -115,9 +121,26 @@ impl DayTables {
             packets: 0,
             bytes: 0,
             sources: SourceTable::with_capacity(like.map_or(0, |d| d.sources.len())),
-            source_ports: FlatTable::with_capacity(like.map_or(0, |d| d.source_ports.len())),
-            source_addrs: FlatTable::with_capacity(like.map_or(0, |d| d.source_addrs.len())),
+            source_ports: PairCounts::new(PORT_KEY_BITS),
+            source_addrs: PairCounts::new(ADDR_KEY_BITS),
             darknet_addrs: DarknetCounts::new(dense),
+        }
+    }
+}
+
+impl DayTables {
+    /// Folds the pair logs and sets every source's distinct ports and
+    /// darknet addresses from them. Call before reading the pair counts or
+    /// the distinct counts; cheap when nothing changed since.
+    pub fn finish(&mut self) {
+        self.source_ports.fold();
+        self.source_addrs.fold();
+        let records = self.sources.records_mut();
+        for (id, n) in self.source_ports.distinct_per_source() {
+            records[id as usize].distinct_ports = n;
+        }
+        for (id, n) in self.source_addrs.distinct_per_source() {
+            records[id as usize].distinct_addrs = n;
         }
     }
 }

@@ -4,17 +4,19 @@
 //! → count. Days are kept in a short sorted vector with the last-used day
 //! cached, since records arrive mostly in time order.
 //!
-//! The per-day tables are much larger than the CPU caches, so darknet-inside
-//! packets are counted in batches of [`BATCH`] packets of one day, in three
-//! passes: hash every source and prefetch its index slot; number the sources
-//! and prefetch each one's record and the packet's (source, port) and
-//! (source, address) slots; count. The cache misses of a batch then overlap
-//! instead of queueing.
+//! A day's source table is much larger than the CPU caches, so
+//! darknet-inside packets are counted in batches of [`BATCH`] packets of one
+//! day, in three passes: hash every source and prefetch its index slot;
+//! number the sources and prefetch their records; count. The cache misses
+//! of a batch then overlap instead of queueing. The (source, port) and
+//! (source, address) pairs are only logged here (see [`pairs`]); call
+//! [`Aggregator::finish`] before reading them.
 
 mod counters;
 mod coverage;
 mod darknet;
 mod day;
+pub mod pairs;
 mod prefetch;
 mod source_table;
 mod sources;
@@ -154,48 +156,40 @@ impl Aggregator {
         let n = batch.len();
         let mut source_hash = [SourceHash::default(); BATCH];
         let mut id = [0 as SourceId; BATCH];
-        let mut addr_key = [0u64; BATCH];
-        let mut addr_hash = [0u64; BATCH];
-        let mut port_hash = [0u64; BATCH];
 
         for (i, p) in batch.iter().enumerate() {
             source_hash[i] = day.sources.hash(p.src);
             day.sources.prefetch(source_hash[i]);
             day.darknet_addrs.prefetch(p.dst);
         }
-        // Grow before prefetching, so the prefetched slots are the ones used.
-        day.source_addrs.reserve(n);
-        day.source_ports.reserve(n);
         for (i, p) in batch.iter().enumerate() {
             id[i] = day.sources.id_with(p.src, source_hash[i], || SourceDay::new(countries.country(p.src, geo), p.ts));
             day.sources.prefetch_record(id[i]);
-            addr_key[i] = source_addr_key(id[i], day.darknet_addrs.add(p.dst));
-            addr_hash[i] = day.source_addrs.hash(addr_key[i]);
-            day.source_addrs.prefetch(addr_hash[i]);
-            if let Some((proto, port)) = p.port() {
-                port_hash[i] = day.source_ports.hash(source_port_key(id[i], proto, port));
-                day.source_ports.prefetch(port_hash[i]);
-            }
         }
         let mut bytes = 0;
-        for (i, p) in batch.iter().enumerate() {
+        for (&id, p) in id.iter().zip(batch.iter()) {
             bytes += u64::from(p.ip_len);
-            let new_addr = day.source_addrs.index_with(addr_key[i], addr_hash[i], || ()).1;
-            let new_port = p.port().is_some_and(|(proto, port)| {
-                let key = source_port_key(id[i], proto, port);
-                let (count, new) = day.source_ports.entry_with(key, port_hash[i], || 0);
-                *count += 1;
-                new
-            });
-            let source = day.sources.record_mut(id[i]);
+            let source = day.sources.record_mut(id);
             source.add(p);
-            source.distinct_addrs += u32::from(new_addr);
-            source.distinct_ports += u32::from(new_port);
             traffic.add_country(source.country);
+            day.source_addrs.push(source_addr_key(id, day.darknet_addrs.add(p.dst)));
+            if let Some((proto, port)) = p.port() {
+                day.source_ports.push(source_port_key(id, proto, port));
+            }
         }
         day.packets += n as u64;
         day.bytes += bytes;
         batch.clear();
+    }
+
+    /// Counts what is still batched and folds every day's pair logs (see
+    /// [`DayTables::finish`]): call once the inputs are read, before
+    /// reading per-source distinct counts or pair counts.
+    pub fn finish(&mut self) {
+        self.flush();
+        for day in &mut self.days {
+            day.finish();
+        }
     }
 
     /// Distinct sources of darknet packets over the run (the union of the

@@ -99,6 +99,10 @@ impl SourceTable {
         self.addrs.iter().copied().zip(&self.records)
     }
 
+    pub fn records_mut(&mut self) -> &mut [SourceDay] {
+        &mut self.records
+    }
+
     pub fn records(&self) -> &[SourceDay] {
         &self.records
     }

@@ -57,6 +57,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
         infos.push(InputInfo { path: input.display(), read: report });
     }
     progress.finish_and_clear();
+    agg.finish();
 
     let run = run_info(&agg, &args, infos, skipped);
     let human = if args.quiet { String::new() } else { render_terminal(&agg, &run, args.top) };
