@@ -31,7 +31,7 @@ pub use sources::CountryCache;
 
 use std::sync::Arc;
 
-use crate::classify::geo::CountryDb;
+use crate::classify::geo::{CountryCode, CountryDb};
 use crate::classify::{Scope, Telescope, classify};
 use crate::decode::{Decoded, IpVersion, Packet, decode};
 use crate::source::{LinkType, ReadReport, Record, RecordSink};
@@ -156,6 +156,7 @@ impl Aggregator {
         let n = batch.len();
         let mut source_hash = [SourceHash::default(); BATCH];
         let mut id = [0 as SourceId; BATCH];
+        let mut is_new = [false; BATCH];
 
         for (i, p) in batch.iter().enumerate() {
             source_hash[i] = day.sources.hash(p.src);
@@ -163,18 +164,29 @@ impl Aggregator {
             day.darknet_addrs.prefetch(p.dst);
         }
         for (i, p) in batch.iter().enumerate() {
-            id[i] = day.sources.id_with(p.src, source_hash[i], || SourceDay::new(countries.country(p.src, geo), p.ts));
-            day.sources.prefetch_record(id[i]);
+            let known = day.sources.len();
+            id[i] = day.sources.id_with(p.src, source_hash[i], || SourceDay::new(CountryCode::UNKNOWN, p.ts));
+            is_new[i] = id[i] as usize == known;
+            if is_new[i] {
+                countries.prefetch(p.src);
+            } else {
+                day.sources.prefetch_record(id[i]);
+            }
         }
         let mut bytes = 0;
-        for (&id, p) in id.iter().zip(batch.iter()) {
+        for (i, p) in batch.iter().enumerate() {
             bytes += u64::from(p.ip_len);
-            let source = day.sources.record_mut(id);
+            let source = day.sources.record_mut(id[i]);
+            if is_new[i] {
+                // Looked up here rather than when the source was numbered,
+                // so the country cache's miss overlaps with the others.
+                source.country = countries.country(p.src, geo);
+            }
             source.add(p);
             traffic.add_country(source.country);
-            day.source_addrs.push(source_addr_key(id, day.darknet_addrs.add(p.dst)));
+            day.source_addrs.push(source_addr_key(id[i], day.darknet_addrs.add(p.dst)));
             if let Some((proto, port)) = p.port() {
-                day.source_ports.push(source_port_key(id, proto, port));
+                day.source_ports.push(source_port_key(id[i], proto, port));
             }
         }
         day.packets += n as u64;

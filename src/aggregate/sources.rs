@@ -5,31 +5,42 @@
 //! Either way the database is consulted when a source first shows up on a
 //! day, never per packet.
 
-use foldhash::fast::RandomState;
-use hashbrown::HashMap;
-
+use super::table::FlatTable;
 use crate::classify::geo::{CountryCode, CountryDb};
 use crate::decode::Addr;
 
 #[derive(Default)]
 pub struct CountryCache {
-    /// Keyed by the /24 (IPv4) or /48 (IPv6) of the address, kept apart by
-    /// the family bit.
-    by_network: HashMap<u128, CountryCode, RandomState>,
+    /// Keyed by [`network_key`].
+    by_network: FlatTable<u64, CountryCode>,
+}
+
+/// The /24 (IPv4) or /48 (IPv6) of an address, kept apart by the top bit,
+/// and the prefix length it stands for.
+#[inline]
+fn network_key(addr: Addr) -> (u64, u8) {
+    match addr.as_v4() {
+        Some(v4) => (u64::from(v4 >> 8), 24),
+        None => (((addr.0 >> 80) as u64) | (1 << 63), 48),
+    }
 }
 
 impl CountryCache {
+    /// Hints the CPU to fetch what [`country`](Self::country) will read.
+    #[inline]
+    pub fn prefetch(&self, addr: Addr) {
+        self.by_network.prefetch(self.by_network.hash(network_key(addr).0));
+    }
+
     pub fn country(&mut self, addr: Addr, geo: &CountryDb) -> CountryCode {
-        let (key, width) = match addr.as_v4() {
-            Some(v4) => (u128::from(v4 >> 8), 24),
-            None => ((addr.0 >> 80) | (1 << 127), 48),
-        };
-        if let Some(&known) = self.by_network.get(&key) {
+        let (key, width) = network_key(addr);
+        if let Some(&known) = self.by_network.get(key) {
             return known;
         }
         let (country, prefix) = geo.lookup_network(addr.to_ip());
         if prefix <= width {
-            self.by_network.insert(key, country);
+            let hash = self.by_network.hash(key);
+            self.by_network.entry_with(key, hash, || country);
         }
         country
     }
