@@ -17,7 +17,7 @@ use crate::classify::Cidr;
                   misconfiguration, or backscatter from spoofed-source DoS attacks. It ranks \
                   destination ports and source countries per address per day, as NICTER, \
                   TSUBAME and the NPA publish them.",
-    after_help = "Examples:\n  darkscope replay captures/sample.pcap.gz --darknet 198.18.0.0/16\n  \
+    after_help = "Examples:\n  darkscope replay captures/sample.pcap.zst --darknet 198.18.0.0/16\n  \
                   darkscope replay /data/telescope/2024-01/ --darknet 198.18.0.0/16 --summary-json out.json\n  \
                   darkscope generate --out test.pcap --packets 1000000 --days 3"
 )]
