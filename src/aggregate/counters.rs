@@ -105,15 +105,6 @@ pub fn country_from_index(i: usize) -> CountryCode {
 }
 
 impl Traffic {
-    /// Hints the CPU to fetch the port counter `p` will update.
-    #[inline]
-    pub fn prefetch(&self, p: &Packet) {
-        if let Some(port) = p.dst_port() {
-            let table = if p.proto == IpProto::TCP { &self.tcp_ports } else { &self.udp_ports };
-            super::prefetch::prefetch(&table[usize::from(port)]);
-        }
-    }
-
     /// Counts one darknet packet, all but its country (known only once its
     /// source is looked up: see [`add_country`](Self::add_country)).
     #[inline]
