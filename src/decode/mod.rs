@@ -5,6 +5,7 @@
 //! bytes the classifier needs (see `benches/pipeline.rs` for the figures).
 //! Every field is read only when its bytes were captured.
 
+mod fast;
 mod ip;
 mod link;
 pub mod packet;
@@ -13,7 +14,6 @@ mod transport;
 pub use packet::{Addr, Fields, IpProto, IpVersion, Packet, tcp_flags};
 
 use crate::source::{LinkType, Record};
-use link::IpClaim;
 
 /// Why a record could not be decoded as far as its IP destination.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,36 +56,27 @@ pub enum Decoded {
 /// Decodes one record.
 ///
 /// Untagged Ethernet carrying IPv4 is nearly all a darknet sensor records:
-/// that path is decoded inline, with the IP version known from the ethertype
-/// (so the compiler drops the other cases), and everything else takes a call.
+/// that path is decoded inline, straight-line; everything else takes a call.
 #[inline(always)]
 pub fn decode(record: &Record<'_>) -> Decoded {
-    if record.link == Some(LinkType::ETHERNET)
-        && let Some((ethernet, ip)) = record.data.split_first_chunk::<14>()
-        && ethernet[12..] == ETHERTYPE_IPV4
-    {
-        return from_ip(ip::decode(IpClaim::V4, ip, record.ts, record.data.len()));
-    }
-    decode_any_link(record)
-}
-
-const ETHERTYPE_IPV4: [u8; 2] = [0x08, 0x00];
-
-#[inline(always)]
-fn from_ip(result: Result<Packet, Malformed>) -> Decoded {
-    match result {
-        Ok(packet) => Decoded::Ip(packet),
-        Err(why) => Decoded::Malformed(why),
+    match fast::ethernet_ipv4(record) {
+        Some(packet) => Decoded::Ip(packet),
+        None => decode_any_link(record),
     }
 }
 
+/// The general decoder: every link type, VLAN tags, IPv6, IPv4 options and
+/// fragments, and every malformed case.
 #[inline(never)]
 fn decode_any_link(record: &Record<'_>) -> Decoded {
     let Some(link) = record.link else {
         return Decoded::Malformed(Malformed::NoInterface);
     };
     match link::network_layer(link, record.data) {
-        link::Network::Ip(kind, bytes) => from_ip(ip::decode(kind, bytes, record.ts, record.data.len())),
+        link::Network::Ip(kind, bytes) => match ip::decode(kind, bytes, record.ts, record.data.len()) {
+            Ok(packet) => Decoded::Ip(packet),
+            Err(why) => Decoded::Malformed(why),
+        },
         link::Network::NonIp => Decoded::NonIp,
         link::Network::Unsupported => Decoded::UnsupportedLink(link),
         link::Network::Truncated => Decoded::Malformed(Malformed::LinkTruncated),
