@@ -34,14 +34,29 @@ fn is_vlan(ethertype: u16) -> bool {
 }
 
 /// Follows an ethertype (and any VLAN tags after it) to the network layer.
-#[inline]
-fn by_ethertype(mut ethertype: u16, mut rest: &[u8]) -> Network<'_> {
-    while is_vlan(ethertype) {
-        if rest.len() < 4 {
+#[inline(always)]
+fn by_ethertype(ethertype: u16, rest: &[u8]) -> Network<'_> {
+    match ethertype {
+        ETHERTYPE_IPV4 => Network::Ip(IpClaim::V4, rest),
+        ETHERTYPE_IPV6 => Network::Ip(IpClaim::V6, rest),
+        tag if is_vlan(tag) => after_vlan_tags(rest),
+        _ => Network::NonIp,
+    }
+}
+
+/// The network layer after a stack of VLAN tags (kept out of the untagged path).
+#[inline(never)]
+fn after_vlan_tags(mut rest: &[u8]) -> Network<'_> {
+    let mut ethertype;
+    loop {
+        let Some((tag, after)) = rest.split_first_chunk::<4>() else {
             return Network::Truncated;
+        };
+        ethertype = u16::from_be_bytes([tag[2], tag[3]]);
+        rest = after;
+        if !is_vlan(ethertype) {
+            break;
         }
-        ethertype = be16(rest, 2);
-        rest = &rest[4..];
     }
     match ethertype {
         ETHERTYPE_IPV4 => Network::Ip(IpClaim::V4, rest),
@@ -59,14 +74,23 @@ fn family(af: u32) -> Network<'static> {
     }
 }
 
+/// Where the network layer starts. Ethernet, by far the most common link
+/// type, is decoded inline; the others take a call.
+#[inline(always)]
 pub fn network_layer(link: LinkType, data: &[u8]) -> Network<'_> {
+    if link != LinkType::ETHERNET {
+        return other_network_layer(link, data);
+    }
+    match data.split_first_chunk::<14>() {
+        Some((header, rest)) => by_ethertype(u16::from_be_bytes([header[12], header[13]]), rest),
+        None => Network::Truncated,
+    }
+}
+
+/// Every link type but Ethernet.
+#[inline(never)]
+fn other_network_layer(link: LinkType, data: &[u8]) -> Network<'_> {
     match link {
-        LinkType::ETHERNET => {
-            if data.len() < 14 {
-                return Network::Truncated;
-            }
-            by_ethertype(be16(data, 12), &data[14..])
-        }
         LinkType::LINUX_SLL => {
             if data.len() < 16 {
                 return Network::Truncated;
