@@ -153,7 +153,7 @@ fn pcap_reads_back_by_hand() {
 #[test]
 fn compressed_outputs_decompress_to_the_plain_file() {
     use std::io::Read;
-    let (p, g, z) = (tmp("c.pcap"), tmp("c.pcap.gz"), tmp("c.pcap.zst"));
+    let (p, g, z) = (tmp("z.pcap"), tmp("z.pcap.gz"), tmp("z.pcap.zst"));
     for path in [&p, &g, &z] {
         generate(&cfg(path, 5_000, 9)).unwrap();
     }
