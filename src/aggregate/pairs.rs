@@ -18,8 +18,8 @@
 /// Source ids per bucket (as a power of two).
 pub const BUCKET_BITS: u32 = 10;
 
-/// The smallest log worth sorting (32 KiB of keys).
-pub const MIN_LOG: usize = 4096;
+/// The smallest log worth sorting (128 KiB of keys).
+pub const MIN_LOG: usize = 1 << 14;
 
 #[derive(Clone, Debug)]
 pub struct PairCounts {
