@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::darknet::{DarknetCounts, DenseIndex};
-use super::pairs::PairCounts;
+use super::pairs::{PairCounts, PairSet};
 use super::source_table::{SourceId, SourceTable};
 use crate::classify::geo::CountryCode;
 use crate::classify::{Class, Fingerprints, FlagClass};
@@ -90,7 +90,7 @@ pub fn split_source_port_key(key: u64) -> (SourceId, IpProto, u16) {
     ((key >> PORT_KEY_BITS) as u32, proto, key as u16)
 }
 
-/// Key of the per-(source, darknet address) counts: source id and the
+/// Key of the per-(source, darknet address) set: source id and the
 /// address's number from [`DarknetCounts::add`].
 #[inline]
 pub fn source_addr_key(id: SourceId, addr_number: u32) -> u64 {
@@ -106,8 +106,9 @@ pub struct DayTables {
     pub sources: SourceTable,
     /// Packets per [`source_port_key`].
     pub source_ports: PairCounts,
-    /// Packets per [`source_addr_key`].
-    pub source_addrs: PairCounts,
+    /// The [`source_addr_key`]s seen (DESIGN asks only for each source's
+    /// distinct addresses, not packets per pair).
+    pub source_addrs: PairSet,
     /// Packets per darknet destination address.
     pub darknet_addrs: DarknetCounts,
 }
@@ -122,7 +123,7 @@ impl DayTables {
             bytes: 0,
             sources: SourceTable::with_capacity(like.map_or(0, |d| d.sources.len())),
             source_ports: PairCounts::new(PORT_KEY_BITS),
-            source_addrs: PairCounts::new(ADDR_KEY_BITS),
+            source_addrs: PairSet::new(ADDR_KEY_BITS),
             darknet_addrs: DarknetCounts::new(dense),
         }
     }

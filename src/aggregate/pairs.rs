@@ -21,27 +21,76 @@ pub const BUCKET_BITS: u32 = 10;
 /// The smallest log worth sorting (128 KiB of keys).
 pub const MIN_LOG: usize = 1 << 14;
 
+/// One distinct key of the sorted runs: the key alone (a set) or the key
+/// with its packets (counts).
+pub trait Run: Copy + std::fmt::Debug {
+    /// The run of a key's first packet.
+    fn first(key: u64) -> Self;
+    fn key(self) -> u64;
+    /// Adds the packets of a run of the same key.
+    fn absorb(&mut self, other: Self);
+}
+
+impl Run for u64 {
+    #[inline]
+    fn first(key: u64) -> u64 {
+        key
+    }
+    #[inline]
+    fn key(self) -> u64 {
+        self
+    }
+    #[inline]
+    fn absorb(&mut self, _: u64) {}
+}
+
+impl Run for (u64, u64) {
+    #[inline]
+    fn first(key: u64) -> (u64, u64) {
+        (key, 1)
+    }
+    #[inline]
+    fn key(self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn absorb(&mut self, other: (u64, u64)) {
+        self.1 += other.1;
+    }
+}
+
+/// Distinct keys with their packets.
+pub type PairCounts = Pairs<(u64, u64)>;
+/// Distinct keys only (half the memory traffic of [`PairCounts`]).
+pub type PairSet = Pairs<u64>;
+
 #[derive(Clone, Debug)]
-pub struct PairCounts {
+pub struct Pairs<R> {
     /// Bits below the source id in a key.
     id_shift: u32,
-    buckets: Vec<Bucket>,
+    buckets: Vec<Bucket<R>>,
     /// Working space of the sort.
     scratch: Vec<u64>,
 }
 
-#[derive(Clone, Debug, Default)]
-struct Bucket {
-    /// Distinct keys, ascending, with their packets.
-    runs: Vec<(u64, u64)>,
+#[derive(Clone, Debug)]
+struct Bucket<R> {
+    /// Distinct keys, ascending.
+    runs: Vec<R>,
     /// Keys counted since the last fold, in arrival order.
     log: Vec<u64>,
 }
 
-impl PairCounts {
-    /// Counts of keys whose source id is `key >> id_shift`.
-    pub fn new(id_shift: u32) -> PairCounts {
-        PairCounts { id_shift, buckets: Vec::new(), scratch: Vec::new() }
+impl<R> Default for Bucket<R> {
+    fn default() -> Self {
+        Bucket { runs: Vec::new(), log: Vec::new() }
+    }
+}
+
+impl<R: Run> Pairs<R> {
+    /// Keys whose source id is `key >> id_shift`.
+    pub fn new(id_shift: u32) -> Pairs<R> {
+        Pairs { id_shift, buckets: Vec::new(), scratch: Vec::new() }
     }
 
     /// Counts one packet of `key`.
@@ -65,10 +114,10 @@ impl PairCounts {
         }
     }
 
-    /// Distinct keys with their packets, ascending; call [`fold`](Self::fold)
-    /// first, or keys still in the logs are missing.
-    pub fn runs(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        debug_assert!(self.buckets.iter().all(|b| b.log.is_empty()), "PairCounts read before fold");
+    /// Distinct keys (with their packets, for [`PairCounts`]), ascending;
+    /// call [`fold`](Self::fold) first, or keys still in the logs are missing.
+    pub fn runs(&self) -> impl Iterator<Item = R> + '_ {
+        debug_assert!(self.buckets.iter().all(|b| b.log.is_empty()), "Pairs read before fold");
         self.buckets.iter().flat_map(|b| b.runs.iter().copied())
     }
 
@@ -87,9 +136,9 @@ impl PairCounts {
         let shift = self.id_shift;
         let mut runs = self.runs().peekable();
         std::iter::from_fn(move || {
-            let id = runs.next()?.0 >> shift;
+            let id = runs.next()?.key() >> shift;
             let mut n = 1;
-            while runs.next_if(|&(k, _)| k >> shift == id).is_some() {
+            while runs.next_if(|r| r.key() >> shift == id).is_some() {
                 n += 1;
             }
             Some((id, n))
@@ -97,7 +146,7 @@ impl PairCounts {
     }
 }
 
-impl Bucket {
+impl<R: Run> Bucket<R> {
     /// Sorts the log (keys of ids `first_id..first_id + 1 << BUCKET_BITS`)
     /// into the runs.
     fn fold(&mut self, scratch: &mut Vec<u64>, shift: u32, first_id: u64) {
@@ -105,11 +154,11 @@ impl Bucket {
             return;
         }
         sort_bucket(&mut self.log, scratch, shift, first_id);
-        let mut fresh: Vec<(u64, u64)> = Vec::with_capacity(self.log.len());
+        let mut fresh: Vec<R> = Vec::with_capacity(self.log.len());
         for &key in &self.log {
             match fresh.last_mut() {
-                Some((last, count)) if *last == key => *count += 1,
-                _ => fresh.push((key, 1)),
+                Some(last) if last.key() == key => last.absorb(R::first(key)),
+                _ => fresh.push(R::first(key)),
             }
         }
         self.log.clear();
@@ -117,25 +166,25 @@ impl Bucket {
     }
 }
 
-/// Merges two ascending runs of distinct keys, adding the counts of keys
+/// Merges two ascending runs of distinct keys, adding up the runs of keys
 /// in both.
-fn merge(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
+fn merge<R: Run>(a: &[R], b: &[R]) -> Vec<R> {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
-        let (ka, ca) = a[i];
-        let (kb, cb) = b[j];
-        match ka.cmp(&kb) {
+        match a[i].key().cmp(&b[j].key()) {
             std::cmp::Ordering::Less => {
-                out.push((ka, ca));
+                out.push(a[i]);
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
-                out.push((kb, cb));
+                out.push(b[j]);
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
-                out.push((ka, ca + cb));
+                let mut both = a[i];
+                both.absorb(b[j]);
+                out.push(both);
                 i += 1;
                 j += 1;
             }
@@ -225,6 +274,20 @@ mod tests {
         let want: Vec<(u64, u64)> = want.into_iter().collect();
         assert_eq!(pairs.runs().collect::<Vec<_>>(), want);
         assert_eq!(pairs.len(), want.len());
+    }
+
+    #[test]
+    fn a_set_keeps_the_distinct_keys_of_the_counts() {
+        let all = keys(40 * MIN_LOG + 3, 0xfff_ffff);
+        let (mut set, mut counts) = (PairSet::new(12), PairCounts::new(12));
+        for &k in &all {
+            set.push(k);
+            counts.push(k);
+        }
+        set.fold();
+        counts.fold();
+        assert_eq!(set.runs().collect::<Vec<_>>(), counts.runs().map(|(k, _)| k).collect::<Vec<_>>());
+        assert_eq!(set.distinct_per_source().collect::<Vec<_>>(), counts.distinct_per_source().collect::<Vec<_>>());
     }
 
     #[test]
