@@ -115,26 +115,40 @@ pub fn u16_at(b: &[u8], at: usize, be: bool) -> u16 {
     if be { u16::from_be_bytes(raw) } else { u16::from_le_bytes(raw) }
 }
 
+/// A test reader that returns at most `chunk` bytes per call, so reads
+/// straddle the end of the window and every refill path runs.
+#[cfg(test)]
+pub(crate) struct Dribble {
+    data: Vec<u8>,
+    at: usize,
+    chunk: usize,
+}
+
+#[cfg(test)]
+impl Dribble {
+    pub(crate) fn new(data: Vec<u8>, chunk: usize) -> Dribble {
+        Dribble { data, at: 0, chunk }
+    }
+}
+
+#[cfg(test)]
+impl Read for Dribble {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = out.len().min(self.chunk).min(self.data.len() - self.at);
+        out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A reader that returns at most 3 bytes per call, to exercise refills.
-    struct Dribble(Vec<u8>, usize);
-
-    impl Read for Dribble {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = out.len().min(3).min(self.0.len() - self.1);
-            out[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
-            self.1 += n;
-            Ok(n)
-        }
-    }
-
     #[test]
     fn refills_across_small_reads_and_tracks_offset() {
         let data: Vec<u8> = (0..100).collect();
-        let mut s = ByteStream::new(Box::new(Dribble(data, 0)));
+        let mut s = ByteStream::new(Box::new(Dribble::new(data, 3)));
         assert!(s.ensure(10).unwrap());
         assert_eq!(&s.window()[..3], &[0, 1, 2]);
         assert!(s.ensure(95).unwrap());

@@ -190,12 +190,7 @@ fn read_one_record<const BIG_ENDIAN: bool, const HEADER_LEN: usize, S: RecordSin
     match stream.ensure(HEADER_LEN) {
         Ok(true) => {}
         Ok(false) => {
-            let left = stream.window().len();
-            if left > 0 {
-                report
-                    .warnings
-                    .push(format!("record header cut short at byte {}: {left} of {HEADER_LEN} bytes", stream.offset()));
-            }
+            warn_cut_header(stream, report, "record", HEADER_LEN);
             return Ok(false);
         }
         Err(e) => return read_failed(stream, report, e).map(|()| false),
@@ -232,6 +227,15 @@ fn read_one_record<const BIG_ENDIAN: bool, const HEADER_LEN: usize, S: RecordSin
     Ok(true)
 }
 
+/// A file that ends inside a `len`-byte `what` header: a warning saying how
+/// much of the header there was (none when the file ends cleanly).
+pub(super) fn warn_cut_header(stream: &ByteStream, report: &mut ReadReport, what: &str, len: usize) {
+    let left = stream.window().len();
+    if left > 0 {
+        report.warnings.push(format!("{what} header cut short at byte {}: {left} of {len} bytes", stream.offset()));
+    }
+}
+
 /// An I/O error after the header (e.g. a corrupt compressed stream) keeps
 /// the records read so far: it becomes a warning.
 pub(super) fn read_failed(stream: &ByteStream, report: &mut ReadReport, e: std::io::Error) -> Result<(), ReadError> {
@@ -243,20 +247,8 @@ pub(super) fn read_failed(stream: &ByteStream, report: &mut ReadReport, e: std::
 mod tests {
     use std::io::{self, Read};
 
+    use super::super::buffer::Dribble;
     use super::*;
-
-    /// A reader that returns at most 7 bytes per call, so nearly every record
-    /// straddles the end of the read window.
-    struct Dribble(Vec<u8>, usize);
-
-    impl Read for Dribble {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = out.len().min(7).min(self.0.len() - self.1);
-            out[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
-            self.1 += n;
-            Ok(n)
-        }
-    }
 
     #[derive(Default)]
     struct Collect(Vec<(i64, Vec<u8>, u32)>);
@@ -294,7 +286,7 @@ mod tests {
 
     fn read_all(file: Vec<u8>, dribble: bool) -> (Collect, ReadReport) {
         let reader: Box<dyn Read + Send> =
-            if dribble { Box::new(Dribble(file.clone(), 0)) } else { Box::new(io::Cursor::new(file.clone())) };
+            if dribble { Box::new(Dribble::new(file.clone(), 7)) } else { Box::new(io::Cursor::new(file.clone())) };
         let mut stream = ByteStream::new(reader);
         let m = magic(&file).unwrap();
         let (mut sink, mut report) = (Collect::default(), ReadReport::default());

@@ -9,7 +9,7 @@
 //! malformed).
 
 use super::buffer::{u16_at, u32_at};
-use super::pcap::read_failed;
+use super::pcap::{read_failed, warn_cut_header};
 use super::{ByteStream, LinkType, ReadError, ReadReport, Record, RecordSink};
 use crate::time::Timestamp;
 
@@ -100,12 +100,7 @@ pub fn read<S: RecordSink + ?Sized>(
         match stream.ensure(12) {
             Ok(true) => {}
             Ok(false) => {
-                let left = stream.window().len();
-                if left > 0 {
-                    report
-                        .warnings
-                        .push(format!("block header cut short at byte {}: {left} of 12 bytes", stream.offset()));
-                }
+                warn_cut_header(stream, report, "block", 12);
                 return Ok(());
             }
             Err(e) => return read_failed(stream, report, e),
