@@ -127,9 +127,7 @@ impl DayTables {
             darknet_addrs: DarknetCounts::new(dense),
         }
     }
-}
 
-impl DayTables {
     /// Folds the pair logs and sets every source's distinct ports and
     /// darknet addresses from them. Call before reading the pair counts or
     /// the distinct counts; cheap when nothing changed since.

@@ -199,7 +199,7 @@ fn merge<R: Run>(a: &[R], b: &[R]) -> Vec<R> {
 /// most [`1 << BUCKET_BITS`](BUCKET_BITS) values from `first_id` on: a
 /// counting sort by id, then each id's few keys sorted on their own, all in
 /// the CPU cache. `scratch` is working space.
-pub fn sort_bucket(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, shift: u32, first_id: u64) {
+fn sort_bucket(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, shift: u32, first_id: u64) {
     const IDS: usize = 1 << BUCKET_BITS;
     if keys.len() <= 32 {
         keys.sort_unstable();
