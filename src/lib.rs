@@ -23,4 +23,5 @@ pub mod decode;
 pub mod generate;
 pub mod report;
 pub mod source;
+pub mod store;
 pub mod time;

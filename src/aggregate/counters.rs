@@ -47,8 +47,6 @@ pub struct Traffic {
     pub packets: u64,
     pub bytes: u64,
     pub protocols: [u64; 256],
-    pub tcp_ports: Box<[u64; 65536]>,
-    pub udp_ports: Box<[u64; 65536]>,
     pub non_first_fragment: u64,
     pub port_truncated: u64,
     pub icmp_types: [u64; 256],
@@ -73,8 +71,6 @@ impl Default for Traffic {
             packets: 0,
             bytes: 0,
             protocols: [0; 256],
-            tcp_ports: Box::new([0; 65536]),
-            udp_ports: Box::new([0; 65536]),
             non_first_fragment: 0,
             port_truncated: 0,
             icmp_types: [0; 256],
@@ -113,11 +109,10 @@ impl Traffic {
         self.bytes += u64::from(p.ip_len);
         self.protocols[usize::from(p.proto.0)] += 1;
         match p.proto {
-            IpProto::TCP | IpProto::UDP => {
-                if let Some(port) = p.dst_port() {
-                    let table = if p.proto == IpProto::TCP { &mut self.tcp_ports } else { &mut self.udp_ports };
-                    table[usize::from(port)] += 1;
-                } else if p.has(Fields::NON_FIRST_FRAGMENT) {
+            // Packets with a port are counted per hour and port
+            // (`HourlyPorts`), the run's totals summed from there.
+            IpProto::TCP | IpProto::UDP if p.dst_port().is_none() => {
+                if p.has(Fields::NON_FIRST_FRAGMENT) {
                     self.non_first_fragment += 1;
                 } else {
                     self.port_truncated += 1;

@@ -16,6 +16,7 @@ mod counters;
 mod coverage;
 mod darknet;
 mod day;
+mod hourly;
 pub mod pairs;
 mod prefetch;
 mod source_table;
@@ -26,14 +27,15 @@ pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index,
 pub use coverage::Coverage;
 pub use darknet::{DarknetCounts, DenseIndex};
 pub use day::{DayTables, Pending, SourceDay, ToolLabel, source_addr_key, source_port_key, split_source_port_key};
+pub use hourly::{HourlyPorts, HourlyRow};
 pub use source_table::{SourceId, SourceTable};
 pub use sources::CountryCache;
 
 use std::sync::Arc;
 
 use crate::classify::geo::{CountryCode, CountryDb};
-use crate::classify::{Scope, Telescope, classify};
-use crate::decode::{Decoded, IpVersion, Packet, decode};
+use crate::classify::{Backscatter, Scope, Telescope, classify};
+use crate::decode::{Addr, Decoded, IpVersion, Packet, decode};
 use crate::source::{LinkType, ReadReport, Record, RecordSink};
 use crate::time::{Day, NANOS_PER_DAY, Timestamp};
 use source_table::SourceHash;
@@ -56,6 +58,23 @@ pub struct Aggregator {
     /// The batch's day, as [start, end) in nanoseconds.
     batch_day: (i64, i64),
     dense: Option<Arc<DenseIndex>>,
+    /// First and last record timestamps of the current input (ns).
+    input_span: Option<(i64, i64)>,
+    /// Packets per (hour, protocol, destination port).
+    pub hourly: HourlyPorts,
+    /// Backscatter packets per victim, kind and victim port, per day.
+    pub victims: hashbrown::HashMap<VictimKey, u64, foldhash::fast::RandomState>,
+}
+
+/// One backscatter victim of one day (DESIGN: the outer source, or the
+/// quoted inner destination of an ICMP error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VictimKey {
+    pub day: Day,
+    pub victim: Addr,
+    pub kind: Backscatter,
+    /// The victim's service port, when it was captured.
+    pub port: Option<u16>,
 }
 
 /// Packets counted together (see the module docs).
@@ -77,6 +96,9 @@ impl Aggregator {
             last_day: 0,
             coverage: Coverage::new(max_gap_secs),
             unsupported: Vec::new(),
+            input_span: None,
+            hourly: HourlyPorts::default(),
+            victims: Default::default(),
         }
     }
 
@@ -89,13 +111,15 @@ impl Aggregator {
     }
 
     /// Finishes one input: closes its coverage and adds one warning per
-    /// link type it used that darkscope does not decode.
-    pub fn end_input(&mut self, report: &mut ReadReport) {
+    /// link type it used that darkscope does not decode. Gives the first
+    /// and last record timestamps of the input (ns), if it had records.
+    pub fn end_input(&mut self, report: &mut ReadReport) -> Option<(i64, i64)> {
         self.flush();
         self.coverage.end_input();
         for link in self.unsupported.drain(..) {
             report.warnings.push(format!("link type {link} is not decoded: its records count as non_ip"));
         }
+        self.input_span.take()
     }
 
     /// Distinct darknet addresses seen over the run (the monitored-address
@@ -140,6 +164,13 @@ impl Aggregator {
             self.batch_day = (start, start.saturating_add(NANOS_PER_DAY));
         }
         self.traffic.add(&packet, &class);
+        if let Some(port) = packet.dst_port() {
+            self.hourly.add(ts, packet.proto, port);
+        }
+        if let (Some(kind), Some(victim)) = (class.backscatter, class.victim) {
+            let key = VictimKey { day: packet.ts.day(), victim, kind, port: class.victim_port };
+            *self.victims.entry(key).or_default() += 1;
+        }
         self.batch.push(Pending::new(&packet, &class));
         if self.batch.len() == BATCH {
             self.flush();
@@ -248,6 +279,11 @@ impl RecordSink for Aggregator {
     fn record(&mut self, record: &Record<'_>) {
         self.counts.records += 1;
         self.coverage.observe(record.ts);
+        let t = record.ts.0;
+        self.input_span = Some(match self.input_span {
+            Some((first, last)) => (first.min(t), last.max(t)),
+            None => (t, t),
+        });
         let packet = match decode(record) {
             Decoded::Ip(packet) => packet,
             Decoded::NonIp => {

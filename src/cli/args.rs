@@ -80,6 +80,22 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE")]
     pub geoip: Option<PathBuf>,
 
+    /// Write the run's per-day tables into this store (Parquet, one folder
+    /// per table, partitioned by day; created if missing). Inputs already
+    /// in the store for this sensor are skipped.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// The sensor's name in the store (letters, digits, '.', '_', '-')
+    /// [default: this machine's host name].
+    #[arg(long, value_name = "NAME", value_parser = parse_sensor, requires = "store")]
+    pub sensor: Option<String>,
+
+    /// Read inputs the store already holds again, and replace every stored
+    /// part of this sensor that holds one of the inputs or overlaps them in time.
+    #[arg(long, requires = "store")]
+    pub replace: bool,
+
     /// Rows in each ranking of the human summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
@@ -119,6 +135,19 @@ pub struct GenerateArgs {
     /// The darknet the traffic is sent to (one IPv4 prefix).
     #[arg(long, value_name = "CIDR", default_value = "198.18.0.0/16", value_parser = parse_cidr)]
     pub darknet: Cidr,
+}
+
+/// A sensor name goes into file names: keep it to a safe alphabet.
+pub fn parse_sensor(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && !text.starts_with('.')
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!("'{text}' is not a sensor name: use 1-64 letters, digits, '.', '_' or '-' (e.g. tokyo-1)"))
+    }
 }
 
 fn parse_cidr(text: &str) -> Result<Cidr, String> {

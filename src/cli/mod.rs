@@ -6,6 +6,7 @@
 mod args;
 mod generate;
 mod replay;
+mod store;
 
 use std::process::ExitCode;
 

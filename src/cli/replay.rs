@@ -6,12 +6,14 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::store::StoreRun;
 use super::{Failure, ReplayArgs};
 use crate::aggregate::Aggregator;
 use crate::classify::geo::CountryDb;
 use crate::classify::{CidrSet, Telescope};
 use crate::report::{InputInfo, MonitoredBasis, RunInfo, render_terminal, summary_json};
 use crate::source::{InputSpec, ReadError, ReadReport, expand_inputs, open_input, read_capture};
+use crate::store::Written;
 
 /// Below this share of IP packets inside the darknet, warn about the prefix.
 const FEW_INSIDE_SHARE: f64 = 0.01;
@@ -27,10 +29,26 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     };
     let telescope = Telescope { darknet: CidrSet::new(&args.darknet), exclude: CidrSet::new(&args.exclude) };
     let mut agg = Aggregator::new(telescope, geo, args.max_gap);
+    let mut store = StoreRun::open(&args)?;
+    let mut notes = skipped;
 
     let progress = progress_bar(&inputs, args.quiet);
     let mut infos = Vec::with_capacity(inputs.len());
     for input in &inputs {
+        let identity = match &store {
+            Some(store) => {
+                let (identity, skip) = store.check(input)?;
+                if let Some(note) = skip {
+                    notes.push(note);
+                    if let InputSpec::File(path) = input {
+                        progress.inc(std::fs::metadata(path).map_or(0, |m| m.len()));
+                    }
+                    continue;
+                }
+                Some(identity)
+            }
+            None => None,
+        };
         let bar = progress.clone();
         let opened = open_input(input, Some(Box::new(move |n| bar.inc(n))))
             .with_context(|| format!("reading {}", input.display()))?;
@@ -53,13 +71,23 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
                 ));
             }
         }
-        agg.end_input(&mut report);
+        let span = agg.end_input(&mut report);
+        if let (Some(store), Some(identity)) = (&mut store, identity) {
+            store.read(input, identity, span, report.records);
+        }
         infos.push(InputInfo { path: input.display(), read: report });
     }
     progress.finish_and_clear();
     agg.finish();
 
-    let run = run_info(&agg, &args, infos, skipped);
+    let run = run_info(&agg, &args, infos, notes);
+    if let Some(store) = store {
+        let quiet = args.quiet;
+        match store.write(&agg, &run)? {
+            Some((written, sensor)) if !quiet => eprintln!("{}", store_line(&written, &sensor, &args)),
+            _ => {}
+        }
+    }
     let human = if args.quiet { String::new() } else { render_terminal(&agg, &run, args.top) };
     let summary = || summary_json(&agg, &run);
     match args.summary_json.as_deref() {
@@ -112,7 +140,33 @@ fn run_info(agg: &Aggregator, args: &ReplayArgs, inputs: Vec<InputInfo>, skipped
         None if !darknet.is_empty() && !darknet.has_ipv6() => (darknet.ipv4_size(), MonitoredBasis::DarknetPrefixes),
         None => (agg.distinct_darknet_addrs(), MonitoredBasis::SeenDestinations),
     };
-    RunInfo { inputs, warnings, monitored, monitored_basis, geo_description: agg.geo().description() }
+    RunInfo {
+        inputs,
+        warnings,
+        monitored,
+        monitored_basis,
+        geo_description: agg.geo().description(),
+        max_gap_secs: args.max_gap,
+    }
+}
+
+/// What the store got, for the terminal.
+fn store_line(written: &Written, sensor: &str, args: &ReplayArgs) -> String {
+    let dir = args.store.as_ref().map(|d| d.display().to_string()).unwrap_or_default();
+    let mut line = format!(
+        "store: wrote part {} of sensor {sensor} to {dir} ({} files, {} rows)",
+        written.part, written.files, written.rows
+    );
+    if !written.replaced.is_empty() {
+        line += &format!("; replaced part {}", written.replaced.join(", "));
+    }
+    if !written.dropped_inputs.is_empty() {
+        line += &format!(
+            "\nstore: warning: replacing dropped these inputs, replay them again to restore their data: {}",
+            written.dropped_inputs.join(", ")
+        );
+    }
+    line
 }
 
 /// A byte-based progress bar on stderr, only on a terminal.

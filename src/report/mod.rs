@@ -47,6 +47,8 @@ pub struct RunInfo {
     pub monitored: u64,
     pub monitored_basis: MonitoredBasis,
     pub geo_description: String,
+    /// `--max-gap`: coverage's outage threshold.
+    pub max_gap_secs: f64,
 }
 
 /// The per-IP-per-day denominator: Σ over days of (covered seconds ÷

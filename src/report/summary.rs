@@ -32,9 +32,10 @@ pub fn summary_json(agg: &Aggregator, run: &RunInfo) -> Value {
     let c = &agg.counts;
     let t = &agg.traffic;
     let protocols = nonzero(counted(&t.protocols, |n| IpProto(n as u8).name().into_owned()));
-    let dst_ports = nonzero(
-        counted(&t.tcp_ports[..], |p| format!("tcp/{p}")).chain(counted(&t.udp_ports[..], |p| format!("udp/{p}"))),
-    );
+    let ports = agg.hourly.totals();
+    let (tcp_ports, udp_ports) = ports.split_at(65_536);
+    let dst_ports =
+        nonzero(counted(tcp_ports, |p| format!("tcp/{p}")).chain(counted(udp_ports, |p| format!("udp/{p}"))));
     let icmp_types = nonzero(
         counted(&t.icmp_types, |i| format!("icmp/{i}"))
             .chain(counted(&t.icmpv6_types, |i| format!("icmpv6/{i}")))

@@ -85,8 +85,9 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         thousands(mean_sources)
     );
 
-    let ports =
-        counted(&t.tcp_ports[..], |p| format!("{p}/TCP")).chain(counted(&t.udp_ports[..], |p| format!("{p}/UDP")));
+    let totals = agg.hourly.totals();
+    let (tcp_ports, udp_ports) = totals.split_at(65_536);
+    let ports = counted(tcp_ports, |p| format!("{p}/TCP")).chain(counted(udp_ports, |p| format!("{p}/UDP")));
     let _ = writeln!(o, "\nTop destination ports     packets      share   per IP/day");
     for (i, (port, n)) in top(ports, top_n).into_iter().enumerate() {
         let _ = writeln!(

@@ -1,0 +1,177 @@
+//! Packets per (hour, protocol, destination port): the store's hourly
+//! per-port series (TSUBAME's daily charts of the top ports sum it).
+//!
+//! Records arrive mostly in time order, so the current hour is counted in
+//! a dense array of TCP and UDP ports (one add per packet, no hashing);
+//! when a packet from another hour arrives, the touched counters of the
+//! current hour become rows and the array starts over. Rows of the same
+//! hour written twice (records out of order) are summed by [`rows`].
+//!
+//! [`rows`]: HourlyPorts::rows
+
+use crate::decode::IpProto;
+
+const NANOS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
+/// TCP ports, then UDP ports.
+const SLOTS: usize = 2 * 65_536;
+
+/// One row of the series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HourlyRow {
+    /// Hours since the Unix epoch (UTC).
+    pub hour: i64,
+    pub proto: IpProto,
+    pub port: u16,
+    pub packets: u64,
+}
+
+impl HourlyRow {
+    /// The hour's start, in nanoseconds since the epoch.
+    pub fn start_nanos(&self) -> i64 {
+        self.hour.saturating_mul(NANOS_PER_HOUR)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct HourlyPorts {
+    /// The hour being counted, as [start, end) in nanoseconds.
+    span: (i64, i64),
+    counts: Box<[u32]>,
+    /// `touched[..touched_len]`: the slots of `counts` that are not zero,
+    /// in order of first touch. Appended to without a branch (a first touch
+    /// is unpredictable: most ports of an hour get one packet).
+    touched: Box<[u32]>,
+    touched_len: usize,
+    /// (hour, slot, packets) of hours already left.
+    done: Vec<(i32, u32, u64)>,
+}
+
+impl Default for HourlyPorts {
+    fn default() -> HourlyPorts {
+        HourlyPorts {
+            span: (0, 0),
+            counts: vec![0; SLOTS].into_boxed_slice(),
+            // One spare entry for the branch-free append of a slot already touched.
+            touched: vec![0; SLOTS + 1].into_boxed_slice(),
+            touched_len: 0,
+            done: Vec::new(),
+        }
+    }
+}
+
+impl HourlyPorts {
+    /// Counts one packet with a destination port.
+    #[inline]
+    pub fn add(&mut self, ts: i64, proto: IpProto, port: u16) {
+        if !(self.span.0..self.span.1).contains(&ts) {
+            self.switch_hour(ts);
+        }
+        let slot = usize::from(port) | if proto == IpProto::UDP { 65_536 } else { 0 };
+        let count = &mut self.counts[slot];
+        // The slot is kept when the count was zero; otherwise the next add
+        // overwrites it (at most SLOTS distinct slots, so it fits).
+        self.touched[self.touched_len] = slot as u32;
+        self.touched_len += usize::from(*count == 0);
+        *count += 1;
+        // A u32 cannot overflow within an hour below 1.2 M packets/s to
+        // one port; beyond that, spill to a row (the slot stays touched).
+        if *count == u32::MAX {
+            *count = 0;
+            self.done.push((self.hour(), slot as u32, u64::from(u32::MAX)));
+        }
+    }
+
+    /// The current hour, in hours since the epoch.
+    fn hour(&self) -> i32 {
+        self.span.0.div_euclid(NANOS_PER_HOUR) as i32
+    }
+
+    #[cold]
+    fn switch_hour(&mut self, ts: i64) {
+        self.close_hour();
+        // Hours since the epoch fit an i32 for 245,000 years either way.
+        let hour = ts.div_euclid(NANOS_PER_HOUR).clamp(i64::from(i32::MIN), i64::from(i32::MAX));
+        let start = hour.saturating_mul(NANOS_PER_HOUR);
+        self.span = (start, start.saturating_add(NANOS_PER_HOUR));
+    }
+
+    fn close_hour(&mut self) {
+        let hour = self.hour();
+        for &slot in &self.touched[..self.touched_len] {
+            let count = std::mem::take(&mut self.counts[slot as usize]);
+            if count > 0 {
+                self.done.push((hour, slot, u64::from(count)));
+            }
+        }
+        self.touched_len = 0;
+    }
+
+    fn current(&self) -> impl Iterator<Item = (i32, u32, u64)> + '_ {
+        let hour = self.hour();
+        self.touched[..self.touched_len]
+            .iter()
+            .map(move |&slot| (hour, slot, u64::from(self.counts[slot as usize])))
+            .filter(|&(_, _, packets)| packets > 0)
+    }
+
+    /// Packets per TCP port (the first 65,536 entries), then per UDP port,
+    /// over every hour.
+    pub fn totals(&self) -> Box<[u64]> {
+        let mut totals = vec![0u64; SLOTS].into_boxed_slice();
+        for (_, slot, packets) in self.done.iter().copied().chain(self.current()) {
+            totals[slot as usize] += packets;
+        }
+        totals
+    }
+
+    /// Every (hour, protocol, port) with its packets, sorted by hour, then
+    /// TCP before UDP, then port.
+    pub fn rows(&self) -> Vec<HourlyRow> {
+        let mut all = self.done.clone();
+        all.extend(self.current());
+        all.sort_unstable_by_key(|&(hour, slot, _)| (hour, slot));
+        let mut rows: Vec<HourlyRow> = Vec::with_capacity(all.len());
+        for (hour, slot, packets) in all {
+            let proto = if slot >= 65_536 { IpProto::UDP } else { IpProto::TCP };
+            let port = slot as u16;
+            match rows.last_mut() {
+                Some(last) if last.hour == i64::from(hour) && last.proto == proto && last.port == port => {
+                    last.packets += packets
+                }
+                _ => rows.push(HourlyRow { hour: i64::from(hour), proto, port, packets }),
+            }
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = NANOS_PER_HOUR;
+
+    #[test]
+    fn counts_per_hour_and_sums_hours_seen_twice() {
+        let mut h = HourlyPorts::default();
+        h.add(10 * H, IpProto::TCP, 23);
+        h.add(10 * H + 5, IpProto::TCP, 23);
+        h.add(10 * H + 7, IpProto::UDP, 23);
+        h.add(11 * H, IpProto::TCP, 23);
+        // Out of order: back to hour 10, then the day before the epoch.
+        h.add(10 * H + 9, IpProto::TCP, 23);
+        h.add(-1, IpProto::TCP, 65_535);
+        let rows: Vec<(i64, IpProto, u16, u64)> =
+            h.rows().iter().map(|r| (r.hour, r.proto, r.port, r.packets)).collect();
+        assert_eq!(
+            rows,
+            vec![
+                (-1, IpProto::TCP, 65_535, 1),
+                (10, IpProto::TCP, 23, 3),
+                (10, IpProto::UDP, 23, 1),
+                (11, IpProto::TCP, 23, 1),
+            ]
+        );
+        assert_eq!(h.rows()[0].start_nanos(), -H);
+    }
+}

@@ -1,0 +1,121 @@
+//! `replay --store`: which inputs to read (the manifest knows what the store
+//! already holds), what each input was, and writing the run's part.
+
+use anyhow::Context;
+
+use super::{Failure, ReplayArgs};
+use crate::aggregate::Aggregator;
+use crate::report::RunInfo;
+use crate::source::InputSpec;
+use crate::store::{InputEntry, Provenance, Store, StoreError, Written, hash_file};
+
+/// How replay coverage is derived (recorded in every part's provenance).
+const COVERAGE_RULE: &str = "union of the spans between consecutive records, cut at gaps longer than \
+                             max_gap_secs and at UTC day ends; pcapng interface statistics take precedence";
+
+/// A replay that writes into a store.
+pub struct StoreRun {
+    store: Store,
+    sensor: String,
+    replace: bool,
+    inputs: Vec<InputEntry>,
+}
+
+/// An input's identity, known before it is read.
+pub struct Identity {
+    size: u64,
+    sha256: Option<String>,
+}
+
+impl StoreRun {
+    /// Opens `--store` (if given) for `--sensor`.
+    pub fn open(args: &ReplayArgs) -> Result<Option<StoreRun>, Failure> {
+        let Some(dir) = &args.store else {
+            return Ok(None);
+        };
+        let store = Store::open(dir).with_context(|| format!("opening --store {}", dir.display()))?;
+        let sensor = match &args.sensor {
+            Some(name) => name.clone(),
+            None => default_sensor(),
+        };
+        Ok(Some(StoreRun { store, sensor, replace: args.replace, inputs: Vec::new() }))
+    }
+
+    /// Hashes an input and says whether the store already holds it: then
+    /// the run skips it (unless `--replace`) and the note says why.
+    pub fn check(&self, input: &InputSpec) -> Result<(Identity, Option<String>), Failure> {
+        let InputSpec::File(path) = input else {
+            return Ok((Identity { size: 0, sha256: None }, None));
+        };
+        let (size, sha) = hash_file(path).with_context(|| format!("hashing {}", path.display()))?;
+        let note = match self.store.manifest().holding(&self.sensor, &sha) {
+            Some(part) if !self.replace => Some(format!(
+                "{} is already in the store (part {} of sensor {}): skipped; pass --replace to read it again",
+                path.display(),
+                part.part,
+                self.sensor
+            )),
+            _ => None,
+        };
+        Ok((Identity { size, sha256: Some(sha) }, note))
+    }
+
+    /// Notes an input that was read.
+    pub fn read(&mut self, input: &InputSpec, identity: Identity, span: Option<(i64, i64)>, records: u64) {
+        self.inputs.push(InputEntry {
+            path: input.display(),
+            size: identity.size,
+            sha256: identity.sha256,
+            first_ns: span.map(|s| s.0),
+            last_ns: span.map(|s| s.1),
+            records,
+        });
+    }
+
+    /// Writes the run's part (nothing when every input was skipped).
+    pub fn write(mut self, agg: &Aggregator, run: &RunInfo) -> Result<Option<(Written, String)>, Failure> {
+        if self.inputs.is_empty() {
+            return Ok(None);
+        }
+        let telescope = agg.telescope();
+        let provenance = Provenance {
+            darkscope: env!("CARGO_PKG_VERSION").to_string(),
+            geo: run.geo_description.clone(),
+            scanners: None,
+            darknet: telescope.darknet.prefixes().iter().map(|c| c.to_string()).collect(),
+            exclude: telescope.exclude.prefixes().iter().map(|c| c.to_string()).collect(),
+            monitored: run.monitored,
+            monitored_basis: run.monitored_basis.name().to_string(),
+            max_gap_secs: run.max_gap_secs,
+            coverage_rule: COVERAGE_RULE.to_string(),
+        };
+        let meta = crate::store::RunMeta {
+            sensor: self.sensor.clone(),
+            inputs: std::mem::take(&mut self.inputs),
+            provenance,
+            replace: self.replace,
+        };
+        match self.store.write_run(agg, &meta) {
+            Ok(written) => Ok(Some((written, self.sensor))),
+            // The data is aggregated: say what to do, keep the exit status
+            // of bad usage out of it (the work was done).
+            Err(e @ StoreError::Overlap { .. }) => Err(Failure::Work(anyhow::Error::new(e))),
+            Err(e) => Err(Failure::Work(anyhow::Error::new(e).context("writing the store"))),
+        }
+    }
+}
+
+/// This machine's host name, as a valid sensor name ("sensor" if none).
+fn default_sensor() -> String {
+    let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    let name: String = raw
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' })
+        .take(64)
+        .collect();
+    let name = name.trim_start_matches('.');
+    if name.is_empty() { "sensor".to_string() } else { name.to_string() }
+}

@@ -1,0 +1,222 @@
+//! The ingest manifest (`manifest.json` at the store's root): every part
+//! with the inputs that produced it (path, size, sha256, time span) and its
+//! provenance. It decides which inputs a new run skips, which parts it
+//! replaces, and which files belong to a part.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::StoreError;
+
+pub const MANIFEST: &str = "manifest.json";
+const SCHEMA: &str = "darkscope.manifest/1";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema: String,
+    pub parts: Vec<Part>,
+}
+
+/// What one run of one sensor wrote.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Part {
+    pub sensor: String,
+    /// The part's name in file names: a digest of the sensor and its inputs.
+    pub part: String,
+    pub inputs: Vec<InputEntry>,
+    /// The days (YYYY-MM-DD) the part has files for.
+    pub days: Vec<String>,
+    pub provenance: Provenance,
+}
+
+/// One input of a part.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputEntry {
+    pub path: String,
+    pub size: u64,
+    /// Of the file's bytes as stored (compressed or not); `None` for
+    /// standard input.
+    pub sha256: Option<String>,
+    /// First and last record timestamps, ns since the epoch (UTC); `None`
+    /// when the input held no records.
+    pub first_ns: Option<i64>,
+    pub last_ns: Option<i64>,
+    pub records: u64,
+}
+
+impl InputEntry {
+    fn overlaps(&self, other: &InputEntry) -> bool {
+        match (self.first_ns, self.last_ns, other.first_ns, other.last_ns) {
+            (Some(a0), Some(a1), Some(b0), Some(b1)) => a0 <= b1 && b0 <= a1,
+            _ => false,
+        }
+    }
+}
+
+/// How a part's numbers were made.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Provenance {
+    pub darkscope: String,
+    pub geo: String,
+    /// The research-scanner list's date and source (none yet: the list
+    /// comes with the report's scanner rankings).
+    pub scanners: Option<String>,
+    pub darknet: Vec<String>,
+    pub exclude: Vec<String>,
+    pub monitored: u64,
+    pub monitored_basis: String,
+    pub max_gap_secs: f64,
+    pub coverage_rule: String,
+}
+
+impl Manifest {
+    pub fn load(dir: &Path) -> Result<Manifest, StoreError> {
+        let path = dir.join(MANIFEST);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let manifest: Manifest =
+                    serde_json::from_slice(&bytes).map_err(|source| StoreError::Manifest { path, source })?;
+                Ok(manifest)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Manifest { schema: SCHEMA.into(), parts: Vec::new() })
+            }
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut text = serde_json::to_vec_pretty(self).unwrap_or_default();
+        text.push(b'\n');
+        text
+    }
+
+    /// The part of `sensor` that already holds a file with this digest.
+    pub fn holding(&self, sensor: &str, sha256: &str) -> Option<&Part> {
+        self.parts.iter().find(|p| p.sensor == sensor && p.inputs.iter().any(|i| i.sha256.as_deref() == Some(sha256)))
+    }
+
+    /// Parts of `sensor` with an input that is one of `inputs` (same
+    /// sha256) or overlaps one in time, each with the first such pair
+    /// (new input, stored input).
+    pub fn conflicts<'a>(
+        &'a self,
+        sensor: &str,
+        inputs: &'a [InputEntry],
+    ) -> Vec<(&'a Part, &'a InputEntry, &'a InputEntry)> {
+        let mut found = Vec::new();
+        for part in self.parts.iter().filter(|p| p.sensor == sensor) {
+            let pair = inputs.iter().find_map(|new| {
+                part.inputs
+                    .iter()
+                    .find(|old| (new.sha256.is_some() && new.sha256 == old.sha256) || new.overlaps(old))
+                    .map(|old| (new, old))
+            });
+            if let Some((new, old)) = pair {
+                found.push((part, new, old));
+            }
+        }
+        found
+    }
+}
+
+/// The size and sha256 of a file.
+pub fn hash_file(path: &Path) -> Result<(u64, String), StoreError> {
+    let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buffer).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        size += n as u64;
+    }
+    Ok((size, hex(&hasher.finalize())))
+}
+
+/// The part name for a sensor's run over `inputs`.
+pub fn part_name(sensor: &str, inputs: &[InputEntry]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(sensor.as_bytes());
+    let mut ids: Vec<String> = inputs
+        .iter()
+        .map(|i| match &i.sha256 {
+            Some(sha) => sha.clone(),
+            None => format!("stdin:{:?}:{:?}:{}", i.first_ns, i.last_ns, i.records),
+        })
+        .collect();
+    ids.sort_unstable();
+    for id in ids {
+        hasher.update([0]);
+        hasher.update(id.as_bytes());
+    }
+    hex(&hasher.finalize()[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(sha: &str, first: i64, last: i64) -> InputEntry {
+        InputEntry {
+            path: format!("{sha}.pcap"),
+            size: 1,
+            sha256: Some(sha.into()),
+            first_ns: Some(first),
+            last_ns: Some(last),
+            records: 1,
+        }
+    }
+
+    fn part(sensor: &str, inputs: Vec<InputEntry>) -> Part {
+        Part {
+            sensor: sensor.into(),
+            part: part_name(sensor, &inputs),
+            inputs,
+            days: vec![],
+            provenance: Provenance {
+                darkscope: String::new(),
+                geo: String::new(),
+                scanners: None,
+                darknet: vec![],
+                exclude: vec![],
+                monitored: 1,
+                monitored_basis: String::new(),
+                max_gap_secs: 600.0,
+                coverage_rule: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn conflicts_are_same_file_or_overlap_for_the_same_sensor_only() {
+        let manifest = Manifest {
+            schema: SCHEMA.into(),
+            parts: vec![part("a", vec![input("x", 0, 10)]), part("b", vec![input("y", 0, 10)])],
+        };
+        assert_eq!(manifest.conflicts("a", &[input("z", 11, 20)]).len(), 0);
+        assert_eq!(manifest.conflicts("a", &[input("z", 10, 20)]).len(), 1);
+        assert_eq!(manifest.conflicts("a", &[input("x", 50, 60)]).len(), 1);
+        assert_eq!(manifest.conflicts("c", &[input("x", 0, 10)]).len(), 0);
+        assert!(manifest.holding("b", "y").is_some() && manifest.holding("a", "y").is_none());
+    }
+
+    #[test]
+    fn part_names_ignore_input_order_and_depend_on_the_sensor() {
+        let (a, b) = (input("a", 0, 1), input("b", 0, 1));
+        assert_eq!(part_name("s", &[a.clone(), b.clone()]), part_name("s", &[b.clone(), a.clone()]));
+        assert_ne!(part_name("s", std::slice::from_ref(&a)), part_name("t", &[a]));
+        assert_eq!(part_name("s", &[b]).len(), 16);
+    }
+}

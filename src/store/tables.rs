@@ -1,0 +1,247 @@
+//! The store's tables as Arrow record batches, one batch per table and
+//! day. Column names and types here are the store's schema; the README
+//! documents each column. The day itself is not a column inside the files:
+//! it is the Hive partition (`day=YYYY-MM-DD`) of the path.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{StringBuilder, StringDictionaryBuilder, UInt16Builder};
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    ArrayRef, Float64Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt16Array, UInt32Array, UInt64Array,
+};
+use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
+
+use crate::aggregate::{Aggregator, DayTables, HourlyRow, VictimKey, split_source_port_key};
+use crate::classify::geo::CountryDb;
+use crate::decode::IpProto;
+use crate::time::Day;
+
+/// The tables, by directory name.
+pub const TABLES: [&str; 6] = ["sources", "source_ports", "darknet_addrs", "ports_hourly", "backscatter", "coverage"];
+
+/// What a sensor's day looked like besides its packets (for `coverage`).
+#[derive(Clone, Copy, Debug)]
+pub struct DayCoverage {
+    pub seconds: f64,
+    pub monitored: u64,
+}
+
+fn utc_timestamp() -> DataType {
+    DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
+}
+
+/// Strings that repeat a lot (sensor, country, protocol) are dictionary
+/// encoded in memory; Parquet stores them as dictionaries either way.
+fn dict() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+}
+
+fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch, ArrowError> {
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+/// A dictionary column holding `value` in each of `rows` rows.
+fn repeated(value: &str, rows: usize) -> ArrayRef {
+    let mut b = StringDictionaryBuilder::<Int32Type>::new();
+    for _ in 0..rows {
+        b.append_value(value);
+    }
+    Arc::new(b.finish())
+}
+
+fn dict_column<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+    let mut b = StringDictionaryBuilder::<Int32Type>::new();
+    for v in values {
+        b.append_option(v);
+    }
+    Arc::new(b.finish())
+}
+
+fn proto_name(proto: IpProto) -> &'static str {
+    if proto == IpProto::UDP { "udp" } else { "tcp" }
+}
+
+/// `sources`: one row per source per day (the per-IP-per-day table).
+pub fn sources(sensor: &str, day: &DayTables) -> Result<RecordBatch, ArrowError> {
+    let records = day.sources.records();
+    let n = records.len();
+    let mut source = StringBuilder::with_capacity(n, n * 14);
+    for addr in day.sources.addrs() {
+        source.append_value(addr.to_string());
+    }
+    let countries: Vec<String> = records.iter().map(|r| r.country.to_string()).collect();
+    let fields = vec![
+        Field::new("sensor", dict(), false),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("packets", DataType::UInt64, false),
+        Field::new("bytes", DataType::UInt64, false),
+        Field::new("distinct_ports", DataType::UInt32, false),
+        Field::new("distinct_addrs", DataType::UInt32, false),
+        Field::new("first_seen", utc_timestamp(), false),
+        Field::new("last_seen", utc_timestamp(), false),
+        Field::new("syn_packets", DataType::UInt32, false),
+        Field::new("country", dict(), false),
+        Field::new("tool", dict(), true),
+    ];
+    let columns: Vec<ArrayRef> = vec![
+        repeated(sensor, n),
+        Arc::new(source.finish()),
+        Arc::new(UInt64Array::from_iter_values(records.iter().map(|r| r.packets))),
+        Arc::new(UInt64Array::from_iter_values(records.iter().map(|r| r.bytes))),
+        Arc::new(UInt32Array::from_iter_values(records.iter().map(|r| r.distinct_ports))),
+        Arc::new(UInt32Array::from_iter_values(records.iter().map(|r| r.distinct_addrs))),
+        Arc::new(TimestampNanosecondArray::from_iter_values(records.iter().map(|r| r.first_seen)).with_timezone("UTC")),
+        Arc::new(TimestampNanosecondArray::from_iter_values(records.iter().map(|r| r.last_seen)).with_timezone("UTC")),
+        Arc::new(UInt32Array::from_iter_values(records.iter().map(|r| r.syn))),
+        dict_column(countries.iter().map(|c| Some(c.as_str()))),
+        dict_column(records.iter().map(|r| r.tool_label().map(|t| t.name()))),
+    ];
+    batch(fields, columns)
+}
+
+/// `source_ports`: packets per (source, protocol, destination port) per day.
+pub fn source_ports(sensor: &str, day: &DayTables) -> Result<RecordBatch, ArrowError> {
+    let addrs = day.sources.addrs();
+    let n = day.source_ports.len();
+    let mut source = StringBuilder::with_capacity(n, n * 14);
+    let mut protos = Vec::with_capacity(n);
+    let mut ports = Vec::with_capacity(n);
+    let mut packets = Vec::with_capacity(n);
+    // Runs come sorted by source number, so each address is formatted once.
+    let mut last: Option<(u32, String)> = None;
+    for (key, count) in day.source_ports.runs() {
+        let (id, proto, port) = split_source_port_key(key);
+        if last.as_ref().is_none_or(|(l, _)| *l != id) {
+            last = Some((id, addrs[id as usize].to_string()));
+        }
+        source.append_value(last.as_ref().map_or("", |(_, text)| text.as_str()));
+        protos.push(proto_name(proto));
+        ports.push(port);
+        packets.push(count);
+    }
+    let fields = vec![
+        Field::new("sensor", dict(), false),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("proto", dict(), false),
+        Field::new("port", DataType::UInt16, false),
+        Field::new("packets", DataType::UInt64, false),
+    ];
+    let columns: Vec<ArrayRef> = vec![
+        repeated(sensor, n),
+        Arc::new(source.finish()),
+        dict_column(protos.into_iter().map(Some)),
+        Arc::new(UInt16Array::from(ports)),
+        Arc::new(UInt64Array::from(packets)),
+    ];
+    batch(fields, columns)
+}
+
+/// `darknet_addrs`: packets per darknet destination address per day.
+pub fn darknet_addrs(sensor: &str, day: &DayTables) -> Result<RecordBatch, ArrowError> {
+    let mut rows: Vec<_> = day.darknet_addrs.iter().filter(|(_, packets)| *packets > 0).collect();
+    rows.sort_unstable_by_key(|(addr, _)| *addr);
+    let fields = vec![
+        Field::new("sensor", dict(), false),
+        Field::new("address", DataType::Utf8, false),
+        Field::new("packets", DataType::UInt64, false),
+    ];
+    let columns: Vec<ArrayRef> = vec![
+        repeated(sensor, rows.len()),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|(a, _)| a.to_string()))),
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|(_, p)| *p))),
+    ];
+    batch(fields, columns)
+}
+
+/// `ports_hourly`: packets per (hour, protocol, destination port); `rows`
+/// are one day's.
+pub fn ports_hourly(sensor: &str, rows: &[HourlyRow]) -> Result<RecordBatch, ArrowError> {
+    let fields = vec![
+        Field::new("sensor", dict(), false),
+        Field::new("hour", utc_timestamp(), false),
+        Field::new("proto", dict(), false),
+        Field::new("port", DataType::UInt16, false),
+        Field::new("packets", DataType::UInt64, false),
+    ];
+    let columns: Vec<ArrayRef> = vec![
+        repeated(sensor, rows.len()),
+        Arc::new(
+            TimestampNanosecondArray::from_iter_values(rows.iter().map(HourlyRow::start_nanos)).with_timezone("UTC"),
+        ),
+        dict_column(rows.iter().map(|r| Some(proto_name(r.proto)))),
+        Arc::new(UInt16Array::from_iter_values(rows.iter().map(|r| r.port))),
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.packets))),
+    ];
+    batch(fields, columns)
+}
+
+/// `backscatter`: packets per (victim, kind, victim port) per day, with
+/// the victim's country; `rows` are one day's, sorted.
+pub fn backscatter(sensor: &str, rows: &[(VictimKey, u64)], geo: &CountryDb) -> Result<RecordBatch, ArrowError> {
+    let countries: Vec<String> = rows.iter().map(|(k, _)| geo.lookup(k.victim.to_ip()).to_string()).collect();
+    let kinds: Vec<String> = rows.iter().map(|(k, _)| k.kind.key()).collect();
+    let mut port = UInt16Builder::with_capacity(rows.len());
+    for (k, _) in rows {
+        port.append_option(k.port);
+    }
+    let fields = vec![
+        Field::new("sensor", dict(), false),
+        Field::new("victim", DataType::Utf8, false),
+        Field::new("kind", dict(), false),
+        Field::new("victim_port", DataType::UInt16, true),
+        Field::new("country", dict(), false),
+        Field::new("packets", DataType::UInt64, false),
+    ];
+    let columns: Vec<ArrayRef> = vec![
+        repeated(sensor, rows.len()),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|(k, _)| k.victim.to_string()))),
+        dict_column(kinds.iter().map(|k| Some(k.as_str()))),
+        Arc::new(port.finish()),
+        dict_column(countries.iter().map(|c| Some(c.as_str()))),
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|(_, p)| *p))),
+    ];
+    batch(fields, columns)
+}
+
+/// `coverage`: one row per sensor per day.
+pub fn coverage(
+    sensor: &str,
+    day: Option<&DayTables>,
+    cover: DayCoverage,
+    basis: &str,
+) -> Result<RecordBatch, ArrowError> {
+    let fields = vec![
+        Field::new("sensor", dict(), false),
+        Field::new("seconds", DataType::Float64, false),
+        Field::new("monitored", DataType::UInt64, false),
+        Field::new("monitored_basis", dict(), false),
+        Field::new("packets", DataType::UInt64, false),
+        Field::new("bytes", DataType::UInt64, false),
+        Field::new("sources", DataType::UInt64, false),
+        // Packets the capture dropped (live capture; 0 on replay).
+        Field::new("drops", DataType::UInt64, false),
+    ];
+    let columns: Vec<ArrayRef> = vec![
+        repeated(sensor, 1),
+        Arc::new(Float64Array::from(vec![cover.seconds])),
+        Arc::new(UInt64Array::from(vec![cover.monitored])),
+        repeated(basis, 1),
+        Arc::new(UInt64Array::from(vec![day.map_or(0, |d| d.packets)])),
+        Arc::new(UInt64Array::from(vec![day.map_or(0, |d| d.bytes)])),
+        Arc::new(UInt64Array::from(vec![day.map_or(0, |d| d.sources.len() as u64)])),
+        Arc::new(UInt64Array::from(vec![0u64])),
+    ];
+    batch(fields, columns)
+}
+
+/// The backscatter rows of each day, sorted by key.
+pub fn victims_by_day(agg: &Aggregator) -> std::collections::BTreeMap<Day, Vec<(VictimKey, u64)>> {
+    let mut all: Vec<(VictimKey, u64)> = agg.victims.iter().map(|(k, v)| (*k, *v)).collect();
+    all.sort_unstable();
+    let mut by_day: std::collections::BTreeMap<Day, Vec<(VictimKey, u64)>> = Default::default();
+    for row in all {
+        by_day.entry(row.0.day).or_default().push(row);
+    }
+    by_day
+}
