@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 use crate::classify::geo::{CountryCode, CountryDb};
 use crate::classify::{Backscatter, Scope, Telescope, classify};
-use crate::decode::{Addr, Decoded, IpVersion, Packet, decode};
+use crate::decode::{Addr, Decoded, IpProto, IpVersion, Packet, decode};
 use crate::source::{LinkType, ReadReport, Record, RecordSink};
 use crate::time::{Day, NANOS_PER_DAY, Timestamp};
 use source_table::SourceHash;
@@ -73,8 +73,9 @@ pub struct VictimKey {
     pub day: Day,
     pub victim: Addr,
     pub kind: Backscatter,
-    /// The victim's service port, when it was captured.
-    pub port: Option<u16>,
+    /// The victim's service (protocol, port), when it was captured: the
+    /// TCP source port, or the quoted inner destination port.
+    pub port: Option<(IpProto, u16)>,
 }
 
 /// Packets counted together (see the module docs).
@@ -168,7 +169,9 @@ impl Aggregator {
             self.hourly.add(ts, packet.proto, port);
         }
         if let (Some(kind), Some(victim)) = (class.backscatter, class.victim) {
-            let key = VictimKey { day: packet.ts.day(), victim, kind, port: class.victim_port };
+            let proto = if packet.proto == IpProto::TCP { IpProto::TCP } else { packet.inner_proto };
+            let port = class.victim_port.map(|port| (proto, port));
+            let key = VictimKey { day: packet.ts.day(), victim, kind, port };
             *self.victims.entry(key).or_default() += 1;
         }
         self.batch.push(Pending::new(&packet, &class));

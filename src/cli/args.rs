@@ -135,6 +135,13 @@ pub struct GenerateArgs {
     /// The darknet the traffic is sent to (one IPv4 prefix).
     #[arg(long, value_name = "CIDR", default_value = "198.18.0.0/16", value_parser = parse_cidr)]
     pub darknet: Cidr,
+
+    /// Plant known events: 'two-period' (second half of the days: 5555/tcp
+    /// surges, 445/tcp falls, 37215/tcp appears, Vietnamese sources rise, a
+    /// German DoS victim's backscatter appears) or 'gap' (no traffic 12:00-15:00
+    /// UTC on the first day). The truth file then has per-day numbers.
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<crate::generate::Scenario>,
 }
 
 /// A sensor name goes into file names: keep it to a safe alphabet.

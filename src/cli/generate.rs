@@ -26,6 +26,7 @@ pub fn run(args: GenerateArgs) -> Result<(), Failure> {
         sources: args.sources,
         start,
         darknet: (u32::from(network), args.darknet.len),
+        scenario: args.scenario,
     };
     let started = std::time::Instant::now();
     match generate(&config) {

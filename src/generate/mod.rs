@@ -47,14 +47,18 @@
 //!   checksums correct; frames under 60 bytes are zero-padded to 60 (so
 //!   `bytes` must come from the IP total length).
 //!
+//! * **Scenarios** (`--scenario`) plant known events: see [`scenario`].
+//!
 //! The truth is computed from the written bytes themselves (see
 //! [`truth`]), so chance coincidences count exactly as DESIGN.md defines.
 
+pub mod by_day;
 pub mod frame;
 pub mod geo;
 pub mod mix;
 pub mod model;
 pub mod rng;
+pub mod scenario;
 pub mod traffic;
 pub mod truth;
 pub mod writer;
@@ -66,7 +70,12 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use crate::time::{Day, NANOS_PER_DAY};
+pub use scenario::Scenario;
 pub use truth::Truth;
+
+/// Coverage gaps in the truth's `by_day` are longer than this (darkscope's
+/// default `--max-gap`).
+const TRUTH_MAX_GAP_SECS: i64 = 600;
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +88,7 @@ pub struct GenerateConfig {
     pub start: Day,
     /// Darknet prefix: network (host byte order) and prefix length.
     pub darknet: (u32, u8),
+    pub scenario: Option<Scenario>,
 }
 
 impl Default for GenerateConfig {
@@ -91,6 +101,7 @@ impl Default for GenerateConfig {
             sources: 50_000,
             start: Day::from_ymd(2024, 1, 1).unwrap_or_default(),
             darknet: (u32::from(Ipv4Addr::new(198, 18, 0, 0)), 16),
+            scenario: None,
         }
     }
 }
@@ -122,6 +133,9 @@ fn validate(cfg: &GenerateConfig) -> Result<(), GenerateError> {
     if cfg.sources == 0 || cfg.sources > geo::MAX_ADDRESSES {
         return bad(format!("--sources must be between 1 and {}", geo::MAX_ADDRESSES));
     }
+    if cfg.scenario == Some(Scenario::TwoPeriod) && cfg.days < 2 {
+        return bad("--scenario two-period needs --days 2 or more (a baseline and a period)".into());
+    }
     if cfg.darknet.1 > 32 {
         return bad(format!("darknet prefix length {} is over 32", cfg.darknet.1));
     }
@@ -141,21 +155,34 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
     let net = net_raw & mask;
 
     let mut setup_rng = rng::Rng::new(cfg.seed, 1);
-    let pop = model::Population::new(&mut setup_rng, cfg.sources, net, prefix)?;
+    let mut pop = model::Population::new(&mut setup_rng, cfg.sources, net, prefix)?;
+    let plan = match cfg.scenario {
+        Some(Scenario::TwoPeriod) => Some(scenario::Plan::new(pop.planted(&mut setup_rng)?)),
+        _ => None,
+    };
     let mut traffic = traffic::Traffic::new(rng::Rng::new(cfg.seed, 2), pop, net, prefix);
+    traffic.plan = plan;
     let mut time_rng = rng::Rng::new(cfg.seed, 3);
     let mut tally = truth::Tally::new(net, prefix, cfg.sources as usize + 64);
+    if cfg.scenario.is_some() {
+        tally = tally.with_days(TRUTH_MAX_GAP_SECS);
+    }
+    let second_period_us = u64::from(cfg.days / 2) * 86_400_000_000;
     let mut frame = frame::Frame::default();
     let mut out = writer::PcapWriter::create(&cfg.out)?;
 
     let start_us = (i64::from(cfg.start.0) * NANOS_PER_DAY / 1000) as u64;
     let span_us = u64::from(cfg.days) * 86_400_000_000;
-    let step = span_us as f64 / cfg.packets.max(1) as f64;
+    let recorded_us = scenario::recorded_span(cfg.scenario, span_us);
+    let step = recorded_us as f64 / cfg.packets.max(1) as f64;
     let n = cfg.packets;
     for i in 0..n {
         let u = f64::from(time_rng.next_u32()) * (1.0 / 4_294_967_296.0);
-        let offset = (((i as f64 + u) * step) as u64).min(span_us - 1);
+        let offset = scenario::recorded_offset(cfg.scenario, (((i as f64 + u) * step) as u64).min(recorded_us - 1));
         let ts = start_us + offset;
+        if let Some(plan) = &mut traffic.plan {
+            plan.active = offset >= second_period_us;
+        }
         traffic.next(i, n, &mut frame);
         tally.observe(ts, frame.captured());
         out.record(ts, frame.captured(), frame.orig)?;
@@ -170,6 +197,7 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
         sources: cfg.sources,
         start: cfg.start.to_string(),
         darknet: format!("{}/{}", Ipv4Addr::from(net), prefix),
+        scenario: cfg.scenario.map(|s| Scenario::NAMES[s as usize].to_string()),
     };
     let truth = tally.finish(config);
     let path = truth_path(&cfg.out);

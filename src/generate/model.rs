@@ -133,6 +133,22 @@ pub struct Population {
     /// Destination port by Zipf rank, and the rank sampler.
     pub port_rank: Vec<u16>,
     pub port_zipf: Alias,
+    drawer: AddressDrawer,
+}
+
+/// The two-period scenario's planted changes (see [`super::scenario`]).
+pub const PLANTED_SHIFT_COUNTRY: [u8; 2] = *b"VN";
+const PLANTED_SHIFT_SOURCES: usize = 300;
+pub const PLANTED_VICTIM_COUNTRY: [u8; 2] = *b"DE";
+pub const PLANTED_VICTIM_PORT: u16 = 8443;
+
+/// Extra addresses that only the second period uses.
+#[derive(Clone, Debug)]
+pub struct Planted {
+    /// Generic scanners of one country (the country shift).
+    pub shift_sources: Vec<Source>,
+    /// A DoS victim whose backscatter appears.
+    pub victim: Victim,
 }
 
 /// Draws distinct addresses from the country blocks.
@@ -170,6 +186,11 @@ impl AddressDrawer {
 
     fn draw(&mut self, rng: &mut Rng) -> Result<u32, GenerateError> {
         let c = self.country.sample(rng);
+        self.draw_in(rng, c)
+    }
+
+    /// An address of the country at `c` in [`geo::COUNTRY_WEIGHTS`].
+    fn draw_in(&mut self, rng: &mut Rng, c: usize) -> Result<u32, GenerateError> {
         let (idx, alias) = &self.blocks[c];
         for _ in 0..10_000 {
             let (first, count) = geo::block_range(idx[alias.sample(rng)]);
@@ -263,7 +284,21 @@ impl Population {
             let addr = drawer.draw(rng)?;
             routers.push(Victim { addr, ttl: ttl(rng), port: 0 });
         }
-        Ok(Population { sources: list, pools, unseen, victims, victim_pick, routers, port_rank, port_zipf })
+        Ok(Population { sources: list, pools, unseen, victims, victim_pick, routers, port_rank, port_zipf, drawer })
+    }
+
+    /// The extra addresses of the two-period scenario, drawn after all
+    /// others so that the rest of the population does not change.
+    pub fn planted(&mut self, rng: &mut Rng) -> Result<Planted, GenerateError> {
+        let country = |cc: [u8; 2]| geo::COUNTRY_WEIGHTS.iter().position(|c| c.0 == cc).unwrap_or(0);
+        let mut shift_sources = Vec::with_capacity(PLANTED_SHIFT_SOURCES);
+        for _ in 0..PLANTED_SHIFT_SOURCES {
+            let addr = self.drawer.draw_in(rng, country(PLANTED_SHIFT_COUNTRY))?;
+            shift_sources.push(Source { addr, ttl: ttl(rng), kind: Kind::Generic, port: 0, sport: 2 });
+        }
+        let addr = self.drawer.draw_in(rng, country(PLANTED_VICTIM_COUNTRY))?;
+        let victim = Victim { addr, ttl: ttl(rng), port: PLANTED_VICTIM_PORT };
+        Ok(Planted { shift_sources, victim })
     }
 
     /// A destination port drawn from the Zipf ranking.

@@ -5,8 +5,9 @@
 
 use super::frame::{Frame, IP_DF, IP_MF, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, Ip, quote};
 use super::mix::{CLASSES, Class, FRAG_DATAGRAM, FRAG_FIRST, LINUX_OPTS, MSS_OPTS, UDP_SERVICES};
-use super::model::{Kind, Pool, Population, Source};
+use super::model::{Kind, Pool, Population, Source, Victim};
 use super::rng::{Alias, Rng};
+use super::scenario::{Plan, Substitute};
 
 /// The second fragment of a pair, emitted as the next packet.
 #[derive(Clone, Copy)]
@@ -25,6 +26,8 @@ pub struct Traffic {
     host_mask: u32,
     next_unseen: usize,
     pending: Option<Pending>,
+    /// A scenario's planted changes (see [`super::scenario`]).
+    pub plan: Option<Plan>,
 }
 
 impl Traffic {
@@ -49,6 +52,7 @@ impl Traffic {
             host_mask,
             next_unseen: 0,
             pending: None,
+            plan: None,
         }
     }
 
@@ -84,6 +88,15 @@ impl Traffic {
             };
             self.scan(class, s, f);
             return;
+        }
+        let substitute = match &self.plan {
+            Some(plan) => plan.substitute(&mut self.rng),
+            None => None,
+        };
+        match substitute {
+            Some(Substitute::ShiftScan(s)) => return self.scan(Class::SynGeneric, s, f),
+            Some(Substitute::VictimSynAck(v)) => return self.backscatter_from(Class::BsSynAck, v, f),
+            None => {}
         }
         let mut class = self.class_of[self.classes.sample(&mut self.rng)];
         if class == Class::FragPair && i + 1 >= n {
@@ -134,6 +147,18 @@ impl Traffic {
         Ip { src: s.addr, dst: self.darknet_addr(), id, frag: 0, ttl: s.ttl, proto }
     }
 
+    /// A TCP destination port from the Zipf ranking (as the plan wants it).
+    fn tcp_port(&mut self) -> u16 {
+        let drawn = self.pop.zipf_port(&mut self.rng);
+        match &self.plan {
+            Some(plan) => {
+                let pop = &self.pop;
+                plan.port(drawn, &mut self.rng, |rng| pop.zipf_port(rng))
+            }
+            None => drawn,
+        }
+    }
+
     /// A probe from a scanning source.
     fn scan(&mut self, class: Class, s: Source, f: &mut Frame) {
         let r = self.rng.next_u64();
@@ -167,19 +192,19 @@ impl Traffic {
                     }
                     (Class::SynZmap, _) => f.tcp(&ip, s.sport, s.port, seq, 0, 0x02, 65535, &[]),
                     (Class::SynMasscan, _) => {
-                        let dport = self.pop.zipf_port(&mut self.rng);
+                        let dport = self.tcp_port();
                         ip.id = ((ip.dst ^ u32::from(dport) ^ seq) & 0xffff) as u16;
                         f.tcp(&ip, s.sport, dport, seq, 0, 0x02, 1024, &[]);
                     }
                     (Class::TcpOther, _) => {
                         const OTHER: [u8; 6] = [0x10, 0x01, 0x11, 0x18, 0x00, 0x29];
                         let flags = OTHER[(r & 0xffff) as usize % OTHER.len()];
-                        let dport = self.pop.zipf_port(&mut self.rng);
+                        let dport = self.tcp_port();
                         let ack = if flags & 0x10 != 0 { self.rng.next_u32() } else { 0 };
                         f.tcp(&ip, sport16, dport, seq, ack, flags, 1024, &[]);
                     }
                     _ => {
-                        let dport = self.pop.zipf_port(&mut self.rng);
+                        let dport = self.tcp_port();
                         ip.frag = IP_DF;
                         match s.sport {
                             0 => {
@@ -219,6 +244,10 @@ impl Traffic {
     /// packets that were spoofed with a darknet source address.
     fn backscatter(&mut self, class: Class, f: &mut Frame) {
         let v = self.pop.victims[self.pop.victim_pick.pick(&mut self.rng) as usize];
+        self.backscatter_from(class, v, f);
+    }
+
+    fn backscatter_from(&mut self, class: Class, v: Victim, f: &mut Frame) {
         let dark = self.darknet_addr();
         let dport = self.rng.range_u16(1024, 65535);
         let r = self.rng.next_u64();

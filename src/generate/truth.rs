@@ -15,6 +15,7 @@ use std::net::Ipv4Addr;
 use hashbrown::HashMap;
 use serde::Serialize;
 
+use super::by_day::ByDay;
 use super::geo;
 use crate::time::Timestamp;
 
@@ -78,10 +79,12 @@ pub struct TruthConfig {
     pub sources: u32,
     pub start: String,
     pub darknet: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
 }
 
 /// `FILE.truth.json`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Truth {
     pub schema: String,
     pub config: TruthConfig,
@@ -90,6 +93,9 @@ pub struct Truth {
     pub sources: BTreeMap<String, u64>,
     /// Sum of the IPv4 total length of darknet-inside packets.
     pub bytes: u64,
+    /// Per UTC day (scenarios only; see [`super::by_day`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_day: Option<BTreeMap<String, super::by_day::DayTruth>>,
 }
 
 const BACKSCATTER_ICMP: [u8; 9] = [0, 3, 4, 5, 11, 12, 14, 16, 18];
@@ -110,6 +116,7 @@ pub struct Tally {
     days: BTreeMap<i32, u64>,
     day: (i32, u64),
     bytes: u64,
+    by_day: Option<ByDay>,
 }
 
 impl Tally {
@@ -130,7 +137,15 @@ impl Tally {
             days: BTreeMap::new(),
             day: (i32::MIN, 0),
             bytes: 0,
+            by_day: None,
         }
+    }
+
+    /// Also tally per day (see [`super::by_day`]), with coverage gaps
+    /// longer than `max_gap_secs`.
+    pub fn with_days(mut self, max_gap_secs: i64) -> Tally {
+        self.by_day = Some(ByDay::new(max_gap_secs));
+        self
     }
 
     /// Counts one record: its timestamp (µs since the epoch) and the
@@ -139,6 +154,9 @@ impl Tally {
     pub fn observe(&mut self, ts_us: u64, cap: &[u8]) {
         let s = &mut self.s;
         s.records += 1;
+        if let Some(b) = &mut self.by_day {
+            b.record(ts_us as i64 * 1000);
+        }
         if cap.len() < 14 {
             s.malformed += 1;
             return;
@@ -177,6 +195,9 @@ impl Tally {
             self.day = (day, 0);
         }
         self.day.1 += 1;
+        if let Some(b) = &mut self.by_day {
+            b.packet(day, src);
+        }
         if id == 54321 {
             s.fingerprints.zmap += 1;
         }
@@ -186,7 +207,14 @@ impl Tally {
             6 | 17 => {
                 if l4.len() >= 4 {
                     let dport = usize::from(u16::from_be_bytes([l4[2], l4[3]]));
-                    if proto == 6 { self.tcp_ports[dport] += 1 } else { self.udp_ports[dport] += 1 }
+                    if proto == 6 {
+                        self.tcp_ports[dport] += 1
+                    } else {
+                        self.udp_ports[dport] += 1
+                    }
+                    if let Some(b) = &mut self.by_day {
+                        b.port(proto, dport as u16);
+                    }
                 } else if offset != 0 {
                     s.no_dst_port.non_first_fragment += 1;
                 } else {
@@ -199,6 +227,9 @@ impl Tally {
                     }
                     let flags = l4[13];
                     let (syn, ack, rst) = (flags & 0x02 != 0, flags & 0x10 != 0, flags & 0x04 != 0);
+                    if let Some(b) = self.by_day.as_mut().filter(|_| rst || (syn && ack)) {
+                        b.backscatter(src, Some((6, u16::from_be_bytes([l4[0], l4[1]]))));
+                    }
                     if rst && ack {
                         s.tcp_flags.rst_ack += 1;
                         self.bs[2] += 1;
@@ -228,6 +259,12 @@ impl Tally {
                     self.icmp_types[usize::from(t)] += 1;
                     if BACKSCATTER_ICMP.contains(&t) {
                         self.bs_icmp[usize::from(t)] += 1;
+                        if let Some(b) = &mut self.by_day {
+                            let (victim, port) = icmp_victim(t, src, l4);
+                            if let Some(victim) = victim {
+                                b.backscatter(victim, port);
+                            }
+                        }
                     }
                 }
                 None => self.icmp_unknown += 1,
@@ -281,6 +318,28 @@ impl Tally {
             put(&mut s.countries, String::from_utf8_lossy(&cc).into_owned(), n);
         }
         let sources = busiest.iter().take(100).map(|&(addr, n)| (Ipv4Addr::from(addr).to_string(), n)).collect();
-        Truth { schema: "darkscope.truth/1".into(), config, summary: s, sources, bytes: self.bytes }
+        let by_day = self.by_day.map(ByDay::finish);
+        Truth { schema: "darkscope.truth/1".into(), config, summary: s, sources, bytes: self.bytes, by_day }
     }
+}
+
+/// The victim of ICMP backscatter of type `t` and its service port: the
+/// sender for replies, the quoted inner destination (and its TCP/UDP port,
+/// when captured) for errors.
+fn icmp_victim(t: u8, src: u32, icmp: &[u8]) -> (Option<u32>, Option<(u8, u16)>) {
+    if !matches!(t, 3 | 4 | 5 | 11 | 12) {
+        return (Some(src), None);
+    }
+    let inner = icmp.get(8..).unwrap_or(&[]);
+    if inner.len() < 20 || inner[0] >> 4 != 4 {
+        return (None, None);
+    }
+    let victim = u32::from_be_bytes([inner[16], inner[17], inner[18], inner[19]]);
+    let ihl = usize::from(inner[0] & 0x0f) * 4;
+    let proto = inner[9];
+    let port = match inner.get(ihl..ihl + 4) {
+        Some(l4) if matches!(proto, 6 | 17) => Some((proto, u16::from_be_bytes([l4[2], l4[3]]))),
+        _ => None,
+    };
+    (Some(victim), port)
 }

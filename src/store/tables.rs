@@ -183,12 +183,13 @@ pub fn backscatter(sensor: &str, rows: &[(VictimKey, u64)], geo: &CountryDb) -> 
     let kinds: Vec<String> = rows.iter().map(|(k, _)| k.kind.key()).collect();
     let mut port = UInt16Builder::with_capacity(rows.len());
     for (k, _) in rows {
-        port.append_option(k.port);
+        port.append_option(k.port.map(|(_, port)| port));
     }
     let fields = vec![
         Field::new("sensor", dict(), false),
         Field::new("victim", DataType::Utf8, false),
         Field::new("kind", dict(), false),
+        Field::new("victim_proto", dict(), true),
         Field::new("victim_port", DataType::UInt16, true),
         Field::new("country", dict(), false),
         Field::new("packets", DataType::UInt64, false),
@@ -197,6 +198,7 @@ pub fn backscatter(sensor: &str, rows: &[(VictimKey, u64)], geo: &CountryDb) -> 
         repeated(sensor, rows.len()),
         Arc::new(StringArray::from_iter_values(rows.iter().map(|(k, _)| k.victim.to_string()))),
         dict_column(kinds.iter().map(|k| Some(k.as_str()))),
+        dict_column(rows.iter().map(|(k, _)| k.port.map(|(proto, _)| proto_name(proto)))),
         Arc::new(port.finish()),
         dict_column(countries.iter().map(|c| Some(c.as_str()))),
         Arc::new(UInt64Array::from_iter_values(rows.iter().map(|(_, p)| *p))),
