@@ -30,8 +30,57 @@ pub struct Cli {
 pub enum Command {
     /// Replay pcap/pcapng captures and summarise what reached the darknet.
     Replay(ReplayArgs),
+    /// Rank ports and countries over a period of a store, compared with a baseline.
+    Report(ReportArgs),
     /// Write synthetic telescope traffic with its ground truth (FILE.truth.json).
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+                        darkscope report --store /data/store\n  \
+                        darkscope report --store /data/store --period 2024-04-01..2024-06-30 --format json --out q2.json\n  \
+                        darkscope report --store /data/store --period 2024-01-08..2024-01-14 \
+                        --baseline 2024-01-01..2024-01-07 --top 20 --sensor tokyo-1\n\n\
+                        Rates are packets per day per monitored address (address-days come from each sensor's \
+                        coverage); changes compare those rates.")]
+pub struct ReportArgs {
+    /// The store written by `darkscope replay --store DIR`.
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+
+    /// Days to report, inclusive UTC dates [default: every stored day].
+    #[arg(long, value_name = "FROM..TO", value_parser = parse_period)]
+    pub period: Option<crate::report::Period>,
+
+    /// Days to compare with [default: the equally long period just before
+    /// --period, when the store has it].
+    #[arg(long, value_name = "FROM..TO", value_parser = parse_period)]
+    pub baseline: Option<crate::report::Period>,
+
+    /// Rows per ranking.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub top: u64,
+
+    /// The country whose sources get their own port shares (ISO 3166 alpha-2).
+    #[arg(long, value_name = "CC", default_value = "JP", value_parser = parse_country)]
+    pub home_country: String,
+
+    /// Show no change for keys with fewer baseline packets than this.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub min_baseline: u64,
+
+    /// Only these sensors (repeatable) [default: all].
+    #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
+    pub sensor: Vec<String>,
+
+    /// Output format: md (Markdown) or json (schema darkscope.report/1).
+    #[arg(long, value_name = "FORMAT", default_value = "md", value_parser = ["md", "json"])]
+    pub format: String,
+
+    /// Write the report to PATH instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +203,25 @@ pub fn parse_sensor(text: &str) -> Result<String, String> {
         Ok(text.to_string())
     } else {
         Err(format!("'{text}' is not a sensor name: use 1-64 letters, digits, '.', '_' or '-' (e.g. tokyo-1)"))
+    }
+}
+
+/// `FROM..TO`, inclusive UTC dates.
+pub fn parse_period(text: &str) -> Result<crate::report::Period, String> {
+    let bad = || format!("'{text}' is not a period: use FROM..TO with dates YYYY-MM-DD (e.g. 2024-01-01..2024-03-31)");
+    let (from, to) = text.split_once("..").ok_or_else(bad)?;
+    let (from, to) = (crate::time::Day::parse(from).ok_or_else(bad)?, crate::time::Day::parse(to).ok_or_else(bad)?);
+    if from > to {
+        return Err(format!("'{text}': the period ends before it starts"));
+    }
+    Ok(crate::report::Period { from, to })
+}
+
+fn parse_country(text: &str) -> Result<String, String> {
+    if text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(text.to_ascii_uppercase())
+    } else {
+        Err(format!("'{text}' is not a country code: use two letters (ISO 3166-1 alpha-2, e.g. JP)"))
     }
 }
 

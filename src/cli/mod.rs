@@ -6,13 +6,14 @@
 mod args;
 mod generate;
 mod replay;
+mod report;
 mod store;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, GenerateArgs, ReplayArgs};
+pub use args::{Cli, Command, GenerateArgs, ReplayArgs, ReportArgs};
 
 /// A failure with the exit status it maps to.
 #[derive(Debug)]
@@ -37,6 +38,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
+        Command::Report(args) => report::run(args),
         Command::Generate(args) => generate::run(args),
     };
     match result {
@@ -75,7 +77,7 @@ fn clap_failure(e: clap::Error) -> ExitCode {
         }
         parts.push(line.trim_start_matches("error: ").to_string());
     }
-    let subcommand = std::env::args().nth(1).filter(|a| a == "replay" || a == "generate");
+    let subcommand = std::env::args().nth(1).filter(|a| a == "replay" || a == "report" || a == "generate");
     let help = match subcommand {
         Some(sub) => format!("darkscope {sub} --help"),
         None => "darkscope --help".to_string(),

@@ -1,9 +1,17 @@
-//! Reports of a run: the summary JSON (`darkscope.summary/1`) and the
-//! human summary printed on a terminal.
+//! Reports: of a replay run (the summary JSON `darkscope.summary/1` and the
+//! human summary printed on a terminal), and the analyst report over a
+//! store ([`analysis`]: rankings and comparisons, `darkscope.report/1`).
 
+pub mod analysis;
+mod markdown;
+pub mod period;
+pub mod ranking;
 mod summary;
 mod terminal;
 
+pub use analysis::{Report, ReportOptions, build};
+pub use markdown::render as render_markdown;
+pub use period::Period;
 pub use summary::summary_json;
 pub use terminal::render_terminal;
 

@@ -8,6 +8,7 @@
 
 mod manifest;
 mod parquet;
+pub mod read;
 mod tables;
 
 pub use manifest::{InputEntry, MANIFEST, Manifest, Part, Provenance, hash_file, part_name};
@@ -33,6 +34,8 @@ pub enum StoreError {
     Parquet { path: PathBuf, source: ::parquet::errors::ParquetError },
     #[error("building the {table} table: {source}")]
     Arrow { table: &'static str, source: ArrowError },
+    #[error("{path}: column {column} {problem}: was this store written by darkscope?")]
+    Schema { path: PathBuf, column: String, problem: String },
     #[error(
         "{input} overlaps {stored} (already in part {part} of sensor {sensor}): pass --replace to replace \
          that part, or --sensor NAME if this is another sensor"

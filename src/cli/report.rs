@@ -1,0 +1,39 @@
+//! `darkscope report`: store → period statistics → rankings → Markdown or
+//! JSON.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::{Failure, ReportArgs};
+use crate::report::{ReportOptions, build, render_markdown};
+
+pub fn run(args: ReportArgs) -> Result<(), Failure> {
+    if !args.store.join(crate::store::MANIFEST).is_file() {
+        return Err(Failure::Usage(format!(
+            "--store {}: no darkscope store there (no {}); write one with `darkscope replay INPUT --store DIR`",
+            args.store.display(),
+            crate::store::MANIFEST
+        )));
+    }
+    let options = ReportOptions {
+        period: args.period,
+        baseline: args.baseline,
+        top: args.top as usize,
+        home_country: args.home_country.clone(),
+        min_baseline: args.min_baseline,
+        sensors: args.sensor.clone(),
+    };
+    let report = build(&args.store, &options)
+        .with_context(|| format!("reading the store {}", args.store.display()))?
+        .ok_or_else(|| Failure::Usage(format!("--store {}: it holds no days yet", args.store.display())))?;
+    let text = match args.format.as_str() {
+        "json" => serde_json::to_string_pretty(&report).context("encoding the report")? + "\n",
+        _ => render_markdown(&report),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("writing --out {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes()).context("writing the report")?,
+    }
+    Ok(())
+}

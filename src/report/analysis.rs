@@ -1,0 +1,301 @@
+//! `darkscope report`: the analyst report (schema `darkscope.report/1`)
+//! over a period of the store, compared with a baseline period: totals,
+//! destination-port and source-country rankings with their increase and
+//! decrease rankings, well-known vs other ports per month, port shares
+//! (all and home-country sources), countries of each top port and ports of
+//! each top country, backscatter by victim port and country, and the daily
+//! series of the top ports. The same store and options always give the
+//! same report (ties broken by key, no run time inside).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::period::{Period, PeriodStats, PortKey};
+use super::ranking::{Baseline, Counts, Row, Scale, breakdown, compare};
+use crate::store::StoreError;
+use crate::store::read::files;
+use crate::time::Day;
+
+#[derive(Clone, Debug)]
+pub struct ReportOptions {
+    /// `None`: every stored day.
+    pub period: Option<Period>,
+    /// `None`: the equally long period just before, when stored.
+    pub baseline: Option<Period>,
+    pub top: usize,
+    pub home_country: String,
+    pub min_baseline: u64,
+    pub sensors: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub period: Span,
+    pub baseline: Option<Span>,
+    /// The sensors asked for (empty: all).
+    pub sensors: Vec<String>,
+    pub top: usize,
+    pub home_country: String,
+    pub min_baseline: u64,
+    pub totals: Totals,
+    pub baseline_totals: Option<Totals>,
+    pub tables: Tables,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Span {
+    pub from: String,
+    pub to: String,
+    pub days: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Totals {
+    pub packets: u64,
+    pub observed_days: u64,
+    pub covered_days: f64,
+    pub monitored_addresses: u64,
+    pub address_days: f64,
+    pub per_ip_day: Option<f64>,
+    /// NICTER's "one packet every N seconds per address".
+    pub seconds_between_packets_per_address: Option<f64>,
+    pub unique_sources: u64,
+    pub unique_sources_per_day: f64,
+    /// Not computed until the research-scanner list is in the store.
+    pub research_scanner_share: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MonthRow {
+    pub month: String,
+    pub well_known_packets: u64,
+    pub other_packets: u64,
+    pub well_known_per_ip_day: Option<f64>,
+    pub other_per_ip_day: Option<f64>,
+    pub well_known_share: Option<f64>,
+}
+
+/// One key's breakdown (a port's countries, a country's ports).
+#[derive(Clone, Debug, Serialize)]
+pub struct Breakdown {
+    pub key: String,
+    pub packets: u64,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DailyRow {
+    pub day: String,
+    /// Packets of each of the period's top ports.
+    pub ports: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Tables {
+    pub ports: Vec<Row>,
+    pub ports_increase: Vec<Row>,
+    pub ports_decrease: Vec<Row>,
+    pub well_known_monthly: Vec<MonthRow>,
+    pub port_shares: Vec<Row>,
+    pub port_shares_home: Vec<Row>,
+    pub port_countries: Vec<Breakdown>,
+    pub countries: Vec<Row>,
+    pub countries_increase: Vec<Row>,
+    pub countries_decrease: Vec<Row>,
+    pub country_ports: Vec<Breakdown>,
+    pub backscatter_ports: Vec<Row>,
+    pub backscatter_countries: Vec<Row>,
+    pub daily_ports: Vec<DailyRow>,
+}
+
+/// The first and last day with coverage in the store.
+pub fn stored_days(store: &Path, sensors: &[String]) -> Result<Option<Period>, StoreError> {
+    let all = files(store, "coverage", Day(i32::MIN), Day(i32::MAX), sensors)?;
+    Ok(all.first().zip(all.last()).map(|(a, b)| Period { from: a.day, to: b.day }))
+}
+
+impl Totals {
+    fn of(s: &PeriodStats) -> Totals {
+        let per_ip_day = (s.address_days > 0.0).then(|| s.packets as f64 / s.address_days);
+        Totals {
+            packets: s.packets,
+            observed_days: s.observed_days,
+            covered_days: s.covered_days,
+            monitored_addresses: s.monitored,
+            address_days: s.address_days,
+            per_ip_day,
+            seconds_between_packets_per_address: per_ip_day.filter(|&r| r > 0.0).map(|r| 86_400.0 / r),
+            unique_sources: s.unique_sources,
+            unique_sources_per_day: s.sources_per_day,
+            research_scanner_share: None,
+        }
+    }
+}
+
+fn scale(s: &PeriodStats) -> Scale {
+    Scale { address_days: s.address_days, covered_days: s.covered_days, total_packets: s.packets }
+}
+
+/// The baseline side of a comparison, when there is a baseline.
+fn against<'a, K>(before: Option<&PeriodStats>, counts: &'a Counts<K>, min_packets: u64) -> Option<Baseline<'a, K>> {
+    before.map(|b| Baseline { counts, scale: scale(b), min_packets })
+}
+
+fn tallies<K: Clone + Eq + std::hash::Hash>(m: &HashMap<K, super::period::Tally>) -> Counts<K> {
+    m.iter().map(|(k, t)| (k.clone(), (t.packets, Some(t.sources)))).collect()
+}
+
+fn plain<K: Clone + Eq + std::hash::Hash>(m: &HashMap<K, u64>) -> Counts<K> {
+    m.iter().map(|(k, &p)| (k.clone(), (p, None))).collect()
+}
+
+/// The top rows by packets plus an "other" row holding the rest; shares
+/// are of all the counts, so they add up to one.
+fn shares(counts: &HashMap<PortKey, u64>, top: usize) -> Vec<Row> {
+    let total: u64 = counts.values().sum();
+    let mut rows = breakdown(counts, total, top);
+    let rest = total - rows.iter().map(|r| r.packets).sum::<u64>();
+    if rest > 0 {
+        rows.push(Row {
+            rank: rows.len() + 1,
+            prev_rank: None,
+            key: "other".into(),
+            packets: rest,
+            per_ip_day: None,
+            prev_per_ip_day: None,
+            change_pct: None,
+            change_abs: None,
+            sources: None,
+            share: Some(rest as f64 / total as f64),
+            per_day: None,
+        });
+    }
+    rows
+}
+
+pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, StoreError> {
+    let Some(period) = opts.period.or(stored_days(store, &opts.sensors)?) else {
+        return Ok(None);
+    };
+    let baseline = match opts.baseline {
+        Some(b) => Some(b),
+        None => {
+            let days = period.days() as i32;
+            let before = Period { from: Day(period.from.0 - days), to: Day(period.from.0 - 1) };
+            let stored = !files(store, "coverage", before.from, before.to, &opts.sensors)?.is_empty();
+            stored.then_some(before)
+        }
+    };
+    let home = opts.home_country.as_str();
+    let now = PeriodStats::load(store, period, &opts.sensors, home)?;
+    let before = match baseline {
+        Some(b) => Some(PeriodStats::load(store, b, &opts.sensors, home)?),
+        None => None,
+    };
+    let top = opts.top;
+
+    let base_ports = before.as_ref().map(|b| tallies(&b.ports)).unwrap_or_default();
+    let ports =
+        compare(&tallies(&now.ports), scale(&now), against(before.as_ref(), &base_ports, opts.min_baseline), top);
+    let base_countries = before.as_ref().map(|b| tallies(&b.countries)).unwrap_or_default();
+    let countries = compare(
+        &tallies(&now.countries),
+        scale(&now),
+        against(before.as_ref(), &base_countries, opts.min_baseline),
+        top,
+    );
+    let base_bs_ports = before.as_ref().map(|b| plain(&b.backscatter_ports)).unwrap_or_default();
+    let bs_ports = compare(
+        &plain(&now.backscatter_ports),
+        scale(&now),
+        against(before.as_ref(), &base_bs_ports, opts.min_baseline),
+        top,
+    );
+    let base_bs_countries = before.as_ref().map(|b| plain(&b.backscatter_countries)).unwrap_or_default();
+    let bs_countries = compare(
+        &plain(&now.backscatter_countries),
+        scale(&now),
+        against(before.as_ref(), &base_bs_countries, opts.min_baseline),
+        top,
+    );
+
+    let port_totals: HashMap<PortKey, u64> = now.ports.iter().map(|(k, t)| (*k, t.packets)).collect();
+    let top_ports: Vec<PortKey> = ports.ranking.iter().filter_map(|r| parse_port(&r.key)).collect();
+    let port_countries = top_ports
+        .iter()
+        .map(|k| {
+            let parts = now.port_countries.get(k).cloned().unwrap_or_default();
+            let packets = port_totals.get(k).copied().unwrap_or(0);
+            Breakdown { key: k.to_string(), packets, rows: breakdown(&parts, packets, top) }
+        })
+        .collect();
+    let country_ports = countries
+        .ranking
+        .iter()
+        .map(|r| {
+            let parts = now.country_ports.get(&r.key).cloned().unwrap_or_default();
+            Breakdown { key: r.key.clone(), packets: r.packets, rows: breakdown(&parts, r.packets, top) }
+        })
+        .collect();
+    let well_known_monthly = now
+        .monthly
+        .iter()
+        .map(|(month, m)| {
+            let rate = |p: u64| (m.address_days > 0.0).then(|| p as f64 / m.address_days);
+            let all = m.well_known + m.other;
+            MonthRow {
+                month: month.clone(),
+                well_known_packets: m.well_known,
+                other_packets: m.other,
+                well_known_per_ip_day: rate(m.well_known),
+                other_per_ip_day: rate(m.other),
+                well_known_share: (all > 0).then(|| m.well_known as f64 / all as f64),
+            }
+        })
+        .collect();
+    let daily_ports = now
+        .daily_ports
+        .iter()
+        .map(|(day, counts)| DailyRow {
+            day: day.to_string(),
+            ports: top_ports.iter().map(|k| (k.to_string(), counts.get(k).copied().unwrap_or(0))).collect(),
+        })
+        .collect();
+
+    let span = |p: Period| Span { from: p.from.to_string(), to: p.to.to_string(), days: p.days() };
+    Ok(Some(Report {
+        schema: "darkscope.report/1",
+        period: span(period),
+        baseline: baseline.map(span),
+        sensors: opts.sensors.clone(),
+        top,
+        home_country: opts.home_country.clone(),
+        min_baseline: opts.min_baseline,
+        totals: Totals::of(&now),
+        baseline_totals: before.as_ref().map(Totals::of),
+        tables: Tables {
+            ports: ports.ranking,
+            ports_increase: ports.increase,
+            ports_decrease: ports.decrease,
+            well_known_monthly,
+            port_shares: shares(&port_totals, top),
+            port_shares_home: shares(&now.home_ports, top),
+            port_countries,
+            countries: countries.ranking,
+            countries_increase: countries.increase,
+            countries_decrease: countries.decrease,
+            country_ports,
+            backscatter_ports: bs_ports.ranking,
+            backscatter_countries: bs_countries.ranking,
+            daily_ports,
+        },
+    }))
+}
+
+fn parse_port(key: &str) -> Option<PortKey> {
+    let (proto, port) = key.split_once('/')?;
+    Some(PortKey { udp: proto == "udp", port: port.parse().ok()? })
+}

@@ -1,0 +1,174 @@
+//! The analyst report as Markdown (the default format): one section per
+//! table, numbers formatted for reading ("—" where a change is not shown).
+
+use std::fmt::Write;
+
+use super::analysis::{Breakdown, Report};
+use super::ranking::Row;
+
+fn rate(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.3}"))
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:+.1} %"))
+}
+
+fn change(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:+.3}"))
+}
+
+fn share(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{:.2} %", v * 100.0))
+}
+
+fn rank(v: Option<usize>) -> String {
+    v.map_or("—".into(), |v| v.to_string())
+}
+
+fn count(v: Option<u64>) -> String {
+    v.map_or("—".into(), |v| v.to_string())
+}
+
+/// A comparison table (`unit` names the rate column).
+fn compared(o: &mut String, title: &str, key: &str, rows: &[Row], per_day: bool) {
+    let _ = writeln!(o, "\n### {title}\n");
+    if rows.is_empty() {
+        let _ = writeln!(o, "(none)");
+        return;
+    }
+    let unit = if per_day { "packets/day" } else { "per IP/day" };
+    let _ = writeln!(o, "| rank | prev | {key} | packets | {unit} | before | change | change abs | sources | share |");
+    let _ = writeln!(o, "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let (now, before) = if per_day {
+            // Backscatter: packets per covered day; the change is still of
+            // the per-IP-per-day rate (same denominators, same ratio).
+            (rate(r.per_day), "—".to_string())
+        } else {
+            (rate(r.per_ip_day), rate(r.prev_per_ip_day))
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {now} | {before} | {} | {} | {} | {} |",
+            r.rank,
+            rank(r.prev_rank),
+            r.key,
+            r.packets,
+            pct(r.change_pct),
+            change(r.change_abs),
+            count(r.sources),
+            share(r.share)
+        );
+    }
+}
+
+fn shares(o: &mut String, title: &str, key: &str, rows: &[Row]) {
+    let _ = writeln!(o, "\n### {title}\n");
+    if rows.is_empty() {
+        let _ = writeln!(o, "(none)");
+        return;
+    }
+    let _ = writeln!(o, "| {key} | packets | share |\n|---|---:|---:|");
+    for r in rows {
+        let _ = writeln!(o, "| {} | {} | {} |", r.key, r.packets, share(r.share));
+    }
+}
+
+fn breakdowns(o: &mut String, title: &str, key: &str, items: &[Breakdown]) {
+    let _ = writeln!(o, "\n### {title}\n");
+    for b in items {
+        let parts: Vec<String> = b.rows.iter().map(|r| format!("{} {}", r.key, share(r.share))).collect();
+        let _ = writeln!(o, "* **{}** ({} packets): {}", b.key, b.packets, parts.join(", "));
+    }
+    if items.is_empty() {
+        let _ = writeln!(o, "(none; {key})");
+    }
+}
+
+pub fn render(r: &Report) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# Darknet report {} .. {}", r.period.from, r.period.to);
+    match &r.baseline {
+        Some(b) => {
+            let _ = writeln!(
+                o,
+                "\nCompared with {} .. {}. Changes are of packets per day per address; \"—\" where the baseline \
+                 has fewer than {} packets.",
+                b.from, b.to, r.min_baseline
+            );
+        }
+        None => {
+            let _ = writeln!(o, "\nNo baseline period in the store: no comparison.");
+        }
+    }
+    let t = &r.totals;
+    let _ = writeln!(o, "\n## 1. Totals\n");
+    let _ = writeln!(o, "| | this period | baseline |\n|---|---:|---:|");
+    let b = r.baseline_totals.as_ref();
+    let line = |o: &mut String, name: &str, now: String, before: Option<String>| {
+        let _ = writeln!(o, "| {name} | {now} | {} |", before.unwrap_or_else(|| "—".into()));
+    };
+    line(&mut o, "packets", t.packets.to_string(), b.map(|b| b.packets.to_string()));
+    line(&mut o, "observed days", t.observed_days.to_string(), b.map(|b| b.observed_days.to_string()));
+    line(
+        &mut o,
+        "monitored addresses",
+        t.monitored_addresses.to_string(),
+        b.map(|b| b.monitored_addresses.to_string()),
+    );
+    line(&mut o, "packets per day per address", rate(t.per_ip_day), b.map(|b| rate(b.per_ip_day)));
+    line(
+        &mut o,
+        "one packet every N s per address",
+        rate(t.seconds_between_packets_per_address),
+        b.map(|b| rate(b.seconds_between_packets_per_address)),
+    );
+    line(&mut o, "unique sources", t.unique_sources.to_string(), b.map(|b| b.unique_sources.to_string()));
+    line(
+        &mut o,
+        "unique sources per day",
+        format!("{:.1}", t.unique_sources_per_day),
+        b.map(|b| format!("{:.1}", b.unique_sources_per_day)),
+    );
+
+    let tables = &r.tables;
+    let _ = writeln!(o, "\n## 2. Destination ports");
+    compared(&mut o, "Ranking", "port", &tables.ports, false);
+    compared(&mut o, "Largest increases", "port", &tables.ports_increase, false);
+    compared(&mut o, "Largest decreases", "port", &tables.ports_decrease, false);
+
+    let _ = writeln!(o, "\n## 3. Well-known (0-1023) vs other ports per month\n");
+    let _ = writeln!(o, "| month | well-known | other | well-known per IP/day | other per IP/day | well-known share |");
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|");
+    for m in &tables.well_known_monthly {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} |",
+            m.month,
+            m.well_known_packets,
+            m.other_packets,
+            rate(m.well_known_per_ip_day),
+            rate(m.other_per_ip_day),
+            share(m.well_known_share)
+        );
+    }
+
+    let _ = writeln!(o, "\n## 4. Port shares");
+    shares(&mut o, "All sources", "port", &tables.port_shares);
+    shares(&mut o, &format!("Sources in {}", r.home_country), "port", &tables.port_shares_home);
+
+    let _ = writeln!(o, "\n## 5. Source countries of the top ports");
+    breakdowns(&mut o, "Countries per port", "no ports", &tables.port_countries);
+
+    let _ = writeln!(o, "\n## 6. Source countries");
+    compared(&mut o, "Ranking", "country", &tables.countries, false);
+    compared(&mut o, "Largest increases", "country", &tables.countries_increase, false);
+    compared(&mut o, "Largest decreases", "country", &tables.countries_decrease, false);
+    breakdowns(&mut o, "Ports per country", "no countries", &tables.country_ports);
+
+    let _ = writeln!(o, "\n## 7. Backscatter (DoS victims)");
+    compared(&mut o, "Victim service ports", "port", &tables.backscatter_ports, true);
+    compared(&mut o, "Victim countries", "country", &tables.backscatter_countries, true);
+    o
+}
