@@ -184,7 +184,8 @@ mod tests {
         assert_eq!(keys, ["a", "b", "c", "new"]);
         // a: 40 per IP-day now, 10 before: +300 %, +30.
         let a = &c.ranking[0];
-        assert_eq!((a.rank, a.prev_rank, a.per_ip_day, a.prev_per_ip_day), (1, Some(2), Some(40.0), Some(10.0)));
+        // Baseline order: b 800, gone 300, a 200, c 100, tiny 99.
+        assert_eq!((a.rank, a.prev_rank, a.per_ip_day, a.prev_per_ip_day), (1, Some(3), Some(40.0), Some(10.0)));
         assert_eq!((a.change_pct, a.change_abs), (Some(300.0), Some(30.0)));
         // new: no baseline packets: no change ("—").
         assert_eq!((c.ranking[3].prev_rank, c.ranking[3].change_pct), (None, None));
