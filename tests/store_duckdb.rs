@@ -122,6 +122,28 @@ fn stored_tables_match_the_ground_truth_in_duckdb() {
     kinds.remove("total");
     assert!(!kinds.is_empty(), "the generator plants backscatter");
     assert_eq!(counts(&got["backscatter"]), kinds, "backscatter packets per kind");
+    // The report's per-port and per-country totals are DuckDB's.
+    let report = ok(&["report", "--store", &store_arg, "--format", "json", "--top", "1000"]).stdout;
+    let report: Value = serde_json::from_slice(&report).expect("report JSON");
+    let totals = |table: &str| -> BTreeMap<String, u64> {
+        let rows = report["tables"][table].as_array().unwrap_or_else(|| panic!("report table {table}"));
+        rows.iter()
+            .map(|r| (r["key"].as_str().unwrap_or_default().to_string(), r["packets"].as_u64().unwrap_or(0)))
+            .collect()
+    };
+    let mut duck_ports: Vec<(u64, String)> = counts(&got["ports"]).into_iter().map(|(k, n)| (n, k)).collect();
+    duck_ports.sort_by(|a, b| b.0.cmp(&a.0));
+    let threshold = duck_ports.get(999).map_or(0, |p| p.0);
+    let top_ports: BTreeMap<String, u64> = counts(&got["ports"]).into_iter().filter(|(_, n)| *n > threshold).collect();
+    let reported = totals("ports");
+    assert!(top_ports.len() > 100);
+    for (port, n) in &top_ports {
+        assert_eq!(reported.get(port), Some(n), "report vs DuckDB: {port}");
+    }
+    assert_eq!(totals("countries"), counts(&got["countries"]), "report vs DuckDB: countries");
+    assert_eq!(report["totals"]["packets"], summary["packets"]);
+    assert_eq!(report["totals"]["unique_sources"], got["unique_sources"]);
+
     // The generated days are recorded from their first to their last
     // packet; every covered second lies within its day.
     let seconds = got["covered_seconds"].as_object().expect("coverage rows");
@@ -181,4 +203,49 @@ fn reruns_skip_replace_rewrites_overlaps_are_refused_and_sensors_add_up() {
         counts(&got["unique_by_sensor"]),
         BTreeMap::from([("s1".into(), unique(sa)), ("s2".into(), unique(sb))])
     );
+}
+
+#[test]
+fn two_sensors_add_up_and_their_unique_sources_are_the_union() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The same seed draws the same sources; the darknets differ.
+    let a = dir.path().join("a.pcap").to_string_lossy().into_owned();
+    let b = dir.path().join("b.pcap").to_string_lossy().into_owned();
+    let gen_args = ["--packets", "100000", "--days", "2", "--sources", "5000", "--seed", "5"];
+    ok(&[&["generate", "--out", &a, "--darknet", "198.18.0.0/16"][..], &gen_args].concat());
+    ok(&[&["generate", "--out", &b, "--darknet", "192.0.2.0/24"][..], &gen_args].concat());
+    let store = dir.path().join("store");
+    let s = store.to_string_lossy().into_owned();
+    ok(&["replay", &a, "--darknet", "198.18.0.0/16", "--store", &s, "--sensor", "a", "-q"]);
+    ok(&["replay", &b, "--darknet", "192.0.2.0/24", "--store", &s, "--sensor", "b", "-q"]);
+
+    let report = |sensor: Option<&str>| -> Value {
+        let mut args = vec!["report", "--store", &s, "--format", "json", "--top", "100000"];
+        if let Some(name) = sensor {
+            args.extend(["--sensor", name]);
+        }
+        serde_json::from_slice(&ok(&args).stdout).expect("report JSON")
+    };
+    let (both, only_a, only_b) = (report(None), report(Some("a")), report(Some("b")));
+    let total = |r: &Value, key: &str| r["totals"][key].as_u64().unwrap_or_else(|| panic!("{key}"));
+    let total_f = |r: &Value, key: &str| r["totals"][key].as_f64().unwrap_or_else(|| panic!("{key}"));
+    assert_eq!(total(&both, "packets"), total(&only_a, "packets") + total(&only_b, "packets"));
+    assert_eq!(total(&both, "monitored_addresses"), 65_536 + 256);
+    let sum = total_f(&only_a, "address_days") + total_f(&only_b, "address_days");
+    assert!((total_f(&both, "address_days") - sum).abs() < 1e-9 * sum, "address-days add up");
+
+    // Per port, packets add up.
+    let ports = |r: &Value| -> BTreeMap<String, u64> {
+        let rows = r["tables"]["ports"].as_array().expect("ports");
+        rows.iter()
+            .map(|r| (r["key"].as_str().unwrap_or_default().to_string(), r["packets"].as_u64().unwrap_or(0)))
+            .collect()
+    };
+    assert_eq!(ports(&both), add(&ports(&only_a), &ports(&only_b)));
+
+    // Unique sources: the union, as DuckDB counts it over both sensors.
+    let got = duckdb(&store);
+    assert_eq!(both["totals"]["unique_sources"], got["unique_sources"]);
+    let (ua, ub) = (total(&only_a, "unique_sources"), total(&only_b, "unique_sources"));
+    assert!(total(&both, "unique_sources") < ua + ub, "the sensors share sources: a union, not a sum");
 }

@@ -59,7 +59,7 @@ pub struct ReportArgs {
     pub baseline: Option<crate::report::Period>,
 
     /// Rows per ranking.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=200_000))]
     pub top: u64,
 
     /// The country whose sources get their own port shares (ISO 3166 alpha-2).
