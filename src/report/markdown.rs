@@ -6,8 +6,16 @@ use std::fmt::Write;
 use super::analysis::{Breakdown, Report};
 use super::ranking::Row;
 
+/// About four significant digits, never more than six decimals.
+fn decimals(v: f64) -> usize {
+    if v == 0.0 || !v.is_finite() {
+        return 0;
+    }
+    (3 - v.abs().log10().floor() as i64).clamp(0, 6) as usize
+}
+
 fn rate(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.3}"))
+    v.map_or("—".into(), |v| format!("{v:.*}", decimals(v)))
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -15,7 +23,7 @@ fn pct(v: Option<f64>) -> String {
 }
 
 fn change(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:+.3}"))
+    v.map_or("—".into(), |v| format!("{v:+.*}", decimals(v)))
 }
 
 fn share(v: Option<f64>) -> String {
@@ -30,7 +38,8 @@ fn count(v: Option<u64>) -> String {
     v.map_or("—".into(), |v| v.to_string())
 }
 
-/// A comparison table (`unit` names the rate column).
+/// A comparison table; `per_day` shows packets per covered day instead of
+/// per day per address.
 fn compared(o: &mut String, title: &str, key: &str, rows: &[Row], per_day: bool) {
     let _ = writeln!(o, "\n### {title}\n");
     if rows.is_empty() {
