@@ -132,7 +132,7 @@ fn stored_tables_match_the_ground_truth_in_duckdb() {
             .collect()
     };
     let mut duck_ports: Vec<(u64, String)> = counts(&got["ports"]).into_iter().map(|(k, n)| (n, k)).collect();
-    duck_ports.sort_by(|a, b| b.0.cmp(&a.0));
+    duck_ports.sort_by_key(|p| std::cmp::Reverse(p.0));
     let threshold = duck_ports.get(999).map_or(0, |p| p.0);
     let top_ports: BTreeMap<String, u64> = counts(&got["ports"]).into_iter().filter(|(_, n)| *n > threshold).collect();
     let reported = totals("ports");
