@@ -17,7 +17,7 @@ use arrow_array::Array;
 use crate::decode::Addr;
 use crate::store::StoreError;
 use crate::store::read::{Columns, StoredFile, batches, files};
-use crate::time::{Day, NANOS_PER_DAY, Timestamp};
+use crate::time::{Day, NANOS_PER_DAY};
 
 /// An inclusive range of UTC days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,15 +99,20 @@ pub struct PeriodStats {
     pub monthly: BTreeMap<String, Monthly>,
 }
 
-/// Counts the distinct sources per key from (key, source number) pairs.
-fn distinct_per_key(mut pairs: Vec<(u32, u32)>) -> HashMap<u32, u64> {
+/// Counts the distinct sources per key from [`pair`]s.
+fn distinct_per_key(mut pairs: Vec<u64>) -> FastMap<u32, u64> {
     pairs.sort_unstable();
     pairs.dedup();
-    let mut out: HashMap<u32, u64> = HashMap::new();
-    for (key, _) in pairs {
-        *out.entry(key).or_default() += 1;
+    let mut out: FastMap<u32, u64> = FastMap::default();
+    for pair in pairs {
+        *out.entry((pair >> 32) as u32).or_default() += 1;
     }
     out
+}
+
+/// A (key, source number) pair as one sortable word.
+fn pair(key: u32, source: u32) -> u64 {
+    (u64::from(key) << 32) | u64::from(source)
 }
 
 fn month(day: Day) -> String {
@@ -120,6 +125,91 @@ fn port_index(key: PortKey) -> u32 {
 
 fn port_of_index(i: u32) -> PortKey {
     PortKey { udp: i >> 16 != 0, port: i as u16 }
+}
+
+type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// What the (source, port) join accumulates, keyed by numbers; turned into
+/// the named tables of [`PeriodStats`] once every part is read.
+#[derive(Default)]
+struct Joined {
+    intern: FastMap<u128, u32>,
+    country_names: Vec<String>,
+    country_packets: Vec<u64>,
+    /// By [`port_index`].
+    port_packets: FastMap<u32, u64>,
+    /// (port index, country index) → packets.
+    port_country: FastMap<(u32, u32), u64>,
+    port_pairs: Vec<u64>,
+    country_pairs: Vec<u64>,
+}
+
+impl Joined {
+    fn country_index(&mut self, cc: &str) -> u32 {
+        match self.country_names.iter().position(|n| n == cc) {
+            Some(i) => i as u32,
+            None => {
+                self.country_names.push(cc.to_string());
+                self.country_packets.push(0);
+                self.country_names.len() as u32 - 1
+            }
+        }
+    }
+
+    fn join_ports(&mut self, file: &StoredFile, sources: &FastMap<u128, (u32, u32)>) -> Result<(), StoreError> {
+        batches(&file.path, &["source", "proto", "port", "packets"], |b| {
+            let c = Columns::new(b, &file.path);
+            let (source, proto, port, packets) =
+                (c.strings("source")?, c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
+            // Rows come grouped by source: look each one up once.
+            let mut last: Option<(&str, u32, u32)> = None;
+            for (row, &n) in packets.iter().enumerate() {
+                let text = source.get(row);
+                let (id, cc) = match (last, text) {
+                    (Some((t, id, cc)), Some(now)) if t == now => (id, cc),
+                    _ => {
+                        let addr = parse_addr(text, &file.path)?;
+                        let Some(&(id, cc)) = sources.get(&addr) else {
+                            return Err(StoreError::Schema {
+                                path: file.path.clone(),
+                                column: "source".into(),
+                                problem: format!("has {} that its part's sources table lacks", Addr(addr)),
+                            });
+                        };
+                        last = text.map(|t| (t, id, cc));
+                        (id, cc)
+                    }
+                };
+                let key = port_index(PortKey::parse(proto.get(row), port.value(row)));
+                *self.port_packets.entry(key).or_default() += n;
+                *self.port_country.entry((key, cc)).or_default() += n;
+                self.port_pairs.push(pair(key, id));
+            }
+            Ok(())
+        })
+    }
+
+    fn finish(self, stats: &mut PeriodStats, home: &str) {
+        let sources = distinct_per_key(self.port_pairs);
+        for (&key, &packets) in &self.port_packets {
+            let tally = Tally { packets, sources: sources.get(&key).copied().unwrap_or(0) };
+            stats.ports.insert(port_of_index(key), tally);
+        }
+        let sources = distinct_per_key(self.country_pairs);
+        for (i, name) in self.country_names.iter().enumerate() {
+            let tally =
+                Tally { packets: self.country_packets[i], sources: sources.get(&(i as u32)).copied().unwrap_or(0) };
+            stats.countries.insert(name.clone(), tally);
+        }
+        for (&(key, cc), &n) in &self.port_country {
+            let (port, country) = (port_of_index(key), &self.country_names[cc as usize]);
+            stats.port_countries.entry(port).or_default().insert(country.clone(), n);
+            stats.country_ports.entry(country.clone()).or_default().insert(port, n);
+            if country == home {
+                stats.home_ports.insert(port, n);
+            }
+        }
+    }
 }
 
 impl PeriodStats {
@@ -181,88 +271,38 @@ impl PeriodStats {
 
     /// Sources and (source, port) rows, joined per part file on the source.
     fn load_sources(&mut self, store: &Path, period: Period, sensors: &[String], home: &str) -> Result<(), StoreError> {
-        let mut intern: HashMap<u128, u32> = HashMap::new();
-        let mut country_names: Vec<String> = Vec::new();
-        let mut port_pairs: Vec<(u32, u32)> = Vec::new();
-        let mut country_pairs: Vec<(u32, u32)> = Vec::new();
-        let mut day_pairs: Vec<(u32, u32)> = Vec::new();
+        let mut acc = Joined::default();
+        let mut day_pairs: Vec<u64> = Vec::new();
         let port_files = files(store, "source_ports", period.from, period.to, sensors)?;
         for file in files(store, "sources", period.from, period.to, sensors)? {
             // This part's sources: address → (number, country index).
-            let mut here: HashMap<u128, (u32, u32)> = HashMap::new();
+            let mut here: FastMap<u128, (u32, u32)> = FastMap::default();
             batches(&file.path, &["source", "packets", "country"], |b| {
                 let c = Columns::new(b, &file.path);
                 let (source, packets, country) = (c.strings("source")?, c.u64s("packets")?, c.strings("country")?);
                 for (row, &packets) in packets.iter().enumerate() {
                     let addr = parse_addr(source.get(row), &file.path)?;
-                    let next = intern.len() as u32;
-                    let id = *intern.entry(addr).or_insert(next);
-                    let cc = country.get(row).unwrap_or("ZZ");
-                    let cc_index = match country_names.iter().position(|n| n == cc) {
-                        Some(i) => i,
-                        None => {
-                            country_names.push(cc.to_string());
-                            country_names.len() - 1
-                        }
-                    } as u32;
-                    here.insert(addr, (id, cc_index));
-                    self.countries.entry(cc.to_string()).or_default().packets += packets;
-                    country_pairs.push((cc_index, id));
-                    day_pairs.push((file.day.0 as u32, id));
+                    let next = acc.intern.len() as u32;
+                    let id = *acc.intern.entry(addr).or_insert(next);
+                    let cc = acc.country_index(country.get(row).unwrap_or("ZZ"));
+                    here.insert(addr, (id, cc));
+                    acc.country_packets[cc as usize] += packets;
+                    acc.country_pairs.push(pair(cc, id));
+                    day_pairs.push(pair(file.day.0 as u32, id));
                 }
                 Ok(())
             })?;
             for ports in port_files.iter().filter(|p| p.day == file.day && p.stem == file.stem) {
-                self.join_ports(ports, &here, &country_names, home, &mut port_pairs)?;
+                acc.join_ports(ports, &here)?;
             }
         }
-        self.unique_sources = intern.len() as u64;
-        for (port, n) in distinct_per_key(port_pairs) {
-            self.ports.entry(port_of_index(port)).or_default().sources = n;
-        }
-        for (cc, n) in distinct_per_key(country_pairs) {
-            self.countries.entry(country_names[cc as usize].clone()).or_default().sources = n;
-        }
+        self.unique_sources = acc.intern.len() as u64;
         let per_day = distinct_per_key(day_pairs);
         if self.observed_days > 0 {
             self.sources_per_day = per_day.values().sum::<u64>() as f64 / self.observed_days as f64;
         }
+        acc.finish(self, home);
         Ok(())
-    }
-
-    fn join_ports(
-        &mut self,
-        file: &StoredFile,
-        sources: &HashMap<u128, (u32, u32)>,
-        country_names: &[String],
-        home: &str,
-        port_pairs: &mut Vec<(u32, u32)>,
-    ) -> Result<(), StoreError> {
-        batches(&file.path, &["source", "proto", "port", "packets"], |b| {
-            let c = Columns::new(b, &file.path);
-            let (source, proto, port, packets) =
-                (c.strings("source")?, c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
-            for (row, &n) in packets.iter().enumerate() {
-                let addr = parse_addr(source.get(row), &file.path)?;
-                let Some(&(id, cc)) = sources.get(&addr) else {
-                    return Err(StoreError::Schema {
-                        path: file.path.clone(),
-                        column: "source".into(),
-                        problem: format!("has {} that its part's sources table lacks", Addr(addr)),
-                    });
-                };
-                let key = PortKey::parse(proto.get(row), port.value(row));
-                self.ports.entry(key).or_default().packets += n;
-                port_pairs.push((port_index(key), id));
-                let country = &country_names[cc as usize];
-                *self.port_countries.entry(key).or_default().entry(country.clone()).or_default() += n;
-                *self.country_ports.entry(country.clone()).or_default().entry(key).or_default() += n;
-                if country == home {
-                    *self.home_ports.entry(key).or_default() += n;
-                }
-            }
-            Ok(())
-        })
     }
 
     fn load_backscatter(&mut self, store: &Path, period: Period, sensors: &[String]) -> Result<(), StoreError> {
@@ -286,23 +326,30 @@ impl PeriodStats {
 
     fn load_hourly(&mut self, store: &Path, period: Period, sensors: &[String]) -> Result<(), StoreError> {
         for file in files(store, "ports_hourly", period.from, period.to, sensors)? {
-            batches(&file.path, &["hour", "proto", "port", "packets"], |b| {
+            // A file holds the hours of its day.
+            let mut day_ports: FastMap<PortKey, u64> = FastMap::default();
+            let (mut well_known, mut other) = (0, 0);
+            batches(&file.path, &["proto", "port", "packets"], |b| {
                 let c = Columns::new(b, &file.path);
-                let (hour, proto, port, packets) =
-                    (c.timestamps("hour")?, c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
-                for row in 0..b.num_rows() {
+                let (proto, port, packets) = (c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
+                for (row, &n) in packets.iter().enumerate() {
                     let key = PortKey::parse(proto.get(row), port.value(row));
-                    let day = Timestamp(hour[row]).day();
-                    *self.daily_ports.entry(day).or_default().entry(key).or_default() += packets[row];
-                    let m = self.monthly.entry(month(day)).or_default();
+                    *day_ports.entry(key).or_default() += n;
                     if key.port < 1024 {
-                        m.well_known += packets[row];
+                        well_known += n;
                     } else {
-                        m.other += packets[row];
+                        other += n;
                     }
                 }
                 Ok(())
             })?;
+            let daily = self.daily_ports.entry(file.day).or_default();
+            for (key, n) in day_ports {
+                *daily.entry(key).or_default() += n;
+            }
+            let m = self.monthly.entry(month(file.day)).or_default();
+            m.well_known += well_known;
+            m.other += other;
         }
         Ok(())
     }
