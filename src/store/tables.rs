@@ -8,7 +8,8 @@ use std::sync::Arc;
 use arrow_array::builder::{StringBuilder, StringDictionaryBuilder, UInt16Builder};
 use arrow_array::types::Int32Type;
 use arrow_array::{
-    ArrayRef, Float64Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt16Array, UInt32Array, UInt64Array,
+    ArrayRef, DictionaryArray, Float64Array, Int32Array, RecordBatch, StringArray, TimestampNanosecondArray,
+    UInt16Array, UInt32Array, UInt64Array,
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 
@@ -16,6 +17,9 @@ use crate::aggregate::{Aggregator, DayTables, HourlyRow, VictimKey, split_source
 use crate::classify::geo::CountryDb;
 use crate::decode::IpProto;
 use crate::time::Day;
+
+/// Columns with a value per row (addresses): not worth a dictionary.
+pub const UNIQUE_COLUMNS: [&str; 3] = ["source", "address", "victim"];
 
 /// The tables, by directory name.
 pub const TABLES: [&str; 6] = ["sources", "source_ports", "darknet_addrs", "ports_hourly", "backscatter", "coverage"];
@@ -43,11 +47,8 @@ fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch, Arro
 
 /// A dictionary column holding `value` in each of `rows` rows.
 fn repeated(value: &str, rows: usize) -> ArrayRef {
-    let mut b = StringDictionaryBuilder::<Int32Type>::new();
-    for _ in 0..rows {
-        b.append_value(value);
-    }
-    Arc::new(b.finish())
+    let keys = Int32Array::from(vec![0; rows]);
+    Arc::new(DictionaryArray::<Int32Type>::new(keys, Arc::new(StringArray::from(vec![value]))))
 }
 
 fn dict_column<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
