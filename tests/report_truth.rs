@@ -207,6 +207,34 @@ fn two_period_report_matches_the_truth() {
         report["tables"]["backscatter_ports"].as_array().expect("rows").iter().find(|r| r["key"] == "tcp/8443");
     let victim = victim.expect("the planted victim's port is ranked");
     assert!(victim["prev_rank"].is_null() && victim["change_pct"].is_null(), "{victim}");
+    // The CSV report holds the same rows (empty cells for "—").
+    let csv_dir = dir.path().join("csv");
+    let csv_arg = csv_dir.to_string_lossy().into_owned();
+    ok(&[
+        "report",
+        "--store",
+        &store,
+        "--period",
+        "2024-01-03..2024-01-04",
+        "--baseline",
+        "2024-01-01..2024-01-02",
+        "--format",
+        "csv",
+        "--out",
+        &csv_arg,
+    ]);
+    for table in ["ports", "ports_increase", "countries", "backscatter_ports"] {
+        let text = std::fs::read_to_string(csv_dir.join(format!("{table}.csv"))).expect("a CSV file");
+        let mut lines = text.lines();
+        assert_eq!(lines.next().map(|h| h.split(',').count()), Some(11), "{table}.csv header");
+        let json_rows = report["tables"][table].as_array().expect("rows");
+        let csv_rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        assert_eq!(csv_rows.len(), json_rows.len(), "{table}.csv rows");
+        for (c, j) in csv_rows.iter().zip(json_rows) {
+            assert_eq!((c[2], c[3].parse::<u64>().ok()), (j["key"].as_str().unwrap_or(""), j["packets"].as_u64()));
+            assert_eq!(c[6].is_empty(), j["change_pct"].is_null(), "{table}.csv: — as an empty cell");
+        }
+    }
     now_ports.counts.retain(|k, _| k == "tcp/37215");
     assert!(
         now_ports.counts["tcp/37215"] > 1000 && before.counts.get("tcp/37215").copied().unwrap_or(0) < MIN_BASELINE

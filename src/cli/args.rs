@@ -74,11 +74,13 @@ pub struct ReportArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
     pub sensor: Vec<String>,
 
-    /// Output format: md (Markdown) or json (schema darkscope.report/1).
-    #[arg(long, value_name = "FORMAT", default_value = "md", value_parser = ["md", "json"])]
+    /// Output format: md (Markdown), json (schema darkscope.report/1) or csv
+    /// (one file per table into the folder --out names).
+    #[arg(long, value_name = "FORMAT", default_value = "md", value_parser = ["md", "json", "csv"])]
     pub format: String,
 
-    /// Write the report to PATH instead of standard output.
+    /// Write the report to PATH instead of standard output (csv: the folder
+    /// for its files, required).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 }

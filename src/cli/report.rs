@@ -1,5 +1,5 @@
-//! `darkscope report`: store → period statistics → rankings → Markdown or
-//! JSON.
+//! `darkscope report`: store → period statistics → rankings → Markdown,
+//! JSON or CSV.
 
 use std::io::Write;
 
@@ -16,6 +16,9 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
             crate::store::MANIFEST
         )));
     }
+    if args.format == "csv" && args.out.is_none() {
+        return Err(Failure::Usage("--format csv writes one file per table: give the folder with --out DIR".into()));
+    }
     let options = ReportOptions {
         period: args.period,
         baseline: args.baseline,
@@ -27,6 +30,11 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
     let report = build(&args.store, &options)
         .with_context(|| format!("reading the store {}", args.store.display()))?
         .ok_or_else(|| Failure::Usage(format!("--store {}: it holds no days yet", args.store.display())))?;
+    if let ("csv", Some(dir)) = (args.format.as_str(), &args.out) {
+        crate::report::csv::write(dir, &report)
+            .with_context(|| format!("writing the CSV report into {}", dir.display()))?;
+        return Ok(());
+    }
     let text = match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&report).context("encoding the report")? + "\n",
         _ => render_markdown(&report),

@@ -3,6 +3,7 @@
 //! store ([`analysis`]: rankings and comparisons, `darkscope.report/1`).
 
 pub mod analysis;
+pub mod csv;
 mod markdown;
 pub mod period;
 pub mod ranking;

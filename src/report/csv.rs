@@ -1,0 +1,131 @@
+//! The analyst report as CSV: one file per table in a folder (`--out DIR`),
+//! with a header row; empty cells where JSON has `null`. Breakdowns (the
+//! countries of each port, the ports of each country) become one row per
+//! (key, part); the daily series one row per (day, port).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::analysis::{Breakdown, Report, Totals};
+use super::ranking::Row;
+
+const ROW_HEADER: &str =
+    "rank,prev_rank,key,packets,per_ip_day,prev_per_ip_day,change_pct,change_abs,sources,share,per_day";
+
+fn cell<T: ToString>(v: Option<T>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
+}
+
+fn rows(rows: &[Row]) -> String {
+    let mut o = format!("{ROW_HEADER}\n");
+    for r in rows {
+        let _ = writeln!(
+            o,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            r.rank,
+            cell(r.prev_rank),
+            r.key,
+            r.packets,
+            cell(r.per_ip_day),
+            cell(r.prev_per_ip_day),
+            cell(r.change_pct),
+            cell(r.change_abs),
+            cell(r.sources),
+            cell(r.share),
+            cell(r.per_day)
+        );
+    }
+    o
+}
+
+fn breakdowns(parent: &str, items: &[Breakdown]) -> String {
+    let mut o = format!("{parent},{parent}_packets,rank,key,packets,share\n");
+    for b in items {
+        for r in &b.rows {
+            let _ = writeln!(o, "{},{},{},{},{},{}", b.key, b.packets, r.rank, r.key, r.packets, cell(r.share));
+        }
+    }
+    o
+}
+
+fn totals(period: &str, t: &Totals, o: &mut String) {
+    let _ = writeln!(
+        o,
+        "{period},{},{},{},{},{},{},{},{},{},{}",
+        t.packets,
+        t.observed_days,
+        t.covered_days,
+        t.monitored_addresses,
+        t.address_days,
+        cell(t.per_ip_day),
+        cell(t.seconds_between_packets_per_address),
+        t.unique_sources,
+        t.unique_sources_per_day,
+        cell(t.research_scanner_share)
+    );
+}
+
+/// The files of the CSV report: (file name, contents).
+pub fn render(r: &Report) -> Vec<(String, String)> {
+    let t = &r.tables;
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut add = |name: &str, text: String| out.push((format!("{name}.csv"), text));
+
+    let mut total = "period,packets,observed_days,covered_days,monitored_addresses,address_days,per_ip_day,\
+                     seconds_between_packets_per_address,unique_sources,unique_sources_per_day,research_scanner_share\n"
+        .to_string();
+    totals(&format!("{}..{}", r.period.from, r.period.to), &r.totals, &mut total);
+    if let (Some(b), Some(bt)) = (&r.baseline, &r.baseline_totals) {
+        totals(&format!("{}..{}", b.from, b.to), bt, &mut total);
+    }
+    add("totals", total);
+    for (name, table) in [
+        ("ports", &t.ports),
+        ("ports_increase", &t.ports_increase),
+        ("ports_decrease", &t.ports_decrease),
+        ("port_shares", &t.port_shares),
+        ("port_shares_home", &t.port_shares_home),
+        ("countries", &t.countries),
+        ("countries_increase", &t.countries_increase),
+        ("countries_decrease", &t.countries_decrease),
+        ("backscatter_ports", &t.backscatter_ports),
+        ("backscatter_countries", &t.backscatter_countries),
+    ] {
+        add(name, rows(table));
+    }
+    add("port_countries", breakdowns("port", &t.port_countries));
+    add("country_ports", breakdowns("country", &t.country_ports));
+    let mut monthly =
+        "month,well_known_packets,other_packets,well_known_per_ip_day,other_per_ip_day,well_known_share\n".to_string();
+    for m in &t.well_known_monthly {
+        let _ = writeln!(
+            monthly,
+            "{},{},{},{},{},{}",
+            m.month,
+            m.well_known_packets,
+            m.other_packets,
+            cell(m.well_known_per_ip_day),
+            cell(m.other_per_ip_day),
+            cell(m.well_known_share)
+        );
+    }
+    add("well_known_monthly", monthly);
+    let mut daily = "day,port,packets\n".to_string();
+    for d in &t.daily_ports {
+        for (port, n) in &d.ports {
+            let _ = writeln!(daily, "{},{port},{n}", d.day);
+        }
+    }
+    add("daily_ports", daily);
+    out
+}
+
+/// Writes the CSV files into `dir` (created if missing).
+pub fn write(dir: &Path, r: &Report) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir)?;
+    let files = render(r);
+    for (name, text) in &files {
+        std::fs::write(dir.join(name), text)?;
+    }
+    Ok(files.len())
+}
