@@ -10,24 +10,14 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
+mod common;
+use common::cli::ok;
 
 use serde_json::Value;
 
 const MONITORED: f64 = 65_536.0; // 198.18.0.0/16
 const TOP: usize = 10;
 const MIN_BASELINE: u64 = 100;
-
-fn ok(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_darkscope")).args(args).output().expect("running darkscope");
-    assert!(
-        out.status.success(),
-        "darkscope {args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 /// Generates `scenario` traffic, replays it into a store and gives the
 /// store's path and the truth.
@@ -156,23 +146,17 @@ fn check_table(report: &Value, name: &str, now: &Expected, before: &Expected, pe
     }
 }
 
+/// The report of the second period against the first (days 3-4 vs 1-2).
+fn two_period_report(store: &str, format: &[&str]) -> Vec<u8> {
+    let period = ["--period", "2024-01-03..2024-01-04", "--baseline", "2024-01-01..2024-01-02", "--top", "10"];
+    ok(&[&["report", "--store", store][..], &period, format].concat()).stdout
+}
+
 #[test]
 fn two_period_report_matches_the_truth() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, truth) = stored(dir.path(), "two-period", "4");
-    let json = ok(&[
-        "report",
-        "--store",
-        &store,
-        "--period",
-        "2024-01-03..2024-01-04",
-        "--baseline",
-        "2024-01-01..2024-01-02",
-        "--format",
-        "json",
-        "--top",
-        "10",
-    ]);
+    let json = two_period_report(&store, &["--format", "json"]);
     let report: Value = serde_json::from_slice(&json).expect("report JSON");
     assert_eq!(report["schema"], "darkscope.report/1");
     let (now_days, before_days) = (["2024-01-03", "2024-01-04"], ["2024-01-01", "2024-01-02"]);
@@ -210,19 +194,7 @@ fn two_period_report_matches_the_truth() {
     // The CSV report holds the same rows (empty cells for "—").
     let csv_dir = dir.path().join("csv");
     let csv_arg = csv_dir.to_string_lossy().into_owned();
-    ok(&[
-        "report",
-        "--store",
-        &store,
-        "--period",
-        "2024-01-03..2024-01-04",
-        "--baseline",
-        "2024-01-01..2024-01-02",
-        "--format",
-        "csv",
-        "--out",
-        &csv_arg,
-    ]);
+    two_period_report(&store, &["--format", "csv", "--out", &csv_arg]);
     for table in ["ports", "ports_increase", "countries", "backscatter_ports"] {
         let text = std::fs::read_to_string(csv_dir.join(format!("{table}.csv"))).expect("a CSV file");
         let mut lines = text.lines();
@@ -245,7 +217,7 @@ fn two_period_report_matches_the_truth() {
 fn a_three_hour_outage_leaves_21_covered_hours_and_the_rate_uses_them() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, truth) = stored(dir.path(), "gap", "2");
-    let json = ok(&["report", "--store", &store, "--period", "2024-01-01..2024-01-01", "--format", "json"]);
+    let json = ok(&["report", "--store", &store, "--period", "2024-01-01..2024-01-01", "--format", "json"]).stdout;
     let report: Value = serde_json::from_slice(&json).expect("report JSON");
     let day = &truth["by_day"]["2024-01-01"];
     let covered = day["covered_seconds"].as_f64().expect("covered seconds");

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::period::{Period, PeriodStats, PortKey};
-use super::ranking::{Baseline, Counts, Row, Scale, breakdown, compare};
+use super::ranking::{Baseline, Compared, Counts, Row, Scale, breakdown, compare};
 use crate::store::StoreError;
 use crate::store::read::files;
 use crate::time::Day;
@@ -139,9 +139,17 @@ fn scale(s: &PeriodStats) -> Scale {
     Scale { address_days: s.address_days, covered_days: s.covered_days, total_packets: s.packets }
 }
 
-/// The baseline side of a comparison, when there is a baseline.
-fn against<'a, K>(before: Option<&PeriodStats>, counts: &'a Counts<K>, min_packets: u64) -> Option<Baseline<'a, K>> {
-    before.map(|b| Baseline { counts, scale: scale(b), min_packets })
+/// One ranking of the period against the baseline's, `counts` picking the
+/// table from each period's statistics.
+fn ranked<K: Ord + Clone + std::hash::Hash + std::fmt::Display>(
+    now: &PeriodStats,
+    before: Option<&PeriodStats>,
+    counts: impl Fn(&PeriodStats) -> Counts<K>,
+    opts: &ReportOptions,
+) -> Compared {
+    let base = before.map(|b| (counts(b), scale(b)));
+    let baseline = base.as_ref().map(|(c, s)| Baseline { counts: c, scale: *s, min_packets: opts.min_baseline });
+    compare(&counts(now), scale(now), baseline, opts.top)
 }
 
 fn tallies<K: Clone + Eq + std::hash::Hash>(m: &HashMap<K, super::period::Tally>) -> Counts<K> {
@@ -197,30 +205,10 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
     };
     let top = opts.top;
 
-    let base_ports = before.as_ref().map(|b| tallies(&b.ports)).unwrap_or_default();
-    let ports =
-        compare(&tallies(&now.ports), scale(&now), against(before.as_ref(), &base_ports, opts.min_baseline), top);
-    let base_countries = before.as_ref().map(|b| tallies(&b.countries)).unwrap_or_default();
-    let countries = compare(
-        &tallies(&now.countries),
-        scale(&now),
-        against(before.as_ref(), &base_countries, opts.min_baseline),
-        top,
-    );
-    let base_bs_ports = before.as_ref().map(|b| plain(&b.backscatter_ports)).unwrap_or_default();
-    let bs_ports = compare(
-        &plain(&now.backscatter_ports),
-        scale(&now),
-        against(before.as_ref(), &base_bs_ports, opts.min_baseline),
-        top,
-    );
-    let base_bs_countries = before.as_ref().map(|b| plain(&b.backscatter_countries)).unwrap_or_default();
-    let bs_countries = compare(
-        &plain(&now.backscatter_countries),
-        scale(&now),
-        against(before.as_ref(), &base_bs_countries, opts.min_baseline),
-        top,
-    );
+    let ports = ranked(&now, before.as_ref(), |s| tallies(&s.ports), opts);
+    let countries = ranked(&now, before.as_ref(), |s| tallies(&s.countries), opts);
+    let bs_ports = ranked(&now, before.as_ref(), |s| plain(&s.backscatter_ports), opts);
+    let bs_countries = ranked(&now, before.as_ref(), |s| plain(&s.backscatter_countries), opts);
 
     let port_totals: HashMap<PortKey, u64> = now.ports.iter().map(|(k, t)| (*k, t.packets)).collect();
     let top_ports: Vec<PortKey> = ports.ranking.iter().filter_map(|r| parse_port(&r.key)).collect();

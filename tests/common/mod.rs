@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests (`mod common;` in each file).
-#![allow(dead_code)]
+// Each test crate uses a subset of the helpers.
+#![allow(dead_code, unused_imports)]
 
 pub mod capture;
+pub mod cli;
 pub mod files;
 pub mod frames;
