@@ -87,9 +87,30 @@ fn stored_tables_match_the_ground_truth_in_duckdb() {
     let (capture, truth) = generate(dir.path(), "t.pcap", "3");
     let store = dir.path().join("store");
     let store_arg = store.to_string_lossy().into_owned();
-    ok(&["replay", &capture, "--darknet", "198.18.0.0/16", "--store", &store_arg, "--sensor", "s1", "-q"]);
+    // A scanner list naming the generator's three Japanese blocks (see
+    // src/generate/geo.rs): their sources are the country's.
+    let scanners = dir.path().join("scanners.txt");
+    std::fs::write(&scanners, "# source: test\n126.134.0.0/16 jp-all\n124.96.0.0/18 jp-all\n122.255.128.0/20 jp-all\n")
+        .expect("writing the scanner list");
+    let scanners = scanners.to_string_lossy().into_owned();
+    ok(&[
+        "replay",
+        &capture,
+        "--darknet",
+        "198.18.0.0/16",
+        "--store",
+        &store_arg,
+        "--sensor",
+        "s1",
+        "--scanners",
+        &scanners,
+        "-q",
+    ]);
 
     let got = duckdb(&store);
+    let jp = counts(&truth["summary"]["countries"])["JP"];
+    let all = truth["summary"]["packets"].as_u64().expect("packets");
+    assert_eq!(counts(&got["scanners"]), BTreeMap::from([("jp-all".into(), jp), ("-".into(), all - jp)]));
     let summary = &truth["summary"];
     assert_eq!(counts(&got["ports"]), counts(&summary["dst_ports"]), "per-port packets (source_ports)");
     assert_eq!(counts(&got["ports_hourly"]), counts(&summary["dst_ports"]), "per-port packets (ports_hourly)");

@@ -9,9 +9,11 @@
 
 pub mod cidr;
 pub mod geo;
+pub mod scanners;
 mod tags;
 
 pub use cidr::{Cidr, CidrError, CidrSet};
+pub use scanners::{ScannerList, ScannerListError};
 pub use tags::{Backscatter, Class, Fingerprints, FlagClass, classify};
 
 use crate::decode::Packet;

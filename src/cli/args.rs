@@ -142,6 +142,12 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_sensor, requires = "store")]
     pub sensor: Option<String>,
 
+    /// Research-scanner list for the store's `scanner` column: one 'CIDR
+    /// organisation' per line, '#' comments [default: the bundled list of
+    /// the MISP warninglists' scanner ranges].
+    #[arg(long, value_name = "FILE", requires = "store")]
+    pub scanners: Option<PathBuf>,
+
     /// Read inputs the store already holds again, and replace every stored
     /// part of this sensor that holds one of the inputs or overlaps them in time.
     #[arg(long, requires = "store")]

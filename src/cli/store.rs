@@ -1,10 +1,13 @@
 //! `replay --store`: which inputs to read (the manifest knows what the store
 //! already holds), what each input was, and writing the run's part.
 
+use std::sync::Arc;
+
 use anyhow::Context;
 
 use super::{Failure, ReplayArgs};
 use crate::aggregate::Aggregator;
+use crate::classify::ScannerList;
 use crate::report::RunInfo;
 use crate::source::InputSpec;
 use crate::store::{InputEntry, Provenance, Store, StoreError, Written, hash_file};
@@ -19,6 +22,7 @@ pub struct StoreRun {
     sensor: String,
     replace: bool,
     inputs: Vec<InputEntry>,
+    scanners: Arc<ScannerList>,
 }
 
 /// An input's identity, known before it is read.
@@ -33,12 +37,16 @@ impl StoreRun {
         let Some(dir) = &args.store else {
             return Ok(None);
         };
+        let scanners = match &args.scanners {
+            Some(path) => ScannerList::open(path).map_err(|e| Failure::Usage(format!("--scanners: {e}")))?,
+            None => ScannerList::bundled().context("loading the bundled scanner list")?,
+        };
         let store = Store::open(dir).with_context(|| format!("opening --store {}", dir.display()))?;
         let sensor = match &args.sensor {
             Some(name) => name.clone(),
             None => default_sensor(),
         };
-        Ok(Some(StoreRun { store, sensor, replace: args.replace, inputs: Vec::new() }))
+        Ok(Some(StoreRun { store, sensor, replace: args.replace, inputs: Vec::new(), scanners: Arc::new(scanners) }))
     }
 
     /// Hashes an input and says whether the store already holds it: then
@@ -81,7 +89,7 @@ impl StoreRun {
         let provenance = Provenance {
             darkscope: env!("CARGO_PKG_VERSION").to_string(),
             geo: run.geo_description.clone(),
-            scanners: None,
+            scanners: Some(self.scanners.description()),
             darknet: telescope.darknet.prefixes().iter().map(|c| c.to_string()).collect(),
             exclude: telescope.exclude.prefixes().iter().map(|c| c.to_string()).collect(),
             monitored: run.monitored,
@@ -94,6 +102,7 @@ impl StoreRun {
             inputs: std::mem::take(&mut self.inputs),
             provenance,
             replace: self.replace,
+            scanners: self.scanners.clone(),
         };
         match self.store.write_run(agg, &meta) {
             Ok(written) => Ok(Some((written, self.sensor))),

@@ -61,8 +61,7 @@ impl InputEntry {
 pub struct Provenance {
     pub darkscope: String,
     pub geo: String,
-    /// The research-scanner list's date and source (none yet: the list
-    /// comes with the report's scanner rankings).
+    /// The research-scanner list: origin, source and size.
     pub scanners: Option<String>,
     pub darknet: Vec<String>,
     pub exclude: Vec<String>,

@@ -51,6 +51,8 @@ pub struct RunMeta {
     pub provenance: Provenance,
     /// Replace stored parts holding these inputs or overlapping them.
     pub replace: bool,
+    /// Tags the `scanner` column of `sources`.
+    pub scanners: std::sync::Arc<crate::classify::ScannerList>,
 }
 
 /// What [`Store::write_run`] did.
@@ -208,7 +210,7 @@ fn day_batches(
     let day_tables = agg.days.iter().find(|d| d.day == day);
     let mut batches = Vec::new();
     if let Some(t) = day_tables {
-        batches.push(("sources", tables::sources(sensor, t).map_err(arrow("sources"))?));
+        batches.push(("sources", tables::sources(sensor, t, &meta.scanners).map_err(arrow("sources"))?));
         batches.push(("source_ports", tables::source_ports(sensor, t).map_err(arrow("source_ports"))?));
         batches.push(("darknet_addrs", tables::darknet_addrs(sensor, t).map_err(arrow("darknet_addrs"))?));
     }

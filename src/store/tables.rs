@@ -14,6 +14,7 @@ use arrow_array::{
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 
 use crate::aggregate::{Aggregator, DayTables, HourlyRow, VictimKey, split_source_port_key};
+use crate::classify::ScannerList;
 use crate::classify::geo::CountryDb;
 use crate::decode::IpProto;
 use crate::time::Day;
@@ -64,7 +65,7 @@ fn proto_name(proto: IpProto) -> &'static str {
 }
 
 /// `sources`: one row per source per day (the per-IP-per-day table).
-pub fn sources(sensor: &str, day: &DayTables) -> Result<RecordBatch, ArrowError> {
+pub fn sources(sensor: &str, day: &DayTables, scanners: &ScannerList) -> Result<RecordBatch, ArrowError> {
     let records = day.sources.records();
     let n = records.len();
     let mut source = StringBuilder::with_capacity(n, n * 14);
@@ -84,6 +85,7 @@ pub fn sources(sensor: &str, day: &DayTables) -> Result<RecordBatch, ArrowError>
         Field::new("syn_packets", DataType::UInt32, false),
         Field::new("country", dict(), false),
         Field::new("tool", dict(), true),
+        Field::new("scanner", dict(), true),
     ];
     let columns: Vec<ArrayRef> = vec![
         repeated(sensor, n),
@@ -97,6 +99,7 @@ pub fn sources(sensor: &str, day: &DayTables) -> Result<RecordBatch, ArrowError>
         Arc::new(UInt32Array::from_iter_values(records.iter().map(|r| r.syn))),
         dict_column(countries.iter().map(|c| Some(c.as_str()))),
         dict_column(records.iter().map(|r| r.tool_label().map(|t| t.name()))),
+        dict_column(day.sources.addrs().iter().map(|&a| scanners.lookup(a))),
     ];
     batch(fields, columns)
 }

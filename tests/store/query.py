@@ -28,6 +28,7 @@ print(json.dumps({
     "sources": pairs(f"select source, sum(packets)::bigint from {table('sources')} group by 1"),
     "unique_sources": con.execute(f"select count(distinct source) from {table('sources')}").fetchone()[0],
     "unique_by_sensor": pairs(f"select sensor, count(distinct source) from {table('sources')} group by 1"),
+    "scanners": pairs(f"select coalesce(scanner, '-'), sum(packets)::bigint from {table('sources')} group by 1"),
     "bytes": con.execute(f"select sum(bytes)::bigint from {table('sources')}").fetchone()[0],
     "backscatter": pairs(f"select kind, sum(packets)::bigint from {table('backscatter')} group by 1"),
     "darknet_packets": con.execute(f"select sum(packets)::bigint from {table('darknet_addrs')}").fetchone()[0],
