@@ -4,14 +4,15 @@
 //! (`data/scanners/research-scanners.txt`, CC0 ranges of the MISP
 //! warninglists, made by `tools/make-scanner-list.py`) is built in.
 //!
-//! A lookup tries each prefix size present in the list, most specific
-//! first, in a hash map of (range start → organisation): a list of CIDRs
+//! A lookup first checks the merged ranges (one binary search; most
+//! sources are in none), then tries each prefix size present in the list,
+//! most specific first, in a hash map of (range start → organisation): a list of CIDRs
 //! has few distinct sizes (15 in the default list), and a nested range
 //! gets the organisation of the innermost one.
 
 use std::path::Path;
 
-use super::Cidr;
+use super::{Cidr, CidrSet};
 use crate::decode::Addr;
 
 const BUNDLED: &str = include_str!("../../data/scanners/research-scanners.txt");
@@ -33,6 +34,9 @@ pub struct ScannerList {
     by_size: Vec<(u128, FastMap<u128, u16>)>,
     orgs: Vec<String>,
     ranges: usize,
+    /// Every listed range merged: most addresses are in none, and this
+    /// says so with one binary search.
+    any: CidrSet,
     /// Where the list came from: its `# source:` comment, or the file.
     pub origin: String,
 }
@@ -52,6 +56,7 @@ impl ScannerList {
 
     pub fn parse(text: &str, origin: &str) -> Result<ScannerList, ScannerListError> {
         let mut list = ScannerList { origin: origin.to_string(), ..ScannerList::default() };
+        let mut all = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if let Some(comment) = line.strip_prefix('#') {
@@ -81,6 +86,7 @@ impl ScannerList {
             };
             let number = u16::try_from(number).map_err(|_| bad("more than 65,536 organisations".into()))?;
             let (start, end) = cidr.range();
+            all.push(cidr);
             let size = end.0 - start.0;
             let slot = match list.by_size.iter().position(|(s, _)| *s == size) {
                 Some(slot) => slot,
@@ -94,11 +100,15 @@ impl ScannerList {
             list.ranges += 1;
         }
         list.by_size.sort_by_key(|(size, _)| *size);
+        list.any = CidrSet::new(&all);
         Ok(list)
     }
 
     /// The organisation whose listed range holds `addr` (the innermost).
     pub fn lookup(&self, addr: Addr) -> Option<&str> {
+        if !self.any.contains(addr) {
+            return None;
+        }
         self.by_size
             .iter()
             .find_map(|(size, starts)| starts.get(&(addr.0 & !size)))
