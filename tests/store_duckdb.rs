@@ -15,6 +15,7 @@ use std::process::Command;
 
 mod common;
 use common::cli::{ok, run};
+use common::json::as_counts as counts;
 
 use serde_json::Value;
 
@@ -47,14 +48,6 @@ fn duckdb(store: &Path) -> Value {
     };
     assert!(out.status.success(), "DuckDB query failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("query.py prints JSON")
-}
-
-fn counts(v: &Value) -> BTreeMap<String, u64> {
-    v.as_object()
-        .unwrap_or_else(|| panic!("not an object: {v}"))
-        .iter()
-        .map(|(k, c)| (k.clone(), c.as_u64().unwrap_or_else(|| panic!("{k}: not a count"))))
-        .collect()
 }
 
 fn add(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {

@@ -15,6 +15,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+use common::json::as_counts;
+
 fn darkscope(args: &[&str]) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_darkscope")).args(args).output().expect("running darkscope");
     assert!(
@@ -75,14 +78,6 @@ fn civil(days: i64) -> String {
 
 fn in_darknet(dst: &str) -> bool {
     dst.starts_with("198.18.")
-}
-
-fn as_counts(v: &Value) -> BTreeMap<String, u64> {
-    v.as_object()
-        .unwrap_or_else(|| panic!("not an object: {v}"))
-        .iter()
-        .map(|(k, c)| (k.clone(), c.as_u64().unwrap_or_else(|| panic!("{k}: not a count"))))
-        .collect()
 }
 
 #[test]

@@ -6,3 +6,4 @@ pub mod capture;
 pub mod cli;
 pub mod files;
 pub mod frames;
+pub mod json;
