@@ -181,8 +181,9 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
 
-    /// Number of distinct source addresses.
-    #[arg(long, value_name = "N", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Number of distinct source addresses (1 to 12,000,000; every one
+    /// appears when --packets is at least this).
+    #[arg(long, value_name = "N", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=12_000_000))]
     pub sources: u32,
 
     /// First UTC day (YYYY-MM-DD).

@@ -87,29 +87,70 @@ pub const COUNTRY_WEIGHTS: &[([u8; 2], u32)] = &[
     (*b"ZZ", 1),
 ];
 
-/// Most source addresses one run may ask for: the smallest per-country
-/// capacity (86,016 addresses) stays at most about two thirds full.
+/// Most source addresses a run draws from [`BLOCKS`] alone: the smallest
+/// per-country capacity (86,016 addresses) stays at most about two thirds
+/// full. Larger runs also draw from [`WIDE_BLOCKS`].
 pub const MAX_ADDRESSES: u32 = 250_000;
 
+/// Most source addresses a run may ask for (with [`WIDE_BLOCKS`]).
+pub const MAX_WIDE_ADDRESSES: u32 = 12_000_000;
+
+/// Blocks added to [`BLOCKS`] when a run asks for more than
+/// [`MAX_ADDRESSES`] sources (telescope-scale days): per country, networks of
+/// the bundled database holding 1.25 × its share of [`MAX_WIDE_ADDRESSES`],
+/// and for ZZ a /14 the database does not cover. Printed and checked (first
+/// and last address of every block look up to its country, inside one
+/// network of the database) by `tools/make-geo-blocks.py`; runs of at most
+/// [`MAX_ADDRESSES`] sources never use them, so their traffic is unchanged.
+pub const WIDE_BLOCKS: &[([u8; 4], u8, [u8; 2])] = &[
+    ([39, 128, 0, 0], 10, *b"CN"),
+    ([3, 64, 0, 0], 10, *b"US"),
+    ([5, 136, 0, 0], 13, *b"RU"),
+    ([95, 24, 0, 0], 13, *b"RU"),
+    ([178, 64, 0, 0], 13, *b"RU"),
+    ([152, 240, 0, 0], 13, *b"BR"),
+    ([177, 56, 0, 0], 13, *b"BR"),
+    ([177, 112, 0, 0], 13, *b"BR"),
+    ([117, 192, 0, 0], 11, *b"IN"),
+    ([14, 160, 0, 0], 11, *b"VN"),
+    ([121, 128, 0, 0], 10, *b"KR"),
+    ([77, 160, 0, 0], 12, *b"NL"),
+    ([120, 96, 0, 0], 11, *b"TW"),
+    ([79, 192, 0, 0], 10, *b"DE"),
+    ([42, 60, 0, 0], 15, *b"SG"),
+    ([116, 14, 0, 0], 15, *b"SG"),
+    ([118, 200, 0, 0], 15, *b"SG"),
+    ([172, 236, 0, 0], 14, *b"SG"),
+    ([113, 252, 0, 0], 14, *b"HK"),
+    ([221, 124, 0, 0], 14, *b"HK"),
+    ([223, 16, 0, 0], 14, *b"HK"),
+    ([86, 128, 0, 0], 10, *b"GB"),
+    ([176, 128, 0, 0], 10, *b"FR"),
+    ([60, 64, 0, 0], 10, *b"JP"),
+    ([9, 252, 0, 0], 14, *b"ZZ"),
+];
+
 /// A block as (first address, address count).
-pub fn block_range(i: usize) -> (u32, u32) {
-    let (octets, plen, _) = BLOCKS[i];
+pub fn range_of(block: &([u8; 4], u8, [u8; 2])) -> (u32, u32) {
+    let (octets, plen, _) = *block;
     (u32::from_be_bytes(octets), 1u32 << (32 - plen))
 }
 
-/// The country of `addr` by the block table (`ZZ` outside every block).
+/// The country of `addr` by the block tables (`ZZ` outside every block).
 /// An independent check of the generator's bookkeeping, used by the truth.
 pub fn country_of(addr: u32) -> [u8; 2] {
-    for (i, &(_, _, cc)) in BLOCKS.iter().enumerate() {
-        let (first, count) = block_range(i);
+    for block in BLOCKS.iter().chain(WIDE_BLOCKS) {
+        let (first, count) = range_of(block);
         if addr.wrapping_sub(first) < count {
-            return cc;
+            return block.2;
         }
     }
     *b"ZZ"
 }
 
-/// Indices into [`BLOCKS`] of one country's blocks.
-pub fn blocks_of(cc: [u8; 2]) -> impl Iterator<Item = usize> {
-    BLOCKS.iter().enumerate().filter(move |(_, b)| b.2 == cc).map(|(i, _)| i)
+/// One country's blocks as (first address, address count): of [`BLOCKS`],
+/// and of [`WIDE_BLOCKS`] too when `wide`.
+pub fn ranges_of(cc: [u8; 2], wide: bool) -> Vec<(u32, u32)> {
+    let wide_blocks: &[([u8; 4], u8, [u8; 2])] = if wide { WIDE_BLOCKS } else { &[] };
+    BLOCKS.iter().chain(wide_blocks).filter(|b| b.2 == cc).map(range_of).collect()
 }

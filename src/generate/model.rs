@@ -155,23 +155,25 @@ pub struct Planted {
 struct AddressDrawer {
     taken: HashSet<u32, foldhash::fast::FixedState>,
     country: Alias,
-    /// Per country: its blocks and a size-weighted sampler over them.
-    blocks: Vec<(Vec<usize>, Alias)>,
+    /// Per country: its blocks (first address, count) and a size-weighted
+    /// sampler over them.
+    blocks: Vec<(Vec<(u32, u32)>, Alias)>,
     net: u32,
     mask: u32,
     avoid_darknet: bool,
 }
 
 impl AddressDrawer {
-    fn new(net: u32, mask: u32, prefix: u8) -> AddressDrawer {
+    /// `wide`: draw from [`geo::WIDE_BLOCKS`] too.
+    fn new(net: u32, mask: u32, prefix: u8, wide: bool) -> AddressDrawer {
         let weights: Vec<f64> = geo::COUNTRY_WEIGHTS.iter().map(|c| c.1 as f64).collect();
         let blocks = geo::COUNTRY_WEIGHTS
             .iter()
             .map(|&(cc, _)| {
-                let idx: Vec<usize> = geo::blocks_of(cc).collect();
-                let w: Vec<f64> = idx.iter().map(|&i| geo::block_range(i).1 as f64).collect();
+                let ranges = geo::ranges_of(cc, wide);
+                let w: Vec<f64> = ranges.iter().map(|r| r.1 as f64).collect();
                 let alias = Alias::new(&w).expect("every country has a block");
-                (idx, alias)
+                (ranges, alias)
             })
             .collect();
         AddressDrawer {
@@ -191,9 +193,9 @@ impl AddressDrawer {
 
     /// An address of the country at `c` in [`geo::COUNTRY_WEIGHTS`].
     fn draw_in(&mut self, rng: &mut Rng, c: usize) -> Result<u32, GenerateError> {
-        let (idx, alias) = &self.blocks[c];
+        let (ranges, alias) = &self.blocks[c];
         for _ in 0..10_000 {
-            let (first, count) = geo::block_range(idx[alias.sample(rng)]);
+            let (first, count) = ranges[alias.sample(rng)];
             let addr = first + rng.below(u64::from(count)) as u32;
             let low = addr & 0xff;
             if low == 0 || low == 255 || (self.avoid_darknet && addr & self.mask == self.net) {
@@ -234,7 +236,7 @@ fn apportion(total: u64, shares: &[u64]) -> Vec<u64> {
 impl Population {
     pub fn new(rng: &mut Rng, sources: u32, net: u32, prefix: u8) -> Result<Population, GenerateError> {
         let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
-        let mut drawer = AddressDrawer::new(net, mask, prefix);
+        let mut drawer = AddressDrawer::new(net, mask, prefix, sources > geo::MAX_ADDRESSES);
 
         // Destination-port ranking and its Zipf sampler.
         let mut rest: Vec<u16> = (1..=65535u16).filter(|p| !PORT_HEAD.contains(p)).collect();

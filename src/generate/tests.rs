@@ -194,3 +194,40 @@ fn speed() {
     let mpps = packets as f64 / 1e6 / secs;
     println!("{packets} packets in {secs:.2} s = {mpps:.2} Mpkt/s, {size} bytes, {} sources", t.summary.unique_sources);
 }
+
+/// Every block of the generator's tables lies inside one network of the
+/// bundled database of the listed country (ZZ: a network without one), so
+/// the truth's countries are what a correct replay must find.
+#[test]
+fn every_block_is_its_country_in_the_bundled_database() {
+    let db = crate::classify::geo::CountryDb::bundled().unwrap();
+    for block in super::geo::BLOCKS.iter().chain(super::geo::WIDE_BLOCKS) {
+        let (first, count) = super::geo::range_of(block);
+        for addr in [first, first + count - 1] {
+            let (cc, prefix) = db.lookup_network(std::net::IpAddr::V4(addr.into()));
+            assert_eq!(cc.as_str().as_bytes(), block.2, "{block:?}: {}", std::net::Ipv4Addr::from(addr));
+            assert!(prefix <= block.1 || cc.is_unknown(), "{block:?}: /{prefix}");
+        }
+    }
+}
+
+/// Above 250,000 sources the generator also draws from the wide blocks:
+/// every source still appears, with its country known.
+#[test]
+fn wide_runs_draw_from_the_wide_blocks() {
+    let out = tmp("wide.pcap");
+    let c = GenerateConfig { sources: 300_000, ..cfg(&out, 400_000, 5) };
+    let t = generate(&c).unwrap();
+    // Scanners, DoS victims and the routers that report them.
+    let expected = 300_000 + super::model::VICTIMS + super::model::ROUTERS;
+    assert_eq!(t.summary.unique_sources, expected as u64);
+    let in_wide = t.sources.iter().filter(|(addr, _)| {
+        let addr: u32 = addr.parse::<std::net::Ipv4Addr>().unwrap().into();
+        super::geo::WIDE_BLOCKS.iter().any(|b| {
+            let (first, count) = super::geo::range_of(b);
+            addr.wrapping_sub(first) < count
+        })
+    });
+    assert!(in_wide.count() > 0, "none of the 100 busiest sources is in a wide block");
+    let _ = std::fs::remove_file(&out);
+}

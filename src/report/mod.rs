@@ -4,9 +4,11 @@
 
 pub mod analysis;
 pub mod csv;
+mod distinct;
 mod markdown;
 pub mod period;
 pub mod ranking;
+mod sources;
 mod summary;
 mod terminal;
 

@@ -4,9 +4,8 @@
 //! counts, backscatter by victim port and country, daily port series and
 //! monthly well-known vs other ports.
 //!
-//! Sources are interned to numbers as they are read; unique-source counts
-//! come from sorting the (key, source number) pairs, so they are exact over
-//! any number of days, sensors and parts.
+//! Files are read on all cores ([`decode_in_order`]); the per-source
+//! tables and their exact unique-source counts are [`super::sources`]'.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -14,9 +13,9 @@ use std::path::Path;
 
 use arrow_array::Array;
 
-use crate::decode::Addr;
+use super::sources::{Accumulated, PartRows};
 use crate::store::StoreError;
-use crate::store::read::{Columns, StoredFile, batches, files};
+use crate::store::read::{Columns, StoredFile, batches, decode_in_order, files};
 use crate::time::{Day, NANOS_PER_DAY};
 
 /// An inclusive range of UTC days.
@@ -46,7 +45,7 @@ pub struct PortKey {
 }
 
 impl PortKey {
-    fn parse(proto: Option<&str>, port: u16) -> PortKey {
+    pub fn parse(proto: Option<&str>, port: u16) -> PortKey {
         PortKey { udp: proto == Some("udp"), port }
     }
 }
@@ -88,6 +87,12 @@ pub struct PeriodStats {
     pub sources_per_day: f64,
     pub ports: HashMap<PortKey, Tally>,
     pub countries: HashMap<String, Tally>,
+    /// The same without the sources the research-scanner list tags.
+    pub ports_clean: HashMap<PortKey, Tally>,
+    pub countries_clean: HashMap<String, Tally>,
+    /// Packets of tagged sources, and per organisation.
+    pub scanner_packets: u64,
+    pub scanners: HashMap<String, Tally>,
     pub port_countries: HashMap<PortKey, HashMap<String, u64>>,
     pub country_ports: HashMap<String, HashMap<PortKey, u64>>,
     /// Packets per port from sources of the home country.
@@ -99,116 +104,39 @@ pub struct PeriodStats {
     pub monthly: BTreeMap<String, Monthly>,
 }
 
-/// Counts the distinct sources per key from [`pair`]s.
-fn distinct_per_key(mut pairs: Vec<u64>) -> FastMap<u32, u64> {
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut out: FastMap<u32, u64> = FastMap::default();
-    for pair in pairs {
-        *out.entry((pair >> 32) as u32).or_default() += 1;
-    }
-    out
-}
-
-/// A (key, source number) pair as one sortable word.
-fn pair(key: u32, source: u32) -> u64 {
-    (u64::from(key) << 32) | u64::from(source)
-}
-
 fn month(day: Day) -> String {
     day.to_string().get(..7).unwrap_or_default().to_string()
 }
 
-fn port_index(key: PortKey) -> u32 {
-    u32::from(key.port) | if key.udp { 1 << 16 } else { 0 }
-}
-
-fn port_of_index(i: u32) -> PortKey {
-    PortKey { udp: i >> 16 != 0, port: i as u16 }
-}
-
 type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 
-/// What the (source, port) join accumulates, keyed by numbers; turned into
-/// the named tables of [`PeriodStats`] once every part is read.
-#[derive(Default)]
-struct Joined {
-    intern: FastMap<u128, u32>,
-    country_names: Vec<String>,
-    country_packets: Vec<u64>,
-    /// By [`port_index`].
-    port_packets: FastMap<u32, u64>,
-    /// (port index, country index) → packets.
-    port_country: FastMap<(u32, u32), u64>,
-    port_pairs: Vec<u64>,
-    country_pairs: Vec<u64>,
+/// One `ports_hourly` file summed: its day's packets per port, and its
+/// well-known and other packets.
+struct HourlyFile {
+    day: Day,
+    ports: FastMap<PortKey, u64>,
+    well_known: u64,
+    other: u64,
 }
 
-impl Joined {
-    fn country_index(&mut self, cc: &str) -> u32 {
-        match self.country_names.iter().position(|n| n == cc) {
-            Some(i) => i as u32,
-            None => {
-                self.country_names.push(cc.to_string());
-                self.country_packets.push(0);
-                self.country_names.len() as u32 - 1
-            }
-        }
-    }
-
-    fn join_ports(&mut self, file: &StoredFile, sources: &FastMap<u128, (u32, u32)>) -> Result<(), StoreError> {
-        batches(&file.path, &["source", "proto", "port", "packets"], |b| {
+impl HourlyFile {
+    fn read(file: &StoredFile) -> Result<HourlyFile, StoreError> {
+        let mut sum = HourlyFile { day: file.day, ports: FastMap::default(), well_known: 0, other: 0 };
+        batches(&file.path, &["proto", "port", "packets"], |b| {
             let c = Columns::new(b, &file.path);
-            let (source, proto, port, packets) =
-                (c.strings("source")?, c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
-            // Rows come grouped by source: look each one up once.
-            let mut last: Option<(&str, u32, u32)> = None;
+            let (proto, port, packets) = (c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
             for (row, &n) in packets.iter().enumerate() {
-                let text = source.get(row);
-                let (id, cc) = match (last, text) {
-                    (Some((t, id, cc)), Some(now)) if t == now => (id, cc),
-                    _ => {
-                        let addr = parse_addr(text, &file.path)?;
-                        let Some(&(id, cc)) = sources.get(&addr) else {
-                            return Err(StoreError::Schema {
-                                path: file.path.clone(),
-                                column: "source".into(),
-                                problem: format!("has {} that its part's sources table lacks", Addr(addr)),
-                            });
-                        };
-                        last = text.map(|t| (t, id, cc));
-                        (id, cc)
-                    }
-                };
-                let key = port_index(PortKey::parse(proto.get(row), port.value(row)));
-                *self.port_packets.entry(key).or_default() += n;
-                *self.port_country.entry((key, cc)).or_default() += n;
-                self.port_pairs.push(pair(key, id));
+                let key = PortKey::parse(proto.get(row), port.value(row));
+                *sum.ports.entry(key).or_default() += n;
+                if key.port < 1024 {
+                    sum.well_known += n;
+                } else {
+                    sum.other += n;
+                }
             }
             Ok(())
-        })
-    }
-
-    fn finish(self, stats: &mut PeriodStats, home: &str) {
-        let sources = distinct_per_key(self.port_pairs);
-        for (&key, &packets) in &self.port_packets {
-            let tally = Tally { packets, sources: sources.get(&key).copied().unwrap_or(0) };
-            stats.ports.insert(port_of_index(key), tally);
-        }
-        let sources = distinct_per_key(self.country_pairs);
-        for (i, name) in self.country_names.iter().enumerate() {
-            let tally =
-                Tally { packets: self.country_packets[i], sources: sources.get(&(i as u32)).copied().unwrap_or(0) };
-            stats.countries.insert(name.clone(), tally);
-        }
-        for (&(key, cc), &n) in &self.port_country {
-            let (port, country) = (port_of_index(key), &self.country_names[cc as usize]);
-            stats.port_countries.entry(port).or_default().insert(country.clone(), n);
-            stats.country_ports.entry(country.clone()).or_default().insert(port, n);
-            if country == home {
-                stats.home_ports.insert(port, n);
-            }
-        }
+        })?;
+        Ok(sum)
     }
 }
 
@@ -269,38 +197,25 @@ impl PeriodStats {
         Ok(by_day)
     }
 
-    /// Sources and (source, port) rows, joined per part file on the source.
+    /// Sources and (source, port) rows, joined per part on the source.
     fn load_sources(&mut self, store: &Path, period: Period, sensors: &[String], home: &str) -> Result<(), StoreError> {
-        let mut acc = Joined::default();
-        let mut day_pairs: Vec<u64> = Vec::new();
         let port_files = files(store, "source_ports", period.from, period.to, sensors)?;
-        for file in files(store, "sources", period.from, period.to, sensors)? {
-            // This part's sources: address → (number, country index).
-            let mut here: FastMap<u128, (u32, u32)> = FastMap::default();
-            batches(&file.path, &["source", "packets", "country"], |b| {
-                let c = Columns::new(b, &file.path);
-                let (source, packets, country) = (c.strings("source")?, c.u64s("packets")?, c.strings("country")?);
-                for (row, &packets) in packets.iter().enumerate() {
-                    let addr = parse_addr(source.get(row), &file.path)?;
-                    let next = acc.intern.len() as u32;
-                    let id = *acc.intern.entry(addr).or_insert(next);
-                    let cc = acc.country_index(country.get(row).unwrap_or("ZZ"));
-                    here.insert(addr, (id, cc));
-                    acc.country_packets[cc as usize] += packets;
-                    acc.country_pairs.push(pair(cc, id));
-                    day_pairs.push(pair(file.day.0 as u32, id));
-                }
+        let parts: Vec<(StoredFile, Option<&StoredFile>)> = files(store, "sources", period.from, period.to, sensors)?
+            .into_iter()
+            .map(|file| {
+                let ports = port_files.iter().find(|p| p.day == file.day && p.stem == file.stem);
+                (file, ports)
+            })
+            .collect();
+        let mut acc = Accumulated::default();
+        decode_in_order(
+            &parts,
+            |(file, ports)| PartRows::read(file, *ports),
+            |part| {
+                acc.add(part);
                 Ok(())
-            })?;
-            for ports in port_files.iter().filter(|p| p.day == file.day && p.stem == file.stem) {
-                acc.join_ports(ports, &here)?;
-            }
-        }
-        self.unique_sources = acc.intern.len() as u64;
-        let per_day = distinct_per_key(day_pairs);
-        if self.observed_days > 0 {
-            self.sources_per_day = per_day.values().sum::<u64>() as f64 / self.observed_days as f64;
-        }
+            },
+        )?;
         acc.finish(self, home);
         Ok(())
     }
@@ -325,40 +240,16 @@ impl PeriodStats {
     }
 
     fn load_hourly(&mut self, store: &Path, period: Period, sensors: &[String]) -> Result<(), StoreError> {
-        for file in files(store, "ports_hourly", period.from, period.to, sensors)? {
-            // A file holds the hours of its day.
-            let mut day_ports: FastMap<PortKey, u64> = FastMap::default();
-            let (mut well_known, mut other) = (0, 0);
-            batches(&file.path, &["proto", "port", "packets"], |b| {
-                let c = Columns::new(b, &file.path);
-                let (proto, port, packets) = (c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
-                for (row, &n) in packets.iter().enumerate() {
-                    let key = PortKey::parse(proto.get(row), port.value(row));
-                    *day_ports.entry(key).or_default() += n;
-                    if key.port < 1024 {
-                        well_known += n;
-                    } else {
-                        other += n;
-                    }
-                }
-                Ok(())
-            })?;
-            let daily = self.daily_ports.entry(file.day).or_default();
-            for (key, n) in day_ports {
+        let hourly = files(store, "ports_hourly", period.from, period.to, sensors)?;
+        decode_in_order(&hourly, HourlyFile::read, |sum| {
+            let daily = self.daily_ports.entry(sum.day).or_default();
+            for (key, n) in sum.ports {
                 *daily.entry(key).or_default() += n;
             }
-            let m = self.monthly.entry(month(file.day)).or_default();
-            m.well_known += well_known;
-            m.other += other;
-        }
-        Ok(())
+            let m = self.monthly.entry(month(sum.day)).or_default();
+            m.well_known += sum.well_known;
+            m.other += sum.other;
+            Ok(())
+        })
     }
-}
-
-fn parse_addr(text: Option<&str>, path: &Path) -> Result<u128, StoreError> {
-    text.and_then(|t| t.parse::<std::net::IpAddr>().ok()).map(|ip| Addr::from(ip).0).ok_or_else(|| StoreError::Schema {
-        path: path.to_path_buf(),
-        column: "source".into(),
-        problem: format!("holds {text:?}, which is no IP address"),
-    })
 }

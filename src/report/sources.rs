@@ -1,0 +1,305 @@
+//! The per-source tables of a report period: `sources` and `source_ports`,
+//! read part by part on all cores and joined on the source inside each
+//! part, then accumulated in part order on one thread.
+//!
+//! Every source gets a number the first time it is seen; exact unique-source
+//! counts per port, per country and per scanner organisation come from
+//! sorting (key, source number, scanner bit) words, so they hold over any
+//! number of days, sensors and parts. The scanner bit (set for rows tagged
+//! by the research-scanner list) sorts after the untagged row of the same
+//! (key, source), so one pass counts the sources with and without scanners.
+
+use std::path::Path;
+
+use super::distinct::{Distinct, distinct, flagged};
+use super::period::{PeriodStats, PortKey, Tally};
+use crate::store::StoreError;
+use crate::store::read::{Columns, StoredFile, batches, parse_addr};
+use crate::time::Day;
+
+type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// A destination port as 17 bits: the port, and bit 16 for UDP.
+fn port_index(key: PortKey) -> u32 {
+    u32::from(key.port) | if key.udp { 1 << 16 } else { 0 }
+}
+
+fn port_of_index(i: u32) -> PortKey {
+    PortKey { udp: i >> 16 != 0, port: i as u16 }
+}
+
+/// One part's rows, decoded by a worker. Strings (countries, scanner
+/// organisations) are numbered per part in `names`.
+pub struct PartRows {
+    day: Day,
+    names: Vec<String>,
+    /// (address, packets, country name, scanner organisation name).
+    sources: Vec<(u128, u64, u16, Option<u16>)>,
+    /// (row in `sources`, port index, packets).
+    ports: Vec<(u32, u32, u64)>,
+}
+
+impl PartRows {
+    fn name(&mut self, text: &str) -> u16 {
+        match self.names.iter().position(|n| n == text) {
+            Some(i) => i as u16,
+            None => {
+                self.names.push(text.to_string());
+                self.names.len() as u16 - 1
+            }
+        }
+    }
+
+    /// Reads a part's `sources` file and, when the part has one, its
+    /// `source_ports` file.
+    pub fn read(sources: &StoredFile, ports: Option<&StoredFile>) -> Result<PartRows, StoreError> {
+        let mut part = PartRows { day: sources.day, names: Vec::new(), sources: Vec::new(), ports: Vec::new() };
+        // Source texts in row order, for the join below.
+        let mut texts = Texts::default();
+        batches(&sources.path, &["source", "packets", "country", "scanner"], |b| {
+            let c = Columns::new(b, &sources.path);
+            let (source, packets, country, scanner) =
+                (c.strings("source")?, c.u64s("packets")?, c.strings("country")?, c.strings("scanner")?);
+            // Dictionary columns repeat a few names: number each once per batch.
+            let mut last_country: Option<(&str, u16)> = None;
+            for (row, &n) in packets.iter().enumerate() {
+                let text = source.get(row).unwrap_or_default();
+                let addr = parse_addr(text).ok_or_else(|| no_address(&sources.path, text))?;
+                let cc = country.get(row).unwrap_or("ZZ");
+                let cc = match last_country {
+                    Some((name, i)) if name == cc => i,
+                    _ => {
+                        let i = part.name(cc);
+                        last_country = Some((cc, i));
+                        i
+                    }
+                };
+                let org = scanner.get(row).map(|org| part.name(org));
+                part.sources.push((addr.0, n, cc, org));
+                texts.push(text);
+            }
+            Ok(())
+        })?;
+        if let Some(ports) = ports {
+            part.join_ports(ports, &texts)?;
+        }
+        Ok(part)
+    }
+
+    /// Reads `source_ports` rows and finds each row's source. darkscope
+    /// writes both tables in the same source order, so a forward walk finds
+    /// them without hashing; a part written otherwise falls back to a map.
+    fn join_ports(&mut self, file: &StoredFile, texts: &Texts) -> Result<(), StoreError> {
+        let mut at = 0usize;
+        let mut index: Option<FastMap<&str, u32>> = None;
+        batches(&file.path, &["source", "proto", "port", "packets"], |b| {
+            let c = Columns::new(b, &file.path);
+            let (source, proto, port, packets) =
+                (c.strings("source")?, c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
+            for (row, &n) in packets.iter().enumerate() {
+                let text = source.get(row).unwrap_or_default();
+                while at < texts.len() && texts.get(at) != text {
+                    at += 1;
+                }
+                let found = if at < texts.len() {
+                    at as u32
+                } else {
+                    let map = index.get_or_insert_with(|| (0..texts.len()).map(|i| (texts.get(i), i as u32)).collect());
+                    at = 0;
+                    *map.get(text).ok_or_else(|| StoreError::Schema {
+                        path: file.path.clone(),
+                        column: "source".into(),
+                        problem: format!("has {text} that its part's sources table lacks"),
+                    })?
+                };
+                let key = port_index(PortKey { udp: proto.get(row) == Some("udp"), port: port.value(row) });
+                self.ports.push((found, key, n));
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Strings in one buffer (a part's source column, without an allocation
+/// per row).
+#[derive(Default)]
+struct Texts {
+    bytes: String,
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    fn push(&mut self, text: &str) {
+        self.bytes.push_str(text);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
+fn no_address(path: &Path, text: &str) -> StoreError {
+    StoreError::Schema {
+        path: path.to_path_buf(),
+        column: "source".into(),
+        problem: format!("holds {text:?}, which is no IP address"),
+    }
+}
+
+/// What the parts add up to, keyed by numbers; turned into the named
+/// tables of [`PeriodStats`] by [`Accumulated::finish`].
+#[derive(Default)]
+pub struct Accumulated {
+    /// IPv6 sources by number (an IPv4 source is its own number).
+    v6_numbers: FastMap<u128, u32>,
+    /// Every source row's source; the day being read and its sources when
+    /// several parts hold that day.
+    all_sources: Vec<u64>,
+    day: Option<(Day, usize)>,
+    day_sources: u64,
+    day_words: Vec<u64>,
+    /// Country and organisation names, numbered for the whole period.
+    names: Vec<String>,
+    name_numbers: FastMap<String, u32>,
+    /// By name number: (packets, packets without scanners).
+    country_packets: FastMap<u32, (u64, u64)>,
+    scanner_packets: FastMap<u32, u64>,
+    /// By port index: (packets, packets without scanners).
+    port_packets: FastMap<u32, (u64, u64)>,
+    /// (port index, country name number) → packets.
+    port_country: FastMap<(u32, u32), u64>,
+    port_pairs: Vec<u64>,
+    country_pairs: Vec<u64>,
+    scanner_pairs: Vec<u64>,
+}
+
+impl Accumulated {
+    fn global_name(&mut self, name: &str) -> u32 {
+        if let Some(&n) = self.name_numbers.get(name) {
+            return n;
+        }
+        let n = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.name_numbers.insert(name.to_string(), n);
+        n
+    }
+
+    /// A source as [`super::distinct::SOURCE_BITS`] bits: an IPv4 address
+    /// itself, an IPv6 address by number with bit 32 set.
+    fn source(&mut self, addr: u128) -> u64 {
+        match crate::decode::Addr(addr).as_v4() {
+            Some(v4) => u64::from(v4),
+            None => {
+                let next = self.v6_numbers.len() as u32;
+                (1 << 32) | u64::from(*self.v6_numbers.entry(addr).or_insert(next))
+            }
+        }
+    }
+
+    /// Counts the distinct sources of the day just read: the rows of its
+    /// one part (a part lists each source once), or the distinct sources
+    /// of its several parts.
+    fn close_day(&mut self) {
+        if let Some((_, parts)) = self.day.take() {
+            let words = std::mem::take(&mut self.day_words);
+            self.day_sources += if parts == 1 { words.len() as u64 } else { distinct(words) };
+        }
+    }
+
+    /// Adds one part (parts must come in day order).
+    pub fn add(&mut self, part: PartRows) {
+        match &mut self.day {
+            Some((day, parts)) if *day == part.day => *parts += 1,
+            _ => {
+                self.close_day();
+                self.day = Some((part.day, 1));
+            }
+        }
+        let names: Vec<u32> = part.names.iter().map(|n| self.global_name(n)).collect();
+        let mut rows: Vec<(u64, u32, bool)> = Vec::with_capacity(part.sources.len());
+        for &(addr, packets, cc, org) in &part.sources {
+            let source = self.source(addr);
+            self.all_sources.push(source);
+            self.day_words.push(source);
+            let (cc, scanner) = (names[cc as usize], org.is_some());
+            let c = self.country_packets.entry(cc).or_default();
+            c.0 += packets;
+            if !scanner {
+                c.1 += packets;
+            }
+            self.country_pairs.push(flagged(cc, source, scanner));
+            if let Some(org) = org {
+                let org = names[org as usize];
+                *self.scanner_packets.entry(org).or_default() += packets;
+                self.scanner_pairs.push(flagged(org, source, false));
+            }
+            rows.push((source, cc, scanner));
+        }
+        for &(row, port, packets) in &part.ports {
+            let (source, cc, scanner) = rows[row as usize];
+            let p = self.port_packets.entry(port).or_default();
+            p.0 += packets;
+            if !scanner {
+                p.1 += packets;
+            }
+            *self.port_country.entry((port, cc)).or_default() += packets;
+            self.port_pairs.push(flagged(port, source, scanner));
+        }
+    }
+
+    /// Fills the per-source tables of `stats`.
+    pub fn finish(mut self, stats: &mut PeriodStats, home: &str) {
+        self.close_day();
+        if stats.observed_days > 0 {
+            stats.sources_per_day = self.day_sources as f64 / stats.observed_days as f64;
+        }
+        // The two big sorts run side by side.
+        let (all, port_pairs, country_pairs) = (
+            std::mem::take(&mut self.all_sources),
+            std::mem::take(&mut self.port_pairs),
+            std::mem::take(&mut self.country_pairs),
+        );
+        let (unique, ports, countries) = std::thread::scope(|scope| {
+            let ports = scope.spawn(|| Distinct::count(port_pairs));
+            let unique = distinct(all);
+            let countries = Distinct::count(country_pairs);
+            (unique, ports.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), countries)
+        });
+        stats.unique_sources = unique;
+        let tally = |packets: u64, sources: u64| Tally { packets, sources };
+        for (&key, &(all, clean)) in &self.port_packets {
+            let (sources, clean_sources) = ports.get(key);
+            stats.ports.insert(port_of_index(key), tally(all, sources));
+            if clean > 0 {
+                stats.ports_clean.insert(port_of_index(key), tally(clean, clean_sources));
+            }
+        }
+        for (&cc, &(all, clean)) in &self.country_packets {
+            let (sources, clean_sources) = countries.get(cc);
+            let name = &self.names[cc as usize];
+            stats.countries.insert(name.clone(), tally(all, sources));
+            if clean > 0 {
+                stats.countries_clean.insert(name.clone(), tally(clean, clean_sources));
+            }
+        }
+        let scanners = Distinct::count(std::mem::take(&mut self.scanner_pairs));
+        for (&org, &packets) in &self.scanner_packets {
+            stats.scanner_packets += packets;
+            stats.scanners.insert(self.names[org as usize].clone(), tally(packets, scanners.get(org).0));
+        }
+        for (&(key, cc), &n) in &self.port_country {
+            let (port, country) = (port_of_index(key), &self.names[cc as usize]);
+            stats.port_countries.entry(port).or_default().insert(country.clone(), n);
+            stats.country_ports.entry(country.clone()).or_default().insert(port, n);
+            if country == home {
+                stats.home_ports.insert(port, n);
+            }
+        }
+    }
+}
