@@ -5,13 +5,11 @@
 //! overlapping capture of the same sensor is refused, and two sensors'
 //! parts add up.
 //!
-//! DuckDB is required: `python3 -m venv .venv && .venv/bin/pip install
-//! duckdb` (.ci/run does), or point `DARKSCOPE_PYTHON` at a Python that has
-//! it. Without it these tests fail; they never pass silently.
+//! DuckDB is required (see tests/common/python.rs: `.ci/run` installs it in
+//! `.venv`). Without it these tests fail; they never pass silently.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod common;
 use common::cli::{ok, run};
@@ -27,27 +25,9 @@ fn generate(dir: &Path, name: &str, seed: &str) -> (String, Value) {
     (path, serde_json::from_slice(&truth).expect("truth JSON"))
 }
 
-fn python() -> PathBuf {
-    match std::env::var_os("DARKSCOPE_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
-    }
-}
-
 /// The store's totals as DuckDB computes them (tests/store/query.py).
 fn duckdb(store: &Path) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/store/query.py");
-    let python = python();
-    let out = match Command::new(&python).arg(&script).arg(store).output() {
-        Ok(out) => out,
-        Err(e) => panic!(
-            "cannot run {} ({e}): DuckDB is needed; run `python3 -m venv .venv && .venv/bin/pip install duckdb` \
-             (.ci/run does) or set DARKSCOPE_PYTHON",
-            python.display()
-        ),
-    };
-    assert!(out.status.success(), "DuckDB query failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("query.py prints JSON")
+    common::python::json("store/query.py", &[store])
 }
 
 fn add(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
@@ -143,6 +123,32 @@ fn stored_tables_match_the_ground_truth_in_duckdb() {
         assert_eq!(reported.get(port), Some(n), "report vs DuckDB: {port}");
     }
     assert_eq!(totals("countries"), counts(&got["countries"]), "report vs DuckDB: countries");
+    let sources = |table: &str| -> BTreeMap<String, u64> {
+        let rows = report["tables"][table].as_array().unwrap_or_else(|| panic!("report table {table}"));
+        rows.iter()
+            .map(|r| (r["key"].as_str().unwrap_or_default().to_string(), r["sources"].as_u64().unwrap_or(0)))
+            .collect()
+    };
+    let port_sources = counts(&got["port_sources"]);
+    for port in top_ports.keys() {
+        assert_eq!(sources("ports").get(port), port_sources.get(port), "unique sources of {port}");
+    }
+    // Section 8: without the tagged (Japanese) sources, per port, as DuckDB
+    // joins source_ports to the sources' scanner column.
+    let (clean, clean_sources) = (counts(&got["ports_clean"]), counts(&got["ports_clean_sources"]));
+    let reported_clean = totals("ports_no_scanners");
+    assert!(reported_clean.len() > 100);
+    for (port, n) in &reported_clean {
+        assert_eq!(clean.get(port), Some(n), "packets of {port} without scanners");
+        assert_eq!(sources("ports_no_scanners").get(port), clean_sources.get(port), "sources of {port}");
+    }
+    let mut no_jp = counts(&summary["countries"]);
+    no_jp.remove("JP");
+    assert_eq!(totals("countries_no_scanners"), no_jp, "countries without scanners: all but JP");
+    assert_eq!(totals("scanners"), BTreeMap::from([("jp-all".into(), jp)]));
+    assert_eq!(sources("scanners"), counts(&got["scanner_sources"]));
+    let share = report["totals"]["research_scanner_share"].as_f64().expect("research_scanner_share");
+    assert!((share - jp as f64 / all as f64).abs() < 1e-12, "scanner share {share}");
     assert_eq!(report["totals"]["packets"], summary["packets"]);
     assert_eq!(report["totals"]["unique_sources"], got["unique_sources"]);
 

@@ -40,6 +40,7 @@ pub enum Command {
 #[command(after_help = "Examples:\n  \
                         darkscope report --store /data/store\n  \
                         darkscope report --store /data/store --period 2024-04-01..2024-06-30 --format json --out q2.json\n  \
+                        darkscope report --store /data/store --format html --out report.html\n  \
                         darkscope report --store /data/store --period 2024-01-08..2024-01-14 \
                         --baseline 2024-01-01..2024-01-07 --top 20 --sensor tokyo-1\n\n\
                         Rates are packets per day per monitored address (address-days come from each sensor's \
@@ -74,9 +75,10 @@ pub struct ReportArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
     pub sensor: Vec<String>,
 
-    /// Output format: md (Markdown), json (schema darkscope.report/1) or csv
-    /// (one file per table into the folder --out names).
-    #[arg(long, value_name = "FORMAT", default_value = "md", value_parser = ["md", "json", "csv"])]
+    /// Output format: md (Markdown), html (one self-contained page with SVG
+    /// charts, no network access needed), json (schema darkscope.report/1)
+    /// or csv (one file per table into the folder --out names).
+    #[arg(long, value_name = "FORMAT", default_value = "md", value_parser = ["md", "html", "json", "csv"])]
     pub format: String,
 
     /// Write the report to PATH instead of standard output (csv: the folder

@@ -1,12 +1,12 @@
 //! `darkscope report`: store → period statistics → rankings → Markdown,
-//! JSON or CSV.
+//! HTML, JSON or CSV.
 
 use std::io::Write;
 
 use anyhow::Context;
 
 use super::{Failure, ReportArgs};
-use crate::report::{ReportOptions, build, render_markdown};
+use crate::report::{ReportOptions, build, render_html, render_markdown};
 
 pub fn run(args: ReportArgs) -> Result<(), Failure> {
     if !args.store.join(crate::store::MANIFEST).is_file() {
@@ -37,6 +37,7 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
     }
     let text = match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&report).context("encoding the report")? + "\n",
+        "html" => render_html(&report),
         _ => render_markdown(&report),
     };
     match &args.out {

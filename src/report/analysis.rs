@@ -64,7 +64,7 @@ pub struct Totals {
     pub seconds_between_packets_per_address: Option<f64>,
     pub unique_sources: u64,
     pub unique_sources_per_day: f64,
-    /// Not computed until the research-scanner list is in the store.
+    /// Share of the packets sent by sources the research-scanner list tags.
     pub research_scanner_share: Option<f64>,
 }
 
@@ -93,6 +93,14 @@ pub struct DailyRow {
     pub ports: BTreeMap<String, u64>,
 }
 
+/// One month's packets per day per address of each of the top ports (the
+/// NPA's monthly chart).
+#[derive(Clone, Debug, Serialize)]
+pub struct MonthPorts {
+    pub month: String,
+    pub ports: BTreeMap<String, Option<f64>>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Tables {
     pub ports: Vec<Row>,
@@ -108,7 +116,20 @@ pub struct Tables {
     pub country_ports: Vec<Breakdown>,
     pub backscatter_ports: Vec<Row>,
     pub backscatter_countries: Vec<Row>,
+    /// Section 8: the rankings again without the sources the research-scanner
+    /// list tags, and the tagged organisations.
+    pub ports_no_scanners: Vec<Row>,
+    pub ports_no_scanners_increase: Vec<Row>,
+    pub ports_no_scanners_decrease: Vec<Row>,
+    pub countries_no_scanners: Vec<Row>,
+    pub countries_no_scanners_increase: Vec<Row>,
+    pub countries_no_scanners_decrease: Vec<Row>,
+    pub scanners: Vec<Row>,
+    /// Section 9's series: daily packets of the top ports, their monthly
+    /// rates, and the country shares (top countries and the rest).
     pub daily_ports: Vec<DailyRow>,
+    pub monthly_ports: Vec<MonthPorts>,
+    pub country_shares: Vec<Row>,
 }
 
 /// The first and last day with coverage in the store.
@@ -130,7 +151,7 @@ impl Totals {
             seconds_between_packets_per_address: per_ip_day.filter(|&r| r > 0.0).map(|r| 86_400.0 / r),
             unique_sources: s.unique_sources,
             unique_sources_per_day: s.sources_per_day,
-            research_scanner_share: None,
+            research_scanner_share: (s.packets > 0).then(|| s.scanner_packets as f64 / s.packets as f64),
         }
     }
 }
@@ -162,7 +183,7 @@ fn plain<K: Clone + Eq + std::hash::Hash>(m: &HashMap<K, u64>) -> Counts<K> {
 
 /// The top rows by packets plus an "other" row holding the rest; shares
 /// are of all the counts, so they add up to one.
-fn shares(counts: &HashMap<PortKey, u64>, top: usize) -> Vec<Row> {
+fn shares<K: Ord + Clone + std::hash::Hash + std::fmt::Display>(counts: &HashMap<K, u64>, top: usize) -> Vec<Row> {
     let total: u64 = counts.values().sum();
     let mut rows = breakdown(counts, total, top);
     let rest = total - rows.iter().map(|r| r.packets).sum::<u64>();
@@ -209,6 +230,9 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
     let countries = ranked(&now, before.as_ref(), |s| tallies(&s.countries), opts);
     let bs_ports = ranked(&now, before.as_ref(), |s| plain(&s.backscatter_ports), opts);
     let bs_countries = ranked(&now, before.as_ref(), |s| plain(&s.backscatter_countries), opts);
+    let ports_clean = ranked(&now, before.as_ref(), |s| tallies(&s.ports_clean), opts);
+    let countries_clean = ranked(&now, before.as_ref(), |s| tallies(&s.countries_clean), opts);
+    let scanners = compare(&tallies(&now.scanners), scale(&now), None, top).ranking;
 
     let port_totals: HashMap<PortKey, u64> = now.ports.iter().map(|(k, t)| (*k, t.packets)).collect();
     let top_ports: Vec<PortKey> = ports.ranking.iter().filter_map(|r| parse_port(&r.key)).collect();
@@ -244,7 +268,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
             }
         })
         .collect();
-    let daily_ports = now
+    let daily_ports: Vec<DailyRow> = now
         .daily_ports
         .iter()
         .map(|(day, counts)| DailyRow {
@@ -252,6 +276,8 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
             ports: top_ports.iter().map(|k| (k.to_string(), counts.get(k).copied().unwrap_or(0))).collect(),
         })
         .collect();
+    let monthly_ports = monthly_rates(&daily_ports, &now);
+    let country_totals: HashMap<String, u64> = now.countries.iter().map(|(k, t)| (k.clone(), t.packets)).collect();
 
     let span = |p: Period| Span { from: p.from.to_string(), to: p.to.to_string(), days: p.days() };
     Ok(Some(Report {
@@ -278,9 +304,39 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
             country_ports,
             backscatter_ports: bs_ports.ranking,
             backscatter_countries: bs_countries.ranking,
+            ports_no_scanners: ports_clean.ranking,
+            ports_no_scanners_increase: ports_clean.increase,
+            ports_no_scanners_decrease: ports_clean.decrease,
+            countries_no_scanners: countries_clean.ranking,
+            countries_no_scanners_increase: countries_clean.increase,
+            countries_no_scanners_decrease: countries_clean.decrease,
+            scanners,
             daily_ports,
+            monthly_ports,
+            country_shares: shares(&country_totals, top),
         },
     }))
+}
+
+/// Each month's packets per day per address of the top ports: the month's
+/// packets of the daily series over the month's address-days.
+fn monthly_rates(daily: &[DailyRow], stats: &PeriodStats) -> Vec<MonthPorts> {
+    let mut months: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for row in daily {
+        let month = months.entry(row.day.get(..7).unwrap_or_default().to_string()).or_default();
+        for (port, &n) in &row.ports {
+            *month.entry(port.clone()).or_default() += n;
+        }
+    }
+    months
+        .into_iter()
+        .map(|(month, ports)| {
+            let address_days = stats.monthly.get(&month).map_or(0.0, |m| m.address_days);
+            let ports =
+                ports.into_iter().map(|(k, n)| (k, (address_days > 0.0).then(|| n as f64 / address_days))).collect();
+            MonthPorts { month, ports }
+        })
+        .collect()
 }
 
 fn parse_port(key: &str) -> Option<PortKey> {

@@ -16,6 +16,12 @@ fn cell<T: ToString>(v: Option<T>) -> String {
     v.map_or(String::new(), |v| v.to_string())
 }
 
+/// A text cell, quoted when it holds a comma, a quote or a line break
+/// (scanner organisations come from a user's list).
+fn text(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")).into() } else { v.into() }
+}
+
 fn rows(rows: &[Row]) -> String {
     let mut o = format!("{ROW_HEADER}\n");
     for r in rows {
@@ -24,7 +30,7 @@ fn rows(rows: &[Row]) -> String {
             "{},{},{},{},{},{},{},{},{},{},{}",
             r.rank,
             cell(r.prev_rank),
-            r.key,
+            text(&r.key),
             r.packets,
             cell(r.per_ip_day),
             cell(r.prev_per_ip_day),
@@ -90,6 +96,14 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
         ("countries_decrease", &t.countries_decrease),
         ("backscatter_ports", &t.backscatter_ports),
         ("backscatter_countries", &t.backscatter_countries),
+        ("ports_no_scanners", &t.ports_no_scanners),
+        ("ports_no_scanners_increase", &t.ports_no_scanners_increase),
+        ("ports_no_scanners_decrease", &t.ports_no_scanners_decrease),
+        ("countries_no_scanners", &t.countries_no_scanners),
+        ("countries_no_scanners_increase", &t.countries_no_scanners_increase),
+        ("countries_no_scanners_decrease", &t.countries_no_scanners_decrease),
+        ("scanners", &t.scanners),
+        ("country_shares", &t.country_shares),
     ] {
         add(name, rows(table));
     }
@@ -117,6 +131,13 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
         }
     }
     add("daily_ports", daily);
+    let mut monthly = "month,port,per_ip_day\n".to_string();
+    for m in &t.monthly_ports {
+        for (port, rate) in &m.ports {
+            let _ = writeln!(monthly, "{},{port},{}", m.month, cell(*rate));
+        }
+    }
+    add("monthly_ports", monthly);
     out
 }
 

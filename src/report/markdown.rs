@@ -4,39 +4,8 @@
 use std::fmt::Write;
 
 use super::analysis::{Breakdown, Report};
+use super::numbers::{change, count, pct, rank, rate, share};
 use super::ranking::Row;
-
-/// About four significant digits, never more than six decimals.
-fn decimals(v: f64) -> usize {
-    if v == 0.0 || !v.is_finite() {
-        return 0;
-    }
-    (3 - v.abs().log10().floor() as i64).clamp(0, 6) as usize
-}
-
-fn rate(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.*}", decimals(v)))
-}
-
-fn pct(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:+.1} %"))
-}
-
-fn change(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:+.*}", decimals(v)))
-}
-
-fn share(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{:.2} %", v * 100.0))
-}
-
-fn rank(v: Option<usize>) -> String {
-    v.map_or("—".into(), |v| v.to_string())
-}
-
-fn count(v: Option<u64>) -> String {
-    v.map_or("—".into(), |v| v.to_string())
-}
 
 /// A comparison table; `per_day` shows packets per covered day instead of
 /// per day per address.
@@ -140,6 +109,12 @@ pub fn render(r: &Report) -> String {
         format!("{:.1}", t.unique_sources_per_day),
         b.map(|b| format!("{:.1}", b.unique_sources_per_day)),
     );
+    line(
+        &mut o,
+        "research-scanner packets",
+        share(t.research_scanner_share),
+        b.map(|b| share(b.research_scanner_share)),
+    );
 
     let tables = &r.tables;
     let _ = writeln!(o, "\n## 2. Destination ports");
@@ -179,5 +154,38 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(o, "\n## 7. Backscatter (DoS victims)");
     compared(&mut o, "Victim service ports", "port", &tables.backscatter_ports, true);
     compared(&mut o, "Victim countries", "country", &tables.backscatter_countries, true);
+
+    let _ = writeln!(
+        o,
+        "\n## 8. Without research scanners\n\nResearch scanners (the scanner list of the store's parts) sent {} of \
+         the period's packets.",
+        share(t.research_scanner_share)
+    );
+    compared(&mut o, "Research-scanner organisations", "organisation", &tables.scanners, false);
+    compared(&mut o, "Destination ports without research scanners", "port", &tables.ports_no_scanners, false);
+    compared(&mut o, "Largest increases", "port", &tables.ports_no_scanners_increase, false);
+    compared(&mut o, "Largest decreases", "port", &tables.ports_no_scanners_decrease, false);
+    compared(&mut o, "Source countries without research scanners", "country", &tables.countries_no_scanners, false);
+    compared(&mut o, "Largest increases", "country", &tables.countries_no_scanners_increase, false);
+    compared(&mut o, "Largest decreases", "country", &tables.countries_no_scanners_decrease, false);
+
+    let _ = writeln!(o, "\n## 9. Daily packets of the top ports\n");
+    daily(&mut o, &tables.daily_ports);
     o
+}
+
+/// The daily series as a table: one row per day, one column per top port
+/// (the charts of the HTML report draw the same numbers).
+fn daily(o: &mut String, rows: &[super::analysis::DailyRow]) {
+    let Some(first) = rows.first() else {
+        let _ = writeln!(o, "(none)");
+        return;
+    };
+    let ports: Vec<&String> = first.ports.keys().collect();
+    let _ = writeln!(o, "| day | {} |", ports.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(o, "|---|{}", "---:|".repeat(ports.len()));
+    for r in rows {
+        let cells: Vec<String> = ports.iter().map(|p| r.ports.get(*p).copied().unwrap_or(0).to_string()).collect();
+        let _ = writeln!(o, "| {} | {} |", r.day, cells.join(" | "));
+    }
 }

@@ -1,18 +1,23 @@
 //! Reports: of a replay run (the summary JSON `darkscope.summary/1` and the
 //! human summary printed on a terminal), and the analyst report over a
-//! store ([`analysis`]: rankings and comparisons, `darkscope.report/1`).
+//! store ([`analysis`]: rankings and comparisons, `darkscope.report/1`, as
+//! Markdown, JSON, CSV or one HTML page with SVG charts).
 
 pub mod analysis;
 pub mod csv;
 mod distinct;
+mod html;
 mod markdown;
+mod numbers;
 pub mod period;
 pub mod ranking;
 mod sources;
 mod summary;
+mod svg;
 mod terminal;
 
 pub use analysis::{Report, ReportOptions, build};
+pub use html::render as render_html;
 pub use markdown::render as render_markdown;
 pub use period::Period;
 pub use summary::summary_json;

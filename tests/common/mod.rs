@@ -7,3 +7,4 @@ pub mod cli;
 pub mod files;
 pub mod frames;
 pub mod json;
+pub mod python;

@@ -19,6 +19,11 @@ def pairs(sql):
     return {str(k): v for k, v in con.execute(sql).fetchall()}
 
 
+# source_ports rows with their source's scanner tag (same sensor, day, source).
+tagged_ports = (f"select p.proto || '/' || p.port as port, p.source, p.packets, s.scanner "
+                f"from {table('source_ports')} p join {table('sources')} s "
+                f"on p.sensor = s.sensor and p.day = s.day and p.source = s.source")
+
 print(json.dumps({
     "ports": pairs(f"select proto || '/' || port, sum(packets)::bigint from {table('source_ports')} group by 1"),
     "ports_hourly": pairs(f"select proto || '/' || port, sum(packets)::bigint from {table('ports_hourly')} group by 1"),
@@ -28,6 +33,12 @@ print(json.dumps({
     "sources": pairs(f"select source, sum(packets)::bigint from {table('sources')} group by 1"),
     "unique_sources": con.execute(f"select count(distinct source) from {table('sources')}").fetchone()[0],
     "unique_by_sensor": pairs(f"select sensor, count(distinct source) from {table('sources')} group by 1"),
+    "port_sources": pairs(f"select proto || '/' || port, count(distinct source) from {table('source_ports')} group by 1"),
+    "ports_clean": pairs(f"select port, sum(packets)::bigint from ({tagged_ports}) where scanner is null group by 1"),
+    "ports_clean_sources": pairs(
+        f"select port, count(distinct source) from ({tagged_ports}) where scanner is null group by 1"),
+    "scanner_sources": pairs(
+        f"select scanner, count(distinct source) from {table('sources')} where scanner is not null group by 1"),
     "scanners": pairs(f"select coalesce(scanner, '-'), sum(packets)::bigint from {table('sources')} group by 1"),
     "bytes": con.execute(f"select sum(bytes)::bigint from {table('sources')}").fetchone()[0],
     "backscatter": pairs(f"select kind, sum(packets)::bigint from {table('backscatter')} group by 1"),
