@@ -257,3 +257,83 @@ fn two_sensors_add_up_and_their_unique_sources_are_the_union() {
     let (ua, ub) = (total(&only_a, "unique_sources"), total(&only_b, "unique_sources"));
     assert!(total(&both, "unique_sources") < ua + ub, "the sensors share sources: a union, not a sum");
 }
+
+/// DESIGN.md "Store": a day stays open until the newest record read is
+/// more than an hour past its end; later records for it go into an extra
+/// part. Day 1 gets a late record while day 2's first hour is read (still
+/// the day's part) and one after day 2 passed 01:00 (an extra part).
+#[test]
+fn a_day_closes_an_hour_past_its_end_and_later_records_form_an_extra_part() {
+    use common::capture::*;
+    const T0: u32 = 1_704_067_200; // 2024-01-01T00:00:00Z
+    let (a, b, c) = ([203, 0, 113, 9], [203, 0, 113, 10], [203, 0, 113, 11]);
+    let syn = |src: [u8; 4], dport: u16| {
+        let segment = tcp(40_000, dport, 1, 0, TCP_SYN, 1024, &[]);
+        eth(MAC_DST, MAC_SRC, ETHERTYPE_IPV4, &ipv4(src, [198, 18, 0, 5], IPPROTO_TCP, &segment, Ipv4Opts::default()))
+    };
+    let mut pcap = Pcap::new(LINKTYPE_ETHERNET);
+    for (secs, src, port) in [
+        (10 * 3600, a, 23),        // day 1, 10:00
+        (86_400 + 1800, b, 22),    // day 2, 00:30
+        (23 * 3600, c, 80),        // day 1, 23:00: day 1 is still open
+        (86_400 + 5400, b, 22),    // day 2, 01:30: day 1 closes
+        (23 * 3600 + 1800, a, 23), // day 1, 23:30: an extra part
+        (86_400 + 7200, b, 22),    // day 2, 02:00
+    ] {
+        let frame = syn(src, port);
+        pcap.record(T0 + secs, 0, &frame, frame.len() as u32);
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = dir.path().join("late.pcap");
+    std::fs::write(&capture, pcap.bytes()).expect("writing the capture");
+    let store = dir.path().join("store");
+    let (capture_arg, store_arg) = (capture.to_string_lossy().into_owned(), store.to_string_lossy().into_owned());
+    let out = ok(&[
+        "replay",
+        &capture_arg,
+        "--darknet",
+        "198.18.0.0/24",
+        "--store",
+        &store_arg,
+        "--sensor",
+        "s1",
+        // Records hours apart still cover their days (the per-day mean
+        // counts days with coverage).
+        "--max-gap",
+        "86400",
+        "--summary-json",
+        "-",
+        "-q",
+    ]);
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
+    assert_eq!(counts(&summary["days"]), BTreeMap::from([("2024-01-01".into(), 3), ("2024-01-02".into(), 3)]));
+    assert_eq!(summary["unique_sources"], 3);
+    // Day 1 had a and c (a in both of its parts), day 2 had b.
+    assert_eq!(summary["unique_sources_per_day"], 1.5);
+
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).expect("manifest")).expect("manifest JSON");
+    let parts = manifest["parts"].as_array().expect("parts");
+    assert_eq!(parts.len(), 2, "{manifest:#}");
+    let main = parts[0]["part"].as_str().expect("part name").to_string();
+    assert_eq!(parts[1]["part"], format!("{main}x1"));
+    assert_eq!(parts[1]["days"], serde_json::json!(["2024-01-01"]));
+    let day1: BTreeSet<String> = std::fs::read_dir(store.join("sources/day=2024-01-01"))
+        .expect("day 1's sources")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(day1, BTreeSet::from([format!("s1-{main}.parquet"), format!("s1-{main}x1.parquet")]));
+
+    // DuckDB sums the parts; the report counts a once on day 1.
+    let got = duckdb(&store);
+    assert_eq!(counts(&got["days_from_sources"]), counts(&summary["days"]));
+    assert_eq!(
+        counts(&got["sources"]),
+        BTreeMap::from([("203.0.113.9".into(), 2), ("203.0.113.10".into(), 3), ("203.0.113.11".into(), 1)])
+    );
+    let report = ok(&["report", "--store", &store_arg, "--period", "2024-01-01..2024-01-01", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&report.stdout).expect("report JSON");
+    assert_eq!(report["totals"]["packets"], 3);
+    assert_eq!(report["totals"]["unique_sources"], 2);
+    assert_eq!(report["totals"]["unique_sources_per_day"], 2.0);
+}

@@ -203,11 +203,20 @@ fn per_day_tables_match_tshark() {
     let darknet = CidrSet::new(&["198.18.0.0/16".parse().unwrap()]);
     let telescope = Telescope { darknet, exclude: CidrSet::default() };
     let mut agg = Aggregator::new(telescope, CountryDb::bundled().unwrap(), 600.0);
+    // Each day's tables as it closes (the first an hour into the second day).
+    let days = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let keep = days.clone();
+    agg.set_sink(Box::new(move |day| {
+        keep.borrow_mut().push(day.clone());
+        Ok(())
+    }));
     let mut input = open_input(&InputSpec::File(path.clone()), None).expect("opening the capture");
     let mut report = ReadReport::default();
     read_capture(&mut input.stream, &mut agg, &mut report).expect("reading the capture");
     agg.end_input(&mut report);
     agg.finish();
+    let days = days.take();
+    assert_eq!(days.iter().map(|d| d.day.to_string()).collect::<Vec<_>>(), ["2024-01-01", "2024-01-02"]);
 
     let mut want: BTreeMap<(String, String), SourceFacts> = BTreeMap::new();
     let mut want_addrs: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -243,7 +252,7 @@ fn per_day_tables_match_tshark() {
 
     let mut got: BTreeMap<(String, String), SourceFacts> = BTreeMap::new();
     let mut got_addrs: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for day in &agg.days {
+    for day in &days {
         let name = day.day.to_string();
         let addrs = day.sources.addrs();
         for (addr, source) in day.sources.iter() {

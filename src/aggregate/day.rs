@@ -111,20 +111,24 @@ pub struct DayTables {
     pub source_addrs: PairSet,
     /// Packets per darknet destination address.
     pub darknet_addrs: DarknetCounts,
+    /// Opened after its closing time (late records, or a day already
+    /// closed): stays open to the end of the run (see [`super::closed`]).
+    pub late: bool,
 }
 
 impl DayTables {
-    /// Empty tables sized like `like` (the previous day), so a busy day
-    /// does not spend its time growing them.
-    pub fn new(day: Day, dense: Option<&Arc<DenseIndex>>, like: Option<&DayTables>) -> DayTables {
+    /// Empty tables with room for `sources` (the previous day's count, so
+    /// a busy day does not spend its time growing them).
+    pub fn new(day: Day, dense: Option<&Arc<DenseIndex>>, sources: usize, late: bool) -> DayTables {
         DayTables {
             day,
             packets: 0,
             bytes: 0,
-            sources: SourceTable::with_capacity(like.map_or(0, |d| d.sources.len())),
+            sources: SourceTable::with_capacity(sources),
             source_ports: PairCounts::new(PORT_KEY_BITS),
             source_addrs: PairSet::new(ADDR_KEY_BITS),
             darknet_addrs: DarknetCounts::new(dense),
+            late,
         }
     }
 

@@ -11,7 +11,12 @@
 //! of a batch then overlap instead of queueing. The (source, port) and
 //! (source, address) pairs are only logged here (see [`pairs`]); call
 //! [`Aggregator::finish`] before reading them.
+//!
+//! A day closes once the newest record is more than an hour past its end
+//! ([`closed`]): its tables go to the [`DaySink`] and memory holds only the
+//! days still open, whatever the length of the run.
 
+mod closed;
 mod counters;
 mod coverage;
 mod darknet;
@@ -23,6 +28,7 @@ mod source_table;
 mod sources;
 pub mod table;
 
+pub use closed::{CLOSE_AFTER_NS, ClosedDays, DaySink, DaySummary, closing_time};
 pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index, malformed_index};
 pub use coverage::Coverage;
 pub use darknet::{DarknetCounts, DenseIndex};
@@ -47,9 +53,19 @@ pub struct Aggregator {
     pub counts: RecordCounts,
     pub traffic: Traffic,
     countries: CountryCache,
-    /// Sorted by day.
-    pub days: Vec<DayTables>,
+    /// Days still open, sorted by day.
+    open: Vec<DayTables>,
     last_day: usize,
+    /// Days closed so far (all of them after [`Aggregator::finish`]).
+    pub closed: ClosedDays,
+    sink: Option<DaySink>,
+    sink_error: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// The newest record's timestamp, and the earliest closing time of an
+    /// open day that is not late (ns).
+    newest: i64,
+    close_at: i64,
+    /// Sources of the last day closed (room for the next day's table).
+    last_sources: usize,
     pub coverage: Coverage,
     /// Link types of the current input that we do not decode.
     unsupported: Vec<LinkType>,
@@ -84,6 +100,7 @@ pub const BATCH: usize = 32;
 impl Aggregator {
     pub fn new(telescope: Telescope, geo: CountryDb, max_gap_secs: f64) -> Aggregator {
         let dense = DenseIndex::new(&telescope.darknet).map(Arc::new);
+        let count_darknet_addrs = telescope.darknet.ipv4_size() == 0;
         Aggregator {
             batch: Vec::with_capacity(BATCH),
             batch_day: (0, 0),
@@ -93,8 +110,14 @@ impl Aggregator {
             counts: RecordCounts::default(),
             traffic: Traffic::default(),
             countries: CountryCache::default(),
-            days: Vec::new(),
+            open: Vec::new(),
             last_day: 0,
+            closed: ClosedDays::new(count_darknet_addrs),
+            sink: None,
+            sink_error: None,
+            newest: i64::MIN,
+            close_at: i64::MAX,
+            last_sources: 0,
             coverage: Coverage::new(max_gap_secs),
             unsupported: Vec::new(),
             input_span: None,
@@ -123,14 +146,51 @@ impl Aggregator {
         self.input_span.take()
     }
 
+    /// Gives each day's tables, as the day closes, to `sink` (see
+    /// [`closed`]).
+    pub fn set_sink(&mut self, sink: DaySink) {
+        self.sink = Some(sink);
+    }
+
+    /// The sink's error, if it failed (it got no days after that).
+    pub fn take_sink_error(&mut self) -> Option<Box<dyn std::error::Error + Send + Sync>> {
+        self.sink_error.take()
+    }
+
     /// Distinct darknet addresses seen over the run (the monitored-address
-    /// fallback when no IPv4 `--darknet` prefix says how many there are).
+    /// fallback when no IPv4 `--darknet` prefix says how many there are;
+    /// counted only then). Call after [`Aggregator::finish`].
     pub fn distinct_darknet_addrs(&self) -> u64 {
-        let mut all: hashbrown::HashSet<crate::decode::Addr, foldhash::fast::RandomState> = Default::default();
-        for d in &self.days {
-            all.extend(d.darknet_addrs.iter().map(|(addr, _)| addr));
+        self.closed.distinct_darknet_addrs()
+    }
+
+    /// Closes the open days whose closing time the newest record passed.
+    #[cold]
+    fn close_passed_days(&mut self) {
+        self.flush();
+        let newest = self.newest;
+        let (done, open): (Vec<DayTables>, Vec<DayTables>) =
+            std::mem::take(&mut self.open).into_iter().partition(|d| !d.late && newest > closing_time(d.day));
+        self.open = open;
+        self.last_day = 0;
+        self.close_at = self.open.iter().filter(|d| !d.late).map(|d| closing_time(d.day)).min().unwrap_or(i64::MAX);
+        for tables in done {
+            self.close(tables);
         }
-        all.len() as u64
+    }
+
+    /// Folds a day's pair logs, hands the tables to the sink and keeps
+    /// their summary.
+    fn close(&mut self, mut tables: DayTables) {
+        tables.finish();
+        if let Some(sink) = &mut self.sink
+            && let Err(e) = sink(&tables)
+        {
+            self.sink_error = Some(e);
+            self.sink = None;
+        }
+        self.last_sources = tables.sources.len();
+        self.closed.add(&tables);
     }
 
     /// Counts one decoded IP packet: darknet scope, classification, then
@@ -185,8 +245,9 @@ impl Aggregator {
         let Some(first) = self.batch.first() else {
             return;
         };
-        let day = day_slot(&mut self.days, &mut self.last_day, Timestamp(first.ts).day(), self.dense.as_ref());
-        let Aggregator { countries, geo, traffic, batch, .. } = self;
+        let index = self.day_index(Timestamp(first.ts).day());
+        let Aggregator { countries, geo, traffic, batch, open, .. } = self;
+        let day = &mut open[index];
         let n = batch.len();
         let mut source_hash = [SourceHash::default(); BATCH];
         let mut id = [0 as SourceId; BATCH];
@@ -228,53 +289,51 @@ impl Aggregator {
         batch.clear();
     }
 
-    /// Counts what is still batched and folds every day's pair logs (see
-    /// [`DayTables::finish`]): call once the inputs are read, before
-    /// reading per-source distinct counts or pair counts.
+    /// Counts what is still batched, closes every open day (see
+    /// [`closed`]) and drops the sink: call once the inputs are read,
+    /// before reading the run's day summaries.
     pub fn finish(&mut self) {
         self.flush();
-        for day in &mut self.days {
-            day.finish();
+        self.close_at = i64::MAX;
+        for tables in std::mem::take(&mut self.open) {
+            self.close(tables);
         }
+        self.last_day = 0;
+        // Every day went to it: let go of it (and of what it holds).
+        self.sink = None;
     }
 
     /// Distinct sources of darknet packets over the run (the union of the
-    /// days' sources).
+    /// days' sources). Call after [`Aggregator::finish`].
     pub fn unique_sources(&self) -> u64 {
-        match self.days.as_slice() {
-            [] => 0,
-            [day] => day.sources.len() as u64,
-            days => {
-                let mut all: hashbrown::HashSet<crate::decode::Addr, foldhash::fast::RandomState> = Default::default();
-                for d in days {
-                    all.extend(d.sources.addrs());
-                }
-                all.len() as u64
-            }
-        }
+        self.closed.unique_sources()
     }
-}
 
-/// The day's tables, created if new; `last` caches the previous hit.
-#[inline]
-fn day_slot<'a>(
-    days: &'a mut Vec<DayTables>,
-    last: &mut usize,
-    day: Day,
-    dense: Option<&Arc<DenseIndex>>,
-) -> &'a mut DayTables {
-    if days.get(*last).is_none_or(|d| d.day != day) {
-        *last = match days.binary_search_by_key(&day, |d| d.day) {
-            Ok(i) => i,
-            Err(i) => {
-                let like = days.get(i.saturating_sub(1));
-                let tables = DayTables::new(day, dense, like);
-                days.insert(i, tables);
-                i
-            }
-        };
+    /// Where the open tables of `day` are, created if new; `last_day`
+    /// caches the previous hit.
+    #[inline]
+    fn day_index(&mut self, day: Day) -> usize {
+        if self.open.get(self.last_day).is_none_or(|d| d.day != day) {
+            self.last_day = match self.open.binary_search_by_key(&day, |d| d.day) {
+                Ok(i) => i,
+                Err(i) => self.open_day(i, day),
+            };
+        }
+        self.last_day
     }
-    &mut days[*last]
+
+    #[cold]
+    fn open_day(&mut self, at: usize, day: Day) -> usize {
+        let closes = closing_time(day);
+        let late = self.newest > closes || self.closed.get(day).is_some();
+        if !late {
+            self.close_at = self.close_at.min(closes);
+        }
+        // Room for as many sources as the day before had.
+        let sources = self.open.get(at.wrapping_sub(1)).map_or(self.last_sources, |d| d.sources.len());
+        self.open.insert(at, DayTables::new(day, self.dense.as_ref(), sources, late));
+        at
+    }
 }
 
 impl RecordSink for Aggregator {
@@ -283,6 +342,12 @@ impl RecordSink for Aggregator {
         self.counts.records += 1;
         self.coverage.observe(record.ts);
         let t = record.ts.0;
+        if t > self.newest {
+            self.newest = t;
+            if t > self.close_at {
+                self.close_passed_days();
+            }
+        }
         self.input_span = Some(match self.input_span {
             Some((first, last)) => (first.min(t), last.max(t)),
             None => (t, t),

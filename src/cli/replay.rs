@@ -29,7 +29,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     };
     let telescope = Telescope { darknet: CidrSet::new(&args.darknet), exclude: CidrSet::new(&args.exclude) };
     let mut agg = Aggregator::new(telescope, geo, args.max_gap);
-    let mut store = StoreRun::open(&args)?;
+    let mut store = StoreRun::open(&args, &mut agg)?;
     let mut notes = skipped;
 
     let progress = progress_bar(&inputs, args.quiet);
@@ -79,6 +79,9 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     }
     progress.finish_and_clear();
     agg.finish();
+    if let Some(e) = agg.take_sink_error() {
+        return Err(Failure::Work(anyhow::Error::msg(e).context("writing a closed day into the store")));
+    }
 
     let run = run_info(&agg, &args, infos, notes);
     if let Some(store) = store {

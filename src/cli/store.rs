@@ -1,6 +1,8 @@
 //! `replay --store`: which inputs to read (the manifest knows what the store
 //! already holds), what each input was, and writing the run's part.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -10,7 +12,7 @@ use crate::aggregate::Aggregator;
 use crate::classify::ScannerList;
 use crate::report::RunInfo;
 use crate::source::InputSpec;
-use crate::store::{InputEntry, Provenance, Store, StoreError, Written, hash_file};
+use crate::store::{InputEntry, PartWriter, Provenance, RunProvenance, Store, StoreError, Written, hash_file};
 
 /// How replay coverage is derived (recorded in every part's provenance).
 const COVERAGE_RULE: &str = "union of the spans between consecutive records, cut at gaps longer than \
@@ -22,7 +24,10 @@ pub struct StoreRun {
     sensor: String,
     replace: bool,
     inputs: Vec<InputEntry>,
-    scanners: Arc<ScannerList>,
+    provenance: RunProvenance,
+    /// Shared with the aggregator's day sink, which writes each day's
+    /// per-source tables as it closes.
+    writer: Rc<RefCell<PartWriter>>,
 }
 
 /// An input's identity, known before it is read.
@@ -32,8 +37,9 @@ pub struct Identity {
 }
 
 impl StoreRun {
-    /// Opens `--store` (if given) for `--sensor`.
-    pub fn open(args: &ReplayArgs) -> Result<Option<StoreRun>, Failure> {
+    /// Opens `--store` (if given) for `--sensor`, and gives the aggregator
+    /// the sink that writes each closed day.
+    pub fn open(args: &ReplayArgs, agg: &mut Aggregator) -> Result<Option<StoreRun>, Failure> {
         let Some(dir) = &args.store else {
             return Ok(None);
         };
@@ -46,7 +52,21 @@ impl StoreRun {
             Some(name) => name.clone(),
             None => default_sensor(),
         };
-        Ok(Some(StoreRun { store, sensor, replace: args.replace, inputs: Vec::new(), scanners: Arc::new(scanners) }))
+        let telescope = agg.telescope();
+        let provenance = RunProvenance {
+            darkscope: env!("CARGO_PKG_VERSION").to_string(),
+            geo: agg.geo().description(),
+            scanners: Some(scanners.description()),
+            darknet: telescope.darknet.prefixes().iter().map(|c| c.to_string()).collect(),
+            exclude: telescope.exclude.prefixes().iter().map(|c| c.to_string()).collect(),
+            max_gap_secs: args.max_gap,
+            coverage_rule: COVERAGE_RULE.to_string(),
+        };
+        let writer = PartWriter::new(dir, &sensor, Arc::new(scanners), &provenance);
+        let writer = Rc::new(RefCell::new(writer));
+        let sink = writer.clone();
+        agg.set_sink(Box::new(move |day| sink.borrow_mut().write_day(day).map_err(Into::into)));
+        Ok(Some(StoreRun { store, sensor, replace: args.replace, inputs: Vec::new(), provenance, writer }))
     }
 
     /// Hashes an input and says whether the store already holds it: then
@@ -81,30 +101,26 @@ impl StoreRun {
     }
 
     /// Writes the run's part (nothing when every input was skipped).
+    /// `agg` must be finished and its sink dropped.
     pub fn write(mut self, agg: &Aggregator, run: &RunInfo) -> Result<Option<(Written, String)>, Failure> {
         if self.inputs.is_empty() {
             return Ok(None);
         }
-        let telescope = agg.telescope();
         let provenance = Provenance {
-            darkscope: env!("CARGO_PKG_VERSION").to_string(),
-            geo: run.geo_description.clone(),
-            scanners: Some(self.scanners.description()),
-            darknet: telescope.darknet.prefixes().iter().map(|c| c.to_string()).collect(),
-            exclude: telescope.exclude.prefixes().iter().map(|c| c.to_string()).collect(),
+            run: self.provenance.clone(),
             monitored: run.monitored,
             monitored_basis: run.monitored_basis.name().to_string(),
-            max_gap_secs: run.max_gap_secs,
-            coverage_rule: COVERAGE_RULE.to_string(),
         };
         let meta = crate::store::RunMeta {
             sensor: self.sensor.clone(),
             inputs: std::mem::take(&mut self.inputs),
             provenance,
             replace: self.replace,
-            scanners: self.scanners.clone(),
         };
-        match self.store.write_run(agg, &meta) {
+        let writer = Rc::try_unwrap(self.writer)
+            .map_err(|_| Failure::Work(anyhow::anyhow!("the store's day writer is still in use")))?
+            .into_inner();
+        match self.store.write_run(agg, &meta, writer) {
             Ok(written) => Ok(Some((written, self.sensor))),
             // The data is aggregated: say what to do, keep the exit status
             // of bad usage out of it (the work was done).

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::analysis::{Breakdown, Report, Totals};
-use super::numbers::{change, count, pct, rank, rate, share};
+use super::numbers::{TOTALS, change, count, pct, rank, rate, share};
 use super::ranking::Row;
 use super::svg::{self, Series, escape};
 
@@ -109,20 +109,6 @@ fn breakdowns(o: &mut String, caption: &str, parent: &str, items: &[Breakdown]) 
     }
     o.push_str("</tbody></table>");
 }
-
-/// A line of the totals table: its name and how to print it.
-type TotalsLine = (&'static str, fn(&Totals) -> String);
-
-const TOTALS: [TotalsLine; 8] = [
-    ("packets", |t| t.packets.to_string()),
-    ("observed days", |t| t.observed_days.to_string()),
-    ("monitored addresses", |t| t.monitored_addresses.to_string()),
-    ("packets per day per address", |t| rate(t.per_ip_day)),
-    ("one packet every N s per address", |t| rate(t.seconds_between_packets_per_address)),
-    ("unique sources", |t| t.unique_sources.to_string()),
-    ("unique sources per day", |t| format!("{:.1}", t.unique_sources_per_day)),
-    ("research-scanner packets", |t| share(t.research_scanner_share)),
-];
 
 fn totals(o: &mut String, now: &Totals, before: Option<&Totals>) {
     table_head(o, "Totals", &[("", false), ("this period", true), ("baseline", true)]);

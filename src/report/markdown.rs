@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::analysis::{Breakdown, Report};
-use super::numbers::{change, count, pct, rank, rate, share};
+use super::numbers::{TOTALS, change, count, pct, rank, rate, share};
 use super::ranking::Row;
 
 /// A comparison table; `per_day` shows packets per covered day instead of
@@ -84,37 +84,9 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(o, "\n## 1. Totals\n");
     let _ = writeln!(o, "| | this period | baseline |\n|---|---:|---:|");
     let b = r.baseline_totals.as_ref();
-    let line = |o: &mut String, name: &str, now: String, before: Option<String>| {
-        let _ = writeln!(o, "| {name} | {now} | {} |", before.unwrap_or_else(|| "—".into()));
-    };
-    line(&mut o, "packets", t.packets.to_string(), b.map(|b| b.packets.to_string()));
-    line(&mut o, "observed days", t.observed_days.to_string(), b.map(|b| b.observed_days.to_string()));
-    line(
-        &mut o,
-        "monitored addresses",
-        t.monitored_addresses.to_string(),
-        b.map(|b| b.monitored_addresses.to_string()),
-    );
-    line(&mut o, "packets per day per address", rate(t.per_ip_day), b.map(|b| rate(b.per_ip_day)));
-    line(
-        &mut o,
-        "one packet every N s per address",
-        rate(t.seconds_between_packets_per_address),
-        b.map(|b| rate(b.seconds_between_packets_per_address)),
-    );
-    line(&mut o, "unique sources", t.unique_sources.to_string(), b.map(|b| b.unique_sources.to_string()));
-    line(
-        &mut o,
-        "unique sources per day",
-        format!("{:.1}", t.unique_sources_per_day),
-        b.map(|b| format!("{:.1}", b.unique_sources_per_day)),
-    );
-    line(
-        &mut o,
-        "research-scanner packets",
-        share(t.research_scanner_share),
-        b.map(|b| share(b.research_scanner_share)),
-    );
+    for (name, value) in TOTALS {
+        let _ = writeln!(o, "| {name} | {} | {} |", value(t), b.map_or_else(|| "—".into(), value));
+    }
 
     let tables = &r.tables;
     let _ = writeln!(o, "\n## 2. Destination ports");

@@ -1,5 +1,8 @@
 //! Numbers as the reports print them: rates with about four significant
-//! digits, signed changes, percentages, and "—" where there is no value.
+//! digits, signed changes, percentages, and "—" where there is no value;
+//! the lines of the totals table.
+
+use super::analysis::Totals;
 
 /// About four significant digits, never more than six decimals.
 pub fn decimals(v: f64) -> usize {
@@ -32,3 +35,17 @@ pub fn rank(v: Option<usize>) -> String {
 pub fn count(v: Option<u64>) -> String {
     v.map_or("—".into(), |v| v.to_string())
 }
+
+/// A line of the totals table: its name and how to print it.
+pub type TotalsLine = (&'static str, fn(&Totals) -> String);
+
+pub const TOTALS: [TotalsLine; 8] = [
+    ("packets", |t| t.packets.to_string()),
+    ("observed days", |t| t.observed_days.to_string()),
+    ("monitored addresses", |t| t.monitored_addresses.to_string()),
+    ("packets per day per address", |t| rate(t.per_ip_day)),
+    ("one packet every N s per address", |t| rate(t.seconds_between_packets_per_address)),
+    ("unique sources", |t| t.unique_sources.to_string()),
+    ("unique sources per day", |t| format!("{:.1}", t.unique_sources_per_day)),
+    ("research-scanner packets", |t| share(t.research_scanner_share)),
+];

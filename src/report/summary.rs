@@ -54,23 +54,14 @@ pub fn summary_json(agg: &Aggregator, run: &RunInfo) -> Value {
     for (i, (_, name)) in Fingerprints::NAMES.iter().enumerate() {
         fingerprints.insert((*name).into(), json!(t.fingerprints[i]));
     }
-    let days = nonzero(agg.days.iter().map(|d| (d.day.to_string(), d.packets)));
+    let days = nonzero(agg.closed.iter().map(|(day, d)| (day.to_string(), d.packets)));
     let countries = nonzero((0..677).map(|i| (country_from_index(i).as_str().to_string(), t.countries[i])));
     let coverage: Map<String, Value> =
         agg.coverage.seconds_by_day().into_iter().map(|(d, s)| (d.to_string(), json!(s))).collect();
     let malformed_reasons = nonzero(MALFORMED_REASONS.iter().enumerate().map(|(i, m)| (m.name(), c.malformed_by[i])));
     let address_days = address_days(agg, run.monitored);
-    let mean_daily_sources = if agg.days.is_empty() {
-        0.0
-    } else {
-        agg.days.iter().map(|d| d.sources.len() as f64).sum::<f64>() / agg.days.len() as f64
-    };
-    let mut labels = [0u64; 3];
-    for source in agg.days.iter().flat_map(|d| d.sources.records()) {
-        if let Some(label) = source.tool_label() {
-            labels[label as usize] += 1;
-        }
-    }
+    let mean_daily_sources = agg.closed.mean_daily_sources();
+    let labels = agg.closed.tool_labels();
     let inputs: Vec<Value> = run
         .inputs
         .iter()

@@ -43,8 +43,9 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
     let t = &agg.traffic;
     let ad = address_days(agg, run.monitored);
     let covered_h: f64 = agg.coverage.seconds_by_day().values().sum::<f64>() / 3600.0;
-    let span = match (agg.days.first(), agg.days.last()) {
-        (Some(a), Some(b)) => format!("{} .. {} ({} days, {covered_h:.1} h covered)", a.day, b.day, agg.days.len()),
+    let days = &agg.closed;
+    let span = match (days.iter().next(), days.iter().last()) {
+        (Some((a, _)), Some((b, _))) => format!("{a} .. {b} ({} days, {covered_h:.1} h covered)", days.len()),
         _ => "no darknet packets".into(),
     };
     let _ = writeln!(o, "darkscope replay: {} input(s), {} records, {span}", run.inputs.len(), thousands(c.records));
@@ -73,11 +74,7 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         thousands(t.packets),
         rate(t.packets, ad)
     );
-    let mean_sources = if agg.days.is_empty() {
-        0
-    } else {
-        agg.days.iter().map(|d| d.sources.len() as u64).sum::<u64>() / agg.days.len() as u64
-    };
+    let mean_sources = agg.closed.mean_daily_sources() as u64;
     let _ = writeln!(
         o,
         "  sources   {} unique ({} per day on average)",

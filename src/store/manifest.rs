@@ -59,14 +59,23 @@ impl InputEntry {
 /// How a part's numbers were made.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Provenance {
+    #[serde(flatten)]
+    pub run: RunProvenance,
+    pub monitored: u64,
+    pub monitored_basis: String,
+}
+
+/// What is known of a part's provenance when its run starts (every Parquet
+/// file's key-value metadata carries it; the monitored addresses, which a
+/// run may only know at its end, are in the manifest and in `coverage`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunProvenance {
     pub darkscope: String,
     pub geo: String,
     /// The research-scanner list: origin, source and size.
     pub scanners: Option<String>,
     pub darknet: Vec<String>,
     pub exclude: Vec<String>,
-    pub monitored: u64,
-    pub monitored_basis: String,
     pub max_gap_secs: f64,
     pub coverage_rule: String,
 }
@@ -185,15 +194,17 @@ mod tests {
             inputs,
             days: vec![],
             provenance: Provenance {
-                darkscope: String::new(),
-                geo: String::new(),
-                scanners: None,
-                darknet: vec![],
-                exclude: vec![],
+                run: RunProvenance {
+                    darkscope: String::new(),
+                    geo: String::new(),
+                    scanners: None,
+                    darknet: vec![],
+                    exclude: vec![],
+                    max_gap_secs: 600.0,
+                    coverage_rule: String::new(),
+                },
                 monitored: 1,
                 monitored_basis: String::new(),
-                max_gap_secs: 600.0,
-                coverage_rule: String::new(),
             },
         }
     }

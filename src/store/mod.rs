@@ -3,15 +3,19 @@
 //! manifest. A run of one sensor writes one part; the part's name is a
 //! digest of the sensor and its inputs, so replaying the same inputs
 //! writes the same file names. Every file is written under a temporary
-//! name and renamed into place once all of the part's files exist; the
+//! name (the per-source tables of a day as soon as the day closes, see
+//! [`part`]) and renamed into place once all of the part's files exist; the
 //! manifest is written last, the same way.
 
 mod manifest;
 mod parquet;
+mod part;
 pub mod read;
 mod tables;
 
-pub use manifest::{InputEntry, MANIFEST, Manifest, Part, Provenance, hash_file, part_name};
+pub use manifest::{InputEntry, MANIFEST, Manifest, Part, Provenance, RunProvenance, hash_file, part_name};
+pub use part::PartWriter;
+use part::part_with_extra;
 pub use tables::TABLES;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,8 +55,6 @@ pub struct RunMeta {
     pub provenance: Provenance,
     /// Replace stored parts holding these inputs or overlapping them.
     pub replace: bool,
-    /// Tags the `scanner` column of `sources`.
-    pub scanners: std::sync::Arc<crate::classify::ScannerList>,
 }
 
 /// What [`Store::write_run`] did.
@@ -90,8 +92,16 @@ impl Store {
         self.dir.join(table).join(format!("day={day}")).join(format!("{sensor}-{part}.parquet"))
     }
 
-    /// Writes the run's part: every table for every day the run saw.
-    pub fn write_run(&mut self, agg: &Aggregator, meta: &RunMeta) -> Result<Written, StoreError> {
+    /// Writes the run's part: the per-source tables `writer` wrote as the
+    /// days closed, and now the hourly ports, backscatter victims and
+    /// coverage of every day; then renames them into place (replacing the
+    /// files of replaced parts) and writes the manifest.
+    pub fn write_run(
+        &mut self,
+        agg: &Aggregator,
+        meta: &RunMeta,
+        mut writer: PartWriter,
+    ) -> Result<Written, StoreError> {
         let conflicts = self.manifest.conflicts(&meta.sensor, &meta.inputs);
         if let (false, Some((part, new, old))) = (meta.replace, conflicts.first()) {
             return Err(StoreError::Overlap {
@@ -103,45 +113,46 @@ impl Store {
         }
         let replaced: Vec<Part> = conflicts.into_iter().map(|(part, _, _)| part.clone()).collect();
         let part = part_name(&meta.sensor, &meta.inputs);
-        let metadata = vec![
-            ("darkscope.sensor".to_string(), meta.sensor.clone()),
-            ("darkscope.part".to_string(), part.clone()),
-            ("darkscope.provenance".to_string(), serde_json::to_string(&meta.provenance).unwrap_or_default()),
-        ];
-
-        let mut written = Written { part: part.clone(), ..Written::default() };
-        let mut temps: Vec<(PathBuf, PathBuf)> = Vec::new();
         let days = days_of_run(agg);
         let mut extras = DayExtras::of(agg);
+        for &day in &days {
+            for (table, batch) in run_batches(agg, meta, day, &mut extras)? {
+                writer.write(table, day, 0, &batch)?;
+            }
+        }
+
+        // Every file in place under its name.
+        let pending = writer.take_pending();
+        let mut written = Written { part: part.clone(), ..Written::default() };
+        let mut targets: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut extra_days: BTreeMap<u32, BTreeSet<Day>> = BTreeMap::new();
         let result = (|| {
-            for &day in &days {
-                let day_text = day.to_string();
-                for (table, batch) in day_batches(agg, meta, day, &mut extras)? {
-                    let target = self.file(table, &day_text, &meta.sensor, &part);
-                    written.rows += batch.num_rows() as u64;
-                    temps.push((parquet::write_temp(&target, &batch, &metadata)?, target));
+            for file in &pending {
+                let name = part_with_extra(&part, file.extra);
+                let target = self.file(file.table, &file.day.to_string(), &meta.sensor, &name);
+                parquet::commit(&file.temp, &target)?;
+                written.rows += file.rows;
+                targets.insert(target);
+                if file.extra > 0 {
+                    extra_days.entry(file.extra).or_default().insert(file.day);
                 }
             }
             Ok(())
         })();
         if let Err(e) = result {
-            for (temp, _) in &temps {
-                let _ = std::fs::remove_file(temp);
+            for file in &pending {
+                let _ = std::fs::remove_file(&file.temp);
             }
             return Err(e);
         }
-        for (temp, target) in &temps {
-            parquet::commit(temp, target)?;
-        }
-        written.files = temps.len();
+        written.files = targets.len();
 
         // Files of replaced parts that this part did not overwrite.
-        let new_files: BTreeSet<&PathBuf> = temps.iter().map(|(_, target)| target).collect();
         for old in &replaced {
             for day in &old.days {
                 for table in TABLES {
                     let path = self.file(table, day, &old.sensor, &old.part);
-                    if !new_files.contains(&path) {
+                    if !targets.contains(&path) {
                         match std::fs::remove_file(&path) {
                             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                                 return Err(StoreError::Io { path, source: e });
@@ -154,20 +165,24 @@ impl Store {
             written.replaced.push(old.part.clone());
             for input in &old.inputs {
                 let again = meta.inputs.iter().any(|i| i.sha256.is_some() && i.sha256 == input.sha256);
-                if !again {
+                if !again && !written.dropped_inputs.contains(&input.path) {
                     written.dropped_inputs.push(input.path.clone());
                 }
             }
         }
 
         self.manifest.parts.retain(|p| !(p.sensor == meta.sensor && written.replaced.contains(&p.part)));
-        self.manifest.parts.push(Part {
+        let entry = |name: String, days: &BTreeSet<Day>| Part {
             sensor: meta.sensor.clone(),
-            part,
+            part: name,
             inputs: meta.inputs.clone(),
             days: days.iter().map(Day::to_string).collect(),
             provenance: meta.provenance.clone(),
-        });
+        };
+        self.manifest.parts.push(entry(part.clone(), &days));
+        for (extra, days) in &extra_days {
+            self.manifest.parts.push(entry(part_with_extra(&part, *extra), days));
+        }
         parquet::write_atomic(&self.dir.join(MANIFEST), &self.manifest.to_json())?;
         Ok(written)
     }
@@ -175,7 +190,7 @@ impl Store {
 
 /// Every day with packets, coverage or backscatter.
 fn days_of_run(agg: &Aggregator) -> BTreeSet<Day> {
-    let mut days: BTreeSet<Day> = agg.days.iter().map(|d| d.day).collect();
+    let mut days: BTreeSet<Day> = agg.closed.iter().map(|(day, _)| day).collect();
     days.extend(agg.coverage.seconds_by_day().keys());
     days.extend(agg.victims.keys().map(|k| k.day));
     days
@@ -198,8 +213,9 @@ impl DayExtras {
     }
 }
 
-/// The non-empty tables of one day (coverage always).
-fn day_batches(
+/// The tables of one day written when the run ends: hourly ports and
+/// backscatter (when not empty) and coverage.
+fn run_batches(
     agg: &Aggregator,
     meta: &RunMeta,
     day: Day,
@@ -207,21 +223,15 @@ fn day_batches(
 ) -> Result<Vec<(&'static str, RecordBatch)>, StoreError> {
     let sensor = meta.sensor.as_str();
     let arrow = |table: &'static str| move |source| StoreError::Arrow { table, source };
-    let day_tables = agg.days.iter().find(|d| d.day == day);
     let mut batches = Vec::new();
-    if let Some(t) = day_tables {
-        batches.push(("sources", tables::sources(sensor, t, &meta.scanners).map_err(arrow("sources"))?));
-        batches.push(("source_ports", tables::source_ports(sensor, t).map_err(arrow("source_ports"))?));
-        batches.push(("darknet_addrs", tables::darknet_addrs(sensor, t).map_err(arrow("darknet_addrs"))?));
-    }
     let rows = extras.hourly.remove(&day).unwrap_or_default();
     batches.push(("ports_hourly", tables::ports_hourly(sensor, &rows).map_err(arrow("ports_hourly"))?));
     let rows = extras.victims.remove(&day).unwrap_or_default();
     batches.push(("backscatter", tables::backscatter(sensor, &rows, agg.geo()).map_err(arrow("backscatter"))?));
-    batches.retain(|(_, b)| b.num_rows() > 0);
     let cover =
         DayCoverage { seconds: extras.seconds.get(&day).copied().unwrap_or(0.0), monitored: meta.provenance.monitored };
     let basis = meta.provenance.monitored_basis.as_str();
-    batches.push(("coverage", tables::coverage(sensor, day_tables, cover, basis).map_err(arrow("coverage"))?));
+    let summary = agg.closed.get(day);
+    batches.push(("coverage", tables::coverage(sensor, summary, cover, basis).map_err(arrow("coverage"))?));
     Ok(batches)
 }

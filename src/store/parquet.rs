@@ -1,9 +1,9 @@
 //! Writing one table file: a record batch to Parquet (snappy, dictionary
-//! encoding, the part's provenance in the file's key-value metadata), to a
-//! temporary name beside the final one. The caller renames it into place
+//! encoding, the run's provenance in the file's key-value metadata), under
+//! a temporary name in its final folder. The caller renames it into place
 //! once every file of the part is written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -18,17 +18,15 @@ use super::StoreError;
 /// readers can skip by statistics.
 const ROW_GROUP_ROWS: usize = 1 << 20;
 
-/// Writes `batch` to a temporary file next to `target` and returns the
-/// temporary file's path.
-pub fn write_temp(target: &Path, batch: &RecordBatch, metadata: &[(String, String)]) -> Result<PathBuf, StoreError> {
-    let dir = target.parent().unwrap_or(Path::new("."));
+/// Writes `batch` to `temp` (a temporary name: readers skip names that
+/// start with a dot), creating its folder.
+pub fn write_file(temp: &Path, batch: &RecordBatch, metadata: &[(String, String)]) -> Result<(), StoreError> {
+    let dir = temp.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let io = |source| StoreError::Io { path: temp.clone(), source };
-    let parquet = |source| StoreError::Parquet { path: temp.clone(), source };
+    let io = |source| StoreError::Io { path: temp.to_path_buf(), source };
+    let parquet = |source| StoreError::Parquet { path: temp.to_path_buf(), source };
 
-    let file = std::fs::File::create(&temp).map_err(io)?;
+    let file = std::fs::File::create(temp).map_err(io)?;
     let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
@@ -40,8 +38,7 @@ pub fn write_temp(target: &Path, batch: &RecordBatch, metadata: &[(String, Strin
     let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(parquet)?;
     writer.write(batch).map_err(parquet)?;
     let file = writer.into_inner().map_err(parquet)?;
-    file.sync_all().map_err(io)?;
-    Ok(temp)
+    file.sync_all().map_err(io)
 }
 
 /// Moves a temporary file over its target (atomic within a file system).

@@ -13,7 +13,7 @@ use arrow_array::{
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 
-use crate::aggregate::{Aggregator, DayTables, HourlyRow, VictimKey, split_source_port_key};
+use crate::aggregate::{Aggregator, DaySummary, DayTables, HourlyRow, VictimKey, split_source_port_key};
 use crate::classify::ScannerList;
 use crate::classify::geo::CountryDb;
 use crate::decode::IpProto;
@@ -213,7 +213,7 @@ pub fn backscatter(sensor: &str, rows: &[(VictimKey, u64)], geo: &CountryDb) -> 
 /// `coverage`: one row per sensor per day.
 pub fn coverage(
     sensor: &str,
-    day: Option<&DayTables>,
+    day: Option<&DaySummary>,
     cover: DayCoverage,
     basis: &str,
 ) -> Result<RecordBatch, ArrowError> {
@@ -235,7 +235,7 @@ pub fn coverage(
         repeated(basis, 1),
         Arc::new(UInt64Array::from(vec![day.map_or(0, |d| d.packets)])),
         Arc::new(UInt64Array::from(vec![day.map_or(0, |d| d.bytes)])),
-        Arc::new(UInt64Array::from(vec![day.map_or(0, |d| d.sources.len() as u64)])),
+        Arc::new(UInt64Array::from(vec![day.map_or(0, DaySummary::sources)])),
         Arc::new(UInt64Array::from(vec![0u64])),
     ];
     batch(fields, columns)

@@ -2,6 +2,7 @@
 prints the totals tests/store_duckdb.rs compares with the generator's ground
 truth, as one JSON object. Usage: query.py STORE_DIR"""
 
+import glob
 import json
 import sys
 
@@ -17,6 +18,11 @@ def table(name):
 
 def pairs(sql):
     return {str(k): v for k, v in con.execute(sql).fetchall()}
+
+
+def stored(name):
+    """Whether the store has files of table `name` (a run may write none)."""
+    return bool(glob.glob(f"{store}/{name}/**/*.parquet", recursive=True))
 
 
 # source_ports rows with their source's scanner tag (same sensor, day, source).
@@ -41,7 +47,8 @@ print(json.dumps({
         f"select scanner, count(distinct source) from {table('sources')} where scanner is not null group by 1"),
     "scanners": pairs(f"select coalesce(scanner, '-'), sum(packets)::bigint from {table('sources')} group by 1"),
     "bytes": con.execute(f"select sum(bytes)::bigint from {table('sources')}").fetchone()[0],
-    "backscatter": pairs(f"select kind, sum(packets)::bigint from {table('backscatter')} group by 1"),
+    "backscatter": pairs(f"select kind, sum(packets)::bigint from {table('backscatter')} group by 1")
+    if stored("backscatter") else {},
     "darknet_packets": con.execute(f"select sum(packets)::bigint from {table('darknet_addrs')}").fetchone()[0],
     "sensors": pairs(f"select sensor, sum(packets)::bigint from {table('coverage')} group by 1"),
     "covered_seconds": pairs(f"select sensor || ' ' || strftime(day, '%Y-%m-%d'), seconds from {table('coverage')}"),
