@@ -37,10 +37,9 @@ fn stored(dir: &Path, scenario: &str, days: &str) -> (String, Value) {
         "--scenario",
         scenario,
     ]);
-    // The research-scanner list names the generator's Japanese blocks (see
-    // src/generate/geo.rs): section 8's tables are the others.
-    let scanners = dir.join("scanners.txt").to_string_lossy().into_owned();
-    std::fs::write(&scanners, "126.134.0.0/16 jp\n124.96.0.0/18 jp\n122.255.128.0/20 jp\n").expect("scanner list");
+    // The research-scanner list names the generator's Japanese blocks:
+    // section 8's tables are the others.
+    let scanners = common::store::jp_scanner_list(dir, "jp");
     ok(&[
         "replay",
         &capture,

@@ -60,12 +60,9 @@ fn stored_tables_match_the_ground_truth_in_duckdb() {
     let (capture, truth) = generate(dir.path(), "t.pcap", "3");
     let store = dir.path().join("store");
     let store_arg = store.to_string_lossy().into_owned();
-    // A scanner list naming the generator's three Japanese blocks (see
-    // src/generate/geo.rs): their sources are the country's.
-    let scanners = dir.path().join("scanners.txt");
-    std::fs::write(&scanners, "# source: test\n126.134.0.0/16 jp-all\n124.96.0.0/18 jp-all\n122.255.128.0/20 jp-all\n")
-        .expect("writing the scanner list");
-    let scanners = scanners.to_string_lossy().into_owned();
+    // The generator's Japanese blocks as research scanners: their sources
+    // are the country's.
+    let scanners = common::store::jp_scanner_list(dir.path(), "jp-all");
     ok(&[
         "replay",
         &capture,

@@ -169,10 +169,24 @@ impl<R: Run> Bucket<R> {
 /// Merges two ascending runs of distinct keys, adding up the runs of keys
 /// in both.
 fn merge<R: Run>(a: &[R], b: &[R]) -> Vec<R> {
+    merge_by_key(
+        a,
+        b,
+        |r| r.key(),
+        |mut both, other| {
+            both.absorb(other);
+            both
+        },
+    )
+}
+
+/// Merges two slices sorted by `key` with distinct keys each; an item of a
+/// key in both becomes `combine(from a, from b)`.
+pub fn merge_by_key<T: Copy, K: Ord>(a: &[T], b: &[T], key: impl Fn(&T) -> K, combine: impl Fn(T, T) -> T) -> Vec<T> {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].key().cmp(&b[j].key()) {
+        match key(&a[i]).cmp(&key(&b[j])) {
             std::cmp::Ordering::Less => {
                 out.push(a[i]);
                 i += 1;
@@ -182,9 +196,7 @@ fn merge<R: Run>(a: &[R], b: &[R]) -> Vec<R> {
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
-                let mut both = a[i];
-                both.absorb(b[j]);
-                out.push(both);
+                out.push(combine(a[i], b[j]));
                 i += 1;
                 j += 1;
             }

@@ -90,33 +90,48 @@ impl PartRows {
     /// writes both tables in the same source order, so a forward walk finds
     /// them without hashing; a part written otherwise falls back to a map.
     fn join_ports(&mut self, file: &StoredFile, texts: &Texts) -> Result<(), StoreError> {
-        let mut at = 0usize;
-        let mut index: Option<FastMap<&str, u32>> = None;
+        let mut join = Join { texts, at: 0, index: None };
         batches(&file.path, &["source", "proto", "port", "packets"], |b| {
             let c = Columns::new(b, &file.path);
             let (source, proto, port, packets) =
                 (c.strings("source")?, c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
             for (row, &n) in packets.iter().enumerate() {
                 let text = source.get(row).unwrap_or_default();
-                while at < texts.len() && texts.get(at) != text {
-                    at += 1;
-                }
-                let found = if at < texts.len() {
-                    at as u32
-                } else {
-                    let map = index.get_or_insert_with(|| (0..texts.len()).map(|i| (texts.get(i), i as u32)).collect());
-                    at = 0;
-                    *map.get(text).ok_or_else(|| StoreError::Schema {
-                        path: file.path.clone(),
-                        column: "source".into(),
-                        problem: format!("has {text} that its part's sources table lacks"),
-                    })?
-                };
+                let found = join.find(text).ok_or_else(|| StoreError::Schema {
+                    path: file.path.clone(),
+                    column: "source".into(),
+                    problem: format!("has {text} that its part's sources table lacks"),
+                })?;
                 let key = port_index(PortKey { udp: proto.get(row) == Some("udp"), port: port.value(row) });
                 self.ports.push((found, key, n));
             }
             Ok(())
         })
+    }
+}
+
+/// Finds rows of a part's `source_ports` among its sources: walking
+/// forward while the rows come in the sources' order (as darkscope writes
+/// them), by a map once they do not.
+struct Join<'a> {
+    texts: &'a Texts,
+    at: usize,
+    index: Option<FastMap<&'a str, u32>>,
+}
+
+impl<'a> Join<'a> {
+    fn find(&mut self, text: &str) -> Option<u32> {
+        if self.index.is_none() {
+            while self.at < self.texts.len() && self.texts.get(self.at) != text {
+                self.at += 1;
+            }
+            if self.at < self.texts.len() {
+                return Some(self.at as u32);
+            }
+        }
+        let texts = self.texts;
+        let map = self.index.get_or_insert_with(|| (0..texts.len()).map(|i| (texts.get(i), i as u32)).collect());
+        map.get(text).copied()
     }
 }
 
@@ -301,5 +316,27 @@ impl Accumulated {
                 stats.home_ports.insert(port, n);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_found_in_order_and_out_of_order() {
+        let mut texts = Texts::default();
+        for t in ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"] {
+            texts.push(t);
+        }
+        let mut join = Join { texts: &texts, at: 0, index: None };
+        // darkscope's order, skipping a source without ports.
+        assert_eq!(join.find("10.0.0.1"), Some(0));
+        assert_eq!(join.find("10.0.0.1"), Some(0));
+        assert_eq!(join.find("10.0.0.3"), Some(2));
+        // Out of order: the map takes over, and unknown sources are none.
+        assert_eq!(join.find("10.0.0.2"), Some(1));
+        assert_eq!(join.find("10.0.0.4"), Some(3));
+        assert_eq!(join.find("10.0.0.9"), None);
     }
 }

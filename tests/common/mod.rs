@@ -8,3 +8,4 @@ pub mod files;
 pub mod frames;
 pub mod json;
 pub mod python;
+pub mod store;

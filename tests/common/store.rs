@@ -1,0 +1,14 @@
+//! Store fixtures shared by the store and report tests.
+
+use std::path::Path;
+
+/// Writes a research-scanner list naming the generator's three Japanese
+/// blocks (see src/generate/geo.rs) as `organisation`, and gives its path:
+/// the sources it tags are exactly the truth's JP sources.
+pub fn jp_scanner_list(dir: &Path, organisation: &str) -> String {
+    let path = dir.join("scanners.txt");
+    let blocks = ["126.134.0.0/16", "124.96.0.0/18", "122.255.128.0/20"];
+    let lines: String = blocks.iter().map(|b| format!("{b} {organisation}\n")).collect();
+    std::fs::write(&path, format!("# source: test\n{lines}")).expect("writing the scanner list");
+    path.to_string_lossy().into_owned()
+}
