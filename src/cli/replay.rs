@@ -73,7 +73,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
         }
         let span = agg.end_input(&mut report);
         if let (Some(store), Some(identity)) = (&mut store, identity) {
-            store.read(input, identity, span, report.records);
+            store.read(input, identity, span, report.records)?;
         }
         infos.push(InputInfo { path: input.display(), read: report });
     }

@@ -30,10 +30,18 @@ pub struct StoreRun {
     writer: Rc<RefCell<PartWriter>>,
 }
 
-/// An input's identity, known before it is read.
+/// An input's identity: its size, and its sha256 (known before it is
+/// read, or still being computed beside the reading).
 pub struct Identity {
     size: u64,
-    sha256: Option<String>,
+    sha256: Sha256,
+}
+
+enum Sha256 {
+    None,
+    Known(String),
+    /// Hashed on another thread while the input is read.
+    Hashing(std::thread::JoinHandle<Result<(u64, String), StoreError>>),
 }
 
 impl StoreRun {
@@ -69,12 +77,23 @@ impl StoreRun {
         Ok(Some(StoreRun { store, sensor, replace: args.replace, inputs: Vec::new(), provenance, writer }))
     }
 
-    /// Hashes an input and says whether the store already holds it: then
-    /// the run skips it (unless `--replace`) and the note says why.
+    /// Says whether the store already holds an input: then the run skips
+    /// it (unless `--replace`) and the note says why. Only an input as long
+    /// as one this sensor has stored can be one of them: it is hashed here;
+    /// any other is hashed on another thread while it is read (the hash
+    /// costs as much as reading the input once).
     pub fn check(&self, input: &InputSpec) -> Result<(Identity, Option<String>), Failure> {
         let InputSpec::File(path) = input else {
-            return Ok((Identity { size: 0, sha256: None }, None));
+            return Ok((Identity { size: 0, sha256: Sha256::None }, None));
         };
+        let size = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
+        if !self.store.manifest().holds_size(&self.sensor, size) {
+            let path = path.clone();
+            return Ok((
+                Identity { size, sha256: Sha256::Hashing(std::thread::spawn(move || hash_file(&path))) },
+                None,
+            ));
+        }
         let (size, sha) = hash_file(path).with_context(|| format!("hashing {}", path.display()))?;
         let note = match self.store.manifest().holding(&self.sensor, &sha) {
             Some(part) if !self.replace => Some(format!(
@@ -85,19 +104,36 @@ impl StoreRun {
             )),
             _ => None,
         };
-        Ok((Identity { size, sha256: Some(sha) }, note))
+        Ok((Identity { size, sha256: Sha256::Known(sha) }, note))
     }
 
-    /// Notes an input that was read.
-    pub fn read(&mut self, input: &InputSpec, identity: Identity, span: Option<(i64, i64)>, records: u64) {
+    /// Notes an input that was read (waiting for its hash if need be).
+    pub fn read(
+        &mut self,
+        input: &InputSpec,
+        identity: Identity,
+        span: Option<(i64, i64)>,
+        records: u64,
+    ) -> Result<(), Failure> {
+        let (size, sha256) = match identity.sha256 {
+            Sha256::None => (identity.size, None),
+            Sha256::Known(sha) => (identity.size, Some(sha)),
+            Sha256::Hashing(thread) => {
+                let hashed =
+                    thread.join().map_err(|_| anyhow::anyhow!("hashing {}: the thread failed", input.display()))?;
+                let (size, sha) = hashed.with_context(|| format!("hashing {}", input.display()))?;
+                (size, Some(sha))
+            }
+        };
         self.inputs.push(InputEntry {
             path: input.display(),
-            size: identity.size,
-            sha256: identity.sha256,
+            size,
+            sha256,
             first_ns: span.map(|s| s.0),
             last_ns: span.map(|s| s.1),
             records,
         });
+        Ok(())
     }
 
     /// Writes the run's part (nothing when every input was skipped).

@@ -107,6 +107,12 @@ impl Manifest {
         self.parts.iter().find(|p| p.sensor == sensor && p.inputs.iter().any(|i| i.sha256.as_deref() == Some(sha256)))
     }
 
+    /// Whether a part of `sensor` holds an input of `size` bytes (only then
+    /// can a new input of that size be one it holds).
+    pub fn holds_size(&self, sensor: &str, size: u64) -> bool {
+        self.parts.iter().any(|p| p.sensor == sensor && p.inputs.iter().any(|i| i.size == size))
+    }
+
     /// Parts of `sensor` with an input that is one of `inputs` (same
     /// sha256) or overlaps one in time, each with the first such pair
     /// (new input, stored input).

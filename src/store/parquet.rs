@@ -3,7 +3,7 @@
 //! a temporary name in its final folder. The caller renames it into place
 //! once every file of the part is written.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -18,27 +18,69 @@ use super::StoreError;
 /// readers can skip by statistics.
 const ROW_GROUP_ROWS: usize = 1 << 20;
 
-/// Writes `batch` to `temp` (a temporary name: readers skip names that
-/// start with a dot), creating its folder.
-pub fn write_file(temp: &Path, batch: &RecordBatch, metadata: &[(String, String)]) -> Result<(), StoreError> {
-    let dir = temp.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
-    let io = |source| StoreError::Io { path: temp.to_path_buf(), source };
-    let parquet = |source| StoreError::Parquet { path: temp.to_path_buf(), source };
+/// One table file being written, batch by batch (so a day of millions of
+/// sources never needs its whole table as one batch in memory), under a
+/// temporary name: readers skip names that start with a dot.
+pub struct TableFile {
+    temp: PathBuf,
+    metadata: Vec<(String, String)>,
+    writer: Option<ArrowWriter<std::fs::File>>,
+    rows: u64,
+}
 
-    let file = std::fs::File::create(temp).map_err(io)?;
-    let mut props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_key_value_metadata(Some(metadata.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect()));
-    for column in super::tables::UNIQUE_COLUMNS {
-        props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
+impl TableFile {
+    pub fn create(temp: PathBuf, metadata: &[(String, String)]) -> TableFile {
+        TableFile { temp, metadata: metadata.to_vec(), writer: None, rows: 0 }
     }
-    let props = props.build();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(parquet)?;
-    writer.write(batch).map_err(parquet)?;
-    let file = writer.into_inner().map_err(parquet)?;
-    file.sync_all().map_err(io)
+
+    fn parquet(&self) -> impl Fn(::parquet::errors::ParquetError) -> StoreError + '_ {
+        |source| StoreError::Parquet { path: self.temp.clone(), source }
+    }
+
+    /// Appends a batch; the first one creates the file (and its folder).
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), StoreError> {
+        if self.writer.is_none() {
+            let dir = self.temp.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+            let file = std::fs::File::create(&self.temp)
+                .map_err(|source| StoreError::Io { path: self.temp.clone(), source })?;
+            let mut props = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                .set_key_value_metadata(Some(
+                    self.metadata.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect(),
+                ));
+            for column in super::tables::UNIQUE_COLUMNS {
+                props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
+            }
+            let writer = ArrowWriter::try_new(file, batch.schema(), Some(props.build())).map_err(self.parquet())?;
+            self.writer = Some(writer);
+        }
+        if let Some(writer) = &mut self.writer {
+            writer.write(batch).map_err(|source| StoreError::Parquet { path: self.temp.clone(), source })?;
+        }
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Closes the file: its path and rows, or `None` when no batch came.
+    pub fn finish(mut self) -> Result<Option<(PathBuf, u64)>, StoreError> {
+        let Some(writer) = self.writer.take() else {
+            return Ok(None);
+        };
+        let file = writer.into_inner().map_err(self.parquet())?;
+        file.sync_all().map_err(|source| StoreError::Io { path: self.temp.clone(), source })?;
+        Ok(Some((std::mem::take(&mut self.temp), self.rows)))
+    }
+}
+
+impl Drop for TableFile {
+    /// A file not finished (an error on the way) is removed.
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
 }
 
 /// Moves a temporary file over its target (atomic within a file system).

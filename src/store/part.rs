@@ -14,10 +14,15 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 
-use super::{RunProvenance, StoreError, parquet, tables};
+use super::parquet::TableFile;
+use super::{RunProvenance, StoreError, tables};
 use crate::aggregate::DayTables;
 use crate::classify::ScannerList;
 use crate::time::Day;
+
+/// Rows per batch of a day's per-source tables: a day of 10 M sources is
+/// built and encoded a million rows at a time.
+const CHUNK_ROWS: usize = 1 << 20;
 
 /// A table file written under a temporary name.
 pub struct Pending {
@@ -61,33 +66,65 @@ impl PartWriter {
         }
     }
 
-    /// Writes a closed day's per-source tables.
+    /// Writes a closed day's per-source tables, [`CHUNK_ROWS`] rows at a
+    /// time.
     pub fn write_day(&mut self, day: &DayTables) -> Result<(), StoreError> {
         let count = self.closings.entry(day.day).or_default();
         let extra = *count;
         *count += 1;
         let arrow = |table: &'static str| move |source| StoreError::Arrow { table, source };
-        let sensor = self.sensor.as_str();
-        let batches = [
-            ("sources", tables::sources(sensor, day, &self.scanners).map_err(arrow("sources"))?),
-            ("source_ports", tables::source_ports(sensor, day).map_err(arrow("source_ports"))?),
-            ("darknet_addrs", tables::darknet_addrs(sensor, day).map_err(arrow("darknet_addrs"))?),
-        ];
-        for (table, batch) in batches {
-            self.write(table, day.day, extra, &batch)?;
+        let sensor = self.sensor.clone();
+
+        let mut file = self.file("sources", day.day, extra);
+        let sources = day.sources.len();
+        for start in (0..sources).step_by(CHUNK_ROWS) {
+            let rows = start..sources.min(start + CHUNK_ROWS);
+            file.write(&tables::sources(&sensor, day, &self.scanners, rows).map_err(arrow("sources"))?)?;
         }
-        Ok(())
+        self.keep(file, "sources", day.day, extra)?;
+
+        let mut file = self.file("source_ports", day.day, extra);
+        let mut runs = day.source_ports.runs();
+        let mut left = day.source_ports.len();
+        while left > 0 {
+            let n = left.min(CHUNK_ROWS);
+            let batch = tables::source_ports(&sensor, day, runs.by_ref().take(n), n).map_err(arrow("source_ports"))?;
+            file.write(&batch)?;
+            left -= n;
+        }
+        self.keep(file, "source_ports", day.day, extra)?;
+
+        let mut file = self.file("darknet_addrs", day.day, extra);
+        file.write(&tables::darknet_addrs(&sensor, day).map_err(arrow("darknet_addrs"))?)?;
+        self.keep(file, "darknet_addrs", day.day, extra)
     }
 
-    /// Writes `batch` (when it has rows) as a temporary file of `table`.
+    /// Writes `batch` as the temporary file of `table` (a day's table of
+    /// the whole run, written when the run ends).
     pub fn write(&mut self, table: &'static str, day: Day, extra: u32, batch: &RecordBatch) -> Result<(), StoreError> {
-        if batch.num_rows() == 0 && table != "coverage" {
-            return Ok(());
-        }
+        let mut file = self.file(table, day, extra);
+        file.write(batch)?;
+        self.keep(file, table, day, extra)
+    }
+
+    fn file(&self, table: &str, day: Day, extra: u32) -> TableFile {
         let folder = self.dir.join(table).join(format!("day={day}"));
-        let temp = folder.join(format!(".{}-{extra}.parquet.tmp-{}", self.sensor, std::process::id()));
-        parquet::write_file(&temp, batch, &self.metadata)?;
-        self.pending.push(Pending { table, day, extra, temp, rows: batch.num_rows() as u64 });
+        TableFile::create(
+            folder.join(format!(".{}-{extra}.parquet.tmp-{}", self.sensor, std::process::id())),
+            &self.metadata,
+        )
+    }
+
+    /// Closes `file` and remembers it, unless it has no rows (but for
+    /// `coverage`, which every day has).
+    fn keep(&mut self, file: TableFile, table: &'static str, day: Day, extra: u32) -> Result<(), StoreError> {
+        if let Some((temp, rows)) = file.finish()? {
+            if rows == 0 && table != "coverage" {
+                let _ = std::fs::remove_file(&temp);
+            } else {
+                self.pending.push(Pending { table, day, extra, temp, rows });
+            }
+        }
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 use crate::aggregate::{Aggregator, DaySummary, DayTables, HourlyRow, VictimKey, split_source_port_key};
 use crate::classify::ScannerList;
 use crate::classify::geo::CountryDb;
-use crate::decode::IpProto;
+use crate::decode::{Addr, IpProto};
 use crate::time::Day;
 
 /// Columns with a value per row (addresses): not worth a dictionary.
@@ -60,17 +60,52 @@ fn dict_column<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
     Arc::new(b.finish())
 }
 
+/// An address as text into `out` (cleared first): dotted quads without
+/// the formatter (millions per day), others as `Addr` displays them.
+fn addr_text(addr: Addr, out: &mut String) {
+    out.clear();
+    match addr.as_v4() {
+        Some(v4) => {
+            for (i, octet) in v4.to_be_bytes().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                if octet >= 100 {
+                    out.push(char::from(b'0' + octet / 100));
+                }
+                if octet >= 10 {
+                    out.push(char::from(b'0' + octet / 10 % 10));
+                }
+                out.push(char::from(b'0' + octet % 10));
+            }
+        }
+        None => {
+            use std::fmt::Write;
+            let _ = write!(out, "{addr}");
+        }
+    }
+}
+
 fn proto_name(proto: IpProto) -> &'static str {
     if proto == IpProto::UDP { "udp" } else { "tcp" }
 }
 
-/// `sources`: one row per source per day (the per-IP-per-day table).
-pub fn sources(sensor: &str, day: &DayTables, scanners: &ScannerList) -> Result<RecordBatch, ArrowError> {
-    let records = day.sources.records();
+/// `sources`: one row per source per day (the per-IP-per-day table); the
+/// sources `rows` of the day (in order of first appearance).
+pub fn sources(
+    sensor: &str,
+    day: &DayTables,
+    scanners: &ScannerList,
+    rows: std::ops::Range<usize>,
+) -> Result<RecordBatch, ArrowError> {
+    let records = &day.sources.records()[rows.clone()];
+    let addrs = &day.sources.addrs()[rows];
     let n = records.len();
     let mut source = StringBuilder::with_capacity(n, n * 14);
-    for addr in day.sources.addrs() {
-        source.append_value(addr.to_string());
+    let mut text = String::new();
+    for &addr in addrs {
+        addr_text(addr, &mut text);
+        source.append_value(&text);
     }
     let countries: Vec<String> = records.iter().map(|r| r.country.to_string()).collect();
     let fields = vec![
@@ -99,27 +134,33 @@ pub fn sources(sensor: &str, day: &DayTables, scanners: &ScannerList) -> Result<
         Arc::new(UInt32Array::from_iter_values(records.iter().map(|r| r.syn))),
         dict_column(countries.iter().map(|c| Some(c.as_str()))),
         dict_column(records.iter().map(|r| r.tool_label().map(|t| t.name()))),
-        dict_column(day.sources.addrs().iter().map(|&a| scanners.lookup(a))),
+        dict_column(addrs.iter().map(|&a| scanners.lookup(a))),
     ];
     batch(fields, columns)
 }
 
-/// `source_ports`: packets per (source, protocol, destination port) per day.
-pub fn source_ports(sensor: &str, day: &DayTables) -> Result<RecordBatch, ArrowError> {
+/// `source_ports`: packets per (source, protocol, destination port) per day;
+/// `runs` are (at most `n` of) the day's (key, packets) runs, sorted.
+pub fn source_ports(
+    sensor: &str,
+    day: &DayTables,
+    runs: impl Iterator<Item = (u64, u64)>,
+    n: usize,
+) -> Result<RecordBatch, ArrowError> {
     let addrs = day.sources.addrs();
-    let n = day.source_ports.len();
     let mut source = StringBuilder::with_capacity(n, n * 14);
     let mut protos = Vec::with_capacity(n);
     let mut ports = Vec::with_capacity(n);
     let mut packets = Vec::with_capacity(n);
     // Runs come sorted by source number, so each address is formatted once.
-    let mut last: Option<(u32, String)> = None;
-    for (key, count) in day.source_ports.runs() {
+    let (mut last, mut text) = (None, String::new());
+    for (key, count) in runs {
         let (id, proto, port) = split_source_port_key(key);
-        if last.as_ref().is_none_or(|(l, _)| *l != id) {
-            last = Some((id, addrs[id as usize].to_string()));
+        if last != Some(id) {
+            addr_text(addrs[id as usize], &mut text);
+            last = Some(id);
         }
-        source.append_value(last.as_ref().map_or("", |(_, text)| text.as_str()));
+        source.append_value(&text);
         protos.push(proto_name(proto));
         ports.push(port);
         packets.push(count);
@@ -132,7 +173,7 @@ pub fn source_ports(sensor: &str, day: &DayTables) -> Result<RecordBatch, ArrowE
         Field::new("packets", DataType::UInt64, false),
     ];
     let columns: Vec<ArrayRef> = vec![
-        repeated(sensor, n),
+        repeated(sensor, packets.len()),
         Arc::new(source.finish()),
         dict_column(protos.into_iter().map(Some)),
         Arc::new(UInt16Array::from(ports)),
@@ -250,4 +291,21 @@ pub fn victims_by_day(agg: &Aggregator) -> std::collections::BTreeMap<Day, Vec<(
         by_day.entry(row.0.day).or_default().push(row);
     }
     by_day
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_print_as_the_standard_formatter_does() {
+        let mut text = String::new();
+        for v4 in [0u32, 0x0102_0304, 0xc612_0a05, 0x0a00_00ff, 0x6364_0a09, u32::MAX] {
+            addr_text(Addr::v4(v4), &mut text);
+            assert_eq!(text, std::net::Ipv4Addr::from(v4).to_string());
+        }
+        let v6 = Addr::v6("2001:db8::1".parse::<std::net::Ipv6Addr>().unwrap().octets());
+        addr_text(v6, &mut text);
+        assert_eq!(text, v6.to_string());
+    }
 }
