@@ -204,10 +204,10 @@ fn per_day_tables_match_tshark() {
     let telescope = Telescope { darknet, exclude: CidrSet::default() };
     let mut agg = Aggregator::new(telescope, CountryDb::bundled().unwrap(), 600.0);
     // Each day's tables as it closes (the first an hour into the second day).
-    let days = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let days = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let keep = days.clone();
     agg.set_sink(Box::new(move |day| {
-        keep.borrow_mut().push(day.clone());
+        keep.lock().expect("the test's day list").push(day.clone());
         Ok(())
     }));
     let mut input = open_input(&InputSpec::File(path.clone()), None).expect("opening the capture");
@@ -215,7 +215,7 @@ fn per_day_tables_match_tshark() {
     read_capture(&mut input.stream, &mut agg, &mut report).expect("reading the capture");
     agg.end_input(&mut report);
     agg.finish();
-    let days = days.take();
+    let days = std::mem::take(&mut *days.lock().expect("the test's day list"));
     assert_eq!(days.iter().map(|d| d.day.to_string()).collect::<Vec<_>>(), ["2024-01-01", "2024-01-02"]);
 
     let mut want: BTreeMap<(String, String), SourceFacts> = BTreeMap::new();

@@ -1,7 +1,10 @@
 //! Aggregation per UTC day, the run's flat counters and its coverage.
 //!
 //! [`Aggregator`] is the one place a record goes through decode → classify
-//! → count. Days are kept in a short sorted vector with the last-used day
+//! → count. The run-wide counters are counted as records come; the per-day
+//! tables by the day worker ([`days`]), which gets chunks of packets and
+//! commands and runs on the reading thread or, with `--threads` ≥ 2, on its
+//! own. Open days are kept in a short sorted vector with the last-used day
 //! cached, since records arrive mostly in time order.
 //!
 //! A day's source table is much larger than the CPU caches, so
@@ -21,6 +24,7 @@ mod counters;
 mod coverage;
 mod darknet;
 mod day;
+mod days;
 mod hourly;
 pub mod pairs;
 mod prefetch;
@@ -39,33 +43,30 @@ pub use sources::CountryCache;
 
 use std::sync::Arc;
 
-use crate::classify::geo::{CountryCode, CountryDb};
+use crate::classify::geo::CountryDb;
 use crate::classify::{Backscatter, Scope, Telescope, classify};
 use crate::decode::{Addr, Decoded, IpProto, IpVersion, Packet, decode};
 use crate::source::{LinkType, ReadReport, Record, RecordSink};
 use crate::time::{Day, NANOS_PER_DAY, Timestamp};
-use source_table::SourceHash;
+use days::{Calendar, Chunk, Command, DayWorker};
 
 /// The run's aggregates.
 pub struct Aggregator {
     telescope: Telescope,
-    geo: CountryDb,
+    geo: Arc<CountryDb>,
     pub counts: RecordCounts,
     pub traffic: Traffic,
-    countries: CountryCache,
-    /// Days still open, sorted by day.
-    open: Vec<DayTables>,
-    last_day: usize,
-    /// Days closed so far (all of them after [`Aggregator::finish`]).
+    /// Which days are open; what the day worker is told next; the worker.
+    calendar: Calendar,
+    chunk: Chunk,
+    days: Days,
+    /// Run the day worker on a thread of its own (`--threads` ≥ 2).
+    threaded: bool,
+    /// The closed days (all of them, after [`Aggregator::finish`]).
     pub closed: ClosedDays,
-    sink: Option<DaySink>,
     sink_error: Option<Box<dyn std::error::Error + Send + Sync>>,
-    /// The newest record's timestamp, and the earliest closing time of an
-    /// open day that is not late (ns).
+    /// The newest record's timestamp (ns).
     newest: i64,
-    close_at: i64,
-    /// Sources of the last day closed (room for the next day's table).
-    last_sources: usize,
     pub coverage: Coverage,
     /// Link types of the current input that we do not decode.
     unsupported: Vec<LinkType>,
@@ -73,7 +74,6 @@ pub struct Aggregator {
     batch: Vec<Pending>,
     /// The batch's day, as [start, end) in nanoseconds.
     batch_day: (i64, i64),
-    dense: Option<Arc<DenseIndex>>,
     /// First and last record timestamps of the current input (ns).
     input_span: Option<(i64, i64)>,
     /// Packets per (hour, protocol, destination port).
@@ -97,27 +97,42 @@ pub struct VictimKey {
 /// Packets counted together (see the module docs).
 pub const BATCH: usize = 32;
 
+/// Packets handed to the day worker at a time.
+const CHUNK_PACKETS: usize = 8_192;
+
+/// Where the day worker runs.
+enum Days {
+    Inline(Box<DayWorker>),
+    Thread {
+        send: std::sync::mpsc::SyncSender<Chunk>,
+        /// Chunks the worker is done with, to be filled again.
+        recycled: std::sync::mpsc::Receiver<Chunk>,
+        thread: std::thread::JoinHandle<Box<DayWorker>>,
+    },
+    /// Only while switching between the two.
+    Moving,
+}
+
 impl Aggregator {
     pub fn new(telescope: Telescope, geo: CountryDb, max_gap_secs: f64) -> Aggregator {
         let dense = DenseIndex::new(&telescope.darknet).map(Arc::new);
         let count_darknet_addrs = telescope.darknet.ipv4_size() == 0;
+        let geo = Arc::new(geo);
+        let worker = DayWorker::new(geo.clone(), dense, ClosedDays::new(count_darknet_addrs));
         Aggregator {
             batch: Vec::with_capacity(BATCH),
             batch_day: (0, 0),
-            dense,
             telescope,
             geo,
             counts: RecordCounts::default(),
             traffic: Traffic::default(),
-            countries: CountryCache::default(),
-            open: Vec::new(),
-            last_day: 0,
-            closed: ClosedDays::new(count_darknet_addrs),
-            sink: None,
+            calendar: Calendar::new(),
+            chunk: Chunk::default(),
+            days: Days::Inline(Box::new(worker)),
+            threaded: false,
+            closed: ClosedDays::default(),
             sink_error: None,
             newest: i64::MIN,
-            close_at: i64::MAX,
-            last_sources: 0,
             coverage: Coverage::new(max_gap_secs),
             unsupported: Vec::new(),
             input_span: None,
@@ -147,9 +162,18 @@ impl Aggregator {
     }
 
     /// Gives each day's tables, as the day closes, to `sink` (see
-    /// [`closed`]).
+    /// [`closed`]). Call before the first record.
     pub fn set_sink(&mut self, sink: DaySink) {
-        self.sink = Some(sink);
+        if let Days::Inline(worker) = &mut self.days {
+            worker.set_sink(sink);
+        }
+    }
+
+    /// With `threads` ≥ 2, the per-day tables are filled on a thread of
+    /// their own while records are read, decoded and classified (see
+    /// [`days`]); the results are the same for any number.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threaded = threads >= 2;
     }
 
     /// The sink's error, if it failed (it got no days after that).
@@ -168,29 +192,54 @@ impl Aggregator {
     #[cold]
     fn close_passed_days(&mut self) {
         self.flush();
-        let newest = self.newest;
-        let (done, open): (Vec<DayTables>, Vec<DayTables>) =
-            std::mem::take(&mut self.open).into_iter().partition(|d| !d.late && newest > closing_time(d.day));
-        self.open = open;
-        self.last_day = 0;
-        self.close_at = self.open.iter().filter(|d| !d.late).map(|d| closing_time(d.day)).min().unwrap_or(i64::MAX);
-        for tables in done {
-            self.close(tables);
+        for day in self.calendar.passed(self.newest) {
+            self.chunk.commands.push(Command::Close(day));
         }
     }
 
-    /// Folds a day's pair logs, hands the tables to the sink and keeps
-    /// their summary.
-    fn close(&mut self, mut tables: DayTables) {
-        tables.finish();
-        if let Some(sink) = &mut self.sink
-            && let Err(e) = sink(&tables)
-        {
-            self.sink_error = Some(e);
-            self.sink = None;
+    /// Hands the chunk to the day worker: runs it here, or sends it to the
+    /// worker's thread (started by the first chunk) and takes a chunk it is
+    /// done with to fill next.
+    fn dispatch(&mut self) {
+        if self.chunk.commands.is_empty() {
+            return;
         }
-        self.last_sources = tables.sources.len();
-        self.closed.add(&tables);
+        if self.threaded && matches!(self.days, Days::Inline(_)) {
+            self.start_thread();
+        }
+        match &mut self.days {
+            Days::Inline(worker) => {
+                worker.run(&self.chunk);
+                self.chunk.clear();
+            }
+            Days::Thread { send, recycled, .. } => {
+                let mut next = recycled.try_recv().unwrap_or_default();
+                next.clear();
+                let full = std::mem::replace(&mut self.chunk, next);
+                if send.send(full).is_err() {
+                    // The worker is gone (it panicked): finish() says so.
+                    self.threaded = false;
+                }
+            }
+            Days::Moving => {}
+        }
+    }
+
+    #[cold]
+    fn start_thread(&mut self) {
+        let Days::Inline(mut worker) = std::mem::replace(&mut self.days, Days::Moving) else {
+            return;
+        };
+        let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(4);
+        let (give_back, recycled) = std::sync::mpsc::channel::<Chunk>();
+        let thread = std::thread::spawn(move || {
+            for chunk in receive {
+                worker.run(&chunk);
+                let _ = give_back.send(chunk);
+            }
+            worker
+        });
+        self.days = Days::Thread { send, recycled, thread };
     }
 
     /// Counts one decoded IP packet: darknet scope, classification, then
@@ -240,99 +289,59 @@ impl Aggregator {
         }
     }
 
-    /// Counts the batched packets (see the module docs for the passes).
+    /// Hands the batched packets (all of one day) to the day worker.
     pub fn flush(&mut self) {
         let Some(first) = self.batch.first() else {
             return;
         };
-        let index = self.day_index(Timestamp(first.ts).day());
-        let Aggregator { countries, geo, traffic, batch, open, .. } = self;
-        let day = &mut open[index];
-        let n = batch.len();
-        let mut source_hash = [SourceHash::default(); BATCH];
-        let mut id = [0 as SourceId; BATCH];
-        let mut is_new = [false; BATCH];
-
-        for (i, p) in batch.iter().enumerate() {
-            source_hash[i] = day.sources.hash(p.src);
-            day.sources.prefetch(source_hash[i]);
-            day.darknet_addrs.prefetch(p.dst);
+        let day = Timestamp(first.ts).day();
+        let late = self.calendar.open(day, self.newest);
+        let start = self.chunk.pending.len() as u32;
+        self.chunk.pending.extend_from_slice(&self.batch);
+        let end = self.chunk.pending.len() as u32;
+        self.chunk.commands.push(Command::Count { day, late, start, end });
+        self.batch.clear();
+        if self.chunk.pending.len() >= CHUNK_PACKETS {
+            self.dispatch();
         }
-        for (i, p) in batch.iter().enumerate() {
-            let known = day.sources.len();
-            id[i] = day.sources.id_with(p.src, source_hash[i], || SourceDay::new(CountryCode::UNKNOWN, p.ts));
-            is_new[i] = id[i] as usize == known;
-            if is_new[i] {
-                countries.prefetch(p.src);
-            } else {
-                day.sources.prefetch_record(id[i]);
-            }
-        }
-        let mut bytes = 0;
-        for (i, p) in batch.iter().enumerate() {
-            bytes += u64::from(p.ip_len);
-            let source = day.sources.record_mut(id[i]);
-            if is_new[i] {
-                // Looked up here rather than when the source was numbered,
-                // so the country cache's miss overlaps with the others.
-                source.country = countries.country(p.src, geo);
-            }
-            source.add(p);
-            traffic.add_country(source.country);
-            day.source_addrs.push(source_addr_key(id[i], day.darknet_addrs.add(p.dst)));
-            if let Some((proto, port)) = p.port() {
-                day.source_ports.push(source_port_key(id[i], proto, port));
-            }
-        }
-        day.packets += n as u64;
-        day.bytes += bytes;
-        batch.clear();
     }
 
     /// Counts what is still batched, closes every open day (see
-    /// [`closed`]) and drops the sink: call once the inputs are read,
-    /// before reading the run's day summaries.
+    /// [`closed`]), waits for the day worker and drops the sink: call once
+    /// the inputs are read, before reading the run's day summaries.
     pub fn finish(&mut self) {
         self.flush();
-        self.close_at = i64::MAX;
-        for tables in std::mem::take(&mut self.open) {
-            self.close(tables);
+        for day in self.calendar.all() {
+            self.chunk.commands.push(Command::Close(day));
         }
-        self.last_day = 0;
-        // Every day went to it: let go of it (and of what it holds).
-        self.sink = None;
+        self.dispatch();
+        let mut worker = match std::mem::replace(&mut self.days, Days::Moving) {
+            Days::Inline(worker) => worker,
+            Days::Thread { send, thread, .. } => {
+                drop(send);
+                match thread.join() {
+                    Ok(worker) => worker,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            Days::Moving => return,
+        };
+        worker.finish();
+        self.threaded = false;
+        for (sum, n) in self.traffic.countries.iter_mut().zip(worker.country_packets.iter_mut()) {
+            *sum += std::mem::take(n);
+        }
+        self.closed = std::mem::take(&mut worker.closed);
+        if let Some(e) = worker.sink_error.take() {
+            self.sink_error = Some(e);
+        }
+        self.days = Days::Inline(worker);
     }
 
     /// Distinct sources of darknet packets over the run (the union of the
     /// days' sources). Call after [`Aggregator::finish`].
     pub fn unique_sources(&self) -> u64 {
         self.closed.unique_sources()
-    }
-
-    /// Where the open tables of `day` are, created if new; `last_day`
-    /// caches the previous hit.
-    #[inline]
-    fn day_index(&mut self, day: Day) -> usize {
-        if self.open.get(self.last_day).is_none_or(|d| d.day != day) {
-            self.last_day = match self.open.binary_search_by_key(&day, |d| d.day) {
-                Ok(i) => i,
-                Err(i) => self.open_day(i, day),
-            };
-        }
-        self.last_day
-    }
-
-    #[cold]
-    fn open_day(&mut self, at: usize, day: Day) -> usize {
-        let closes = closing_time(day);
-        let late = self.newest > closes || self.closed.get(day).is_some();
-        if !late {
-            self.close_at = self.close_at.min(closes);
-        }
-        // Room for as many sources as the day before had.
-        let sources = self.open.get(at.wrapping_sub(1)).map_or(self.last_sources, |d| d.sources.len());
-        self.open.insert(at, DayTables::new(day, self.dense.as_ref(), sources, late));
-        at
     }
 }
 
@@ -344,7 +353,7 @@ impl RecordSink for Aggregator {
         let t = record.ts.0;
         if t > self.newest {
             self.newest = t;
-            if t > self.close_at {
+            if t > self.calendar.close_at {
                 self.close_passed_days();
             }
         }

@@ -155,6 +155,13 @@ pub struct ReplayArgs {
     #[arg(long, requires = "store")]
     pub replace: bool,
 
+    /// Threads: with 2 or more, the per-day tables are filled on a thread
+    /// of their own while the next records are read, decoded and
+    /// classified (more than 2 are not used yet). The output is the same
+    /// for any number [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+
     /// Rows in each ranking of the human summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,

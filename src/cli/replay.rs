@@ -29,6 +29,9 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     };
     let telescope = Telescope { darknet: CidrSet::new(&args.darknet), exclude: CidrSet::new(&args.exclude) };
     let mut agg = Aggregator::new(telescope, geo, args.max_gap);
+    let threads =
+        args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |n| n as usize);
+    agg.set_threads(threads);
     let mut store = StoreRun::open(&args, &mut agg)?;
     let mut notes = skipped;
 

@@ -1,9 +1,7 @@
 //! `replay --store`: which inputs to read (the manifest knows what the store
 //! already holds), what each input was, and writing the run's part.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
@@ -27,7 +25,7 @@ pub struct StoreRun {
     provenance: RunProvenance,
     /// Shared with the aggregator's day sink, which writes each day's
     /// per-source tables as it closes.
-    writer: Rc<RefCell<PartWriter>>,
+    writer: Arc<Mutex<PartWriter>>,
 }
 
 /// An input's identity: its size, and its sha256 (known before it is
@@ -71,9 +69,12 @@ impl StoreRun {
             coverage_rule: COVERAGE_RULE.to_string(),
         };
         let writer = PartWriter::new(dir, &sensor, Arc::new(scanners), &provenance);
-        let writer = Rc::new(RefCell::new(writer));
+        let writer = Arc::new(Mutex::new(writer));
         let sink = writer.clone();
-        agg.set_sink(Box::new(move |day| sink.borrow_mut().write_day(day).map_err(Into::into)));
+        agg.set_sink(Box::new(move |day| match sink.lock() {
+            Ok(mut writer) => writer.write_day(day).map_err(Into::into),
+            Err(_) => Err("the store's day writer failed earlier".into()),
+        }));
         Ok(Some(StoreRun { store, sensor, replace: args.replace, inputs: Vec::new(), provenance, writer }))
     }
 
@@ -153,9 +154,10 @@ impl StoreRun {
             provenance,
             replace: self.replace,
         };
-        let writer = Rc::try_unwrap(self.writer)
-            .map_err(|_| Failure::Work(anyhow::anyhow!("the store's day writer is still in use")))?
-            .into_inner();
+        let writer = Arc::try_unwrap(self.writer)
+            .ok()
+            .and_then(|w| w.into_inner().ok())
+            .ok_or_else(|| Failure::Work(anyhow::anyhow!("the store's day writer is still in use or failed")))?;
         match self.store.write_run(agg, &meta, writer) {
             Ok(written) => Ok(Some((written, self.sensor))),
             // The data is aggregated: say what to do, keep the exit status
