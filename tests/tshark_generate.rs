@@ -207,7 +207,7 @@ fn per_day_tables_match_tshark() {
     let days = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let keep = days.clone();
     agg.set_sink(Box::new(move |day| {
-        keep.lock().expect("the test's day list").push(day.clone());
+        keep.lock().expect("the test's day list").push(day);
         Ok(())
     }));
     let mut input = open_input(&InputSpec::File(path.clone()), None).expect("opening the capture");

@@ -161,18 +161,18 @@ impl DayWorker {
         self.sink = None;
     }
 
-    /// Folds a day's pair logs, hands the tables to the sink and keeps
-    /// their summary.
+    /// Folds a day's pair logs, keeps their summary and hands the tables
+    /// to the sink.
     fn close(&mut self, mut tables: DayTables) {
         tables.finish();
+        self.last_sources = tables.sources.len();
+        self.closed.add(&tables);
         if let Some(sink) = &mut self.sink
-            && let Err(e) = sink(&tables)
+            && let Err(e) = sink(tables)
         {
             self.sink_error = Some(e);
             self.sink = None;
         }
-        self.last_sources = tables.sources.len();
-        self.closed.add(&tables);
     }
 
     /// Where the open tables of `day` are, created if new; `last_day`

@@ -1,7 +1,8 @@
 //! `replay --store`: which inputs to read (the manifest knows what the store
 //! already holds), what each input was, and writing the run's part.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use anyhow::Context;
 
@@ -23,9 +24,10 @@ pub struct StoreRun {
     replace: bool,
     inputs: Vec<InputEntry>,
     provenance: RunProvenance,
-    /// Shared with the aggregator's day sink, which writes each day's
-    /// per-source tables as it closes.
-    writer: Arc<Mutex<PartWriter>>,
+    /// The thread that writes each closed day's per-source tables, fed by
+    /// the aggregator's day sink (so a day is encoded while the next one is
+    /// counted); it gives the writer back, with its first error, at the end.
+    writer: JoinHandle<(PartWriter, Option<StoreError>)>,
 }
 
 /// An input's identity: its size, and its sha256 (known before it is
@@ -68,13 +70,19 @@ impl StoreRun {
             max_gap_secs: args.max_gap,
             coverage_rule: COVERAGE_RULE.to_string(),
         };
-        let writer = PartWriter::new(dir, &sensor, Arc::new(scanners), &provenance);
-        let writer = Arc::new(Mutex::new(writer));
-        let sink = writer.clone();
-        agg.set_sink(Box::new(move |day| match sink.lock() {
-            Ok(mut writer) => writer.write_day(day).map_err(Into::into),
-            Err(_) => Err("the store's day writer failed earlier".into()),
-        }));
+        let mut part = PartWriter::new(dir, &sensor, Arc::new(scanners), &provenance);
+        // One day waits at most while another is written.
+        let (send, days) = std::sync::mpsc::sync_channel::<crate::aggregate::DayTables>(0);
+        let writer = std::thread::spawn(move || {
+            let mut failed = None;
+            for day in days {
+                if failed.is_none() {
+                    failed = part.write_day(&day).err();
+                }
+            }
+            (part, failed)
+        });
+        agg.set_sink(Box::new(move |day| send.send(day).map_err(|_| "the store's day writer stopped".into())));
         Ok(Some(StoreRun { store, sensor, replace: args.replace, inputs: Vec::new(), provenance, writer }))
     }
 
@@ -154,10 +162,13 @@ impl StoreRun {
             provenance,
             replace: self.replace,
         };
-        let writer = Arc::try_unwrap(self.writer)
-            .ok()
-            .and_then(|w| w.into_inner().ok())
-            .ok_or_else(|| Failure::Work(anyhow::anyhow!("the store's day writer is still in use or failed")))?;
+        let (writer, failed) = match self.writer.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if let Some(e) = failed {
+            return Err(Failure::Work(anyhow::Error::new(e).context("writing a closed day into the store")));
+        }
         match self.store.write_run(agg, &meta, writer) {
             Ok(written) => Ok(Some((written, self.sensor))),
             // The data is aggregated: say what to do, keep the exit status
