@@ -39,19 +39,7 @@ fn add(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> BTreeMap<String,
 }
 
 fn files(dir: &Path) -> BTreeSet<PathBuf> {
-    let mut found = BTreeSet::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("listing the store") {
-            let path = entry.expect("listing the store").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.insert(path);
-            }
-        }
-    }
-    found
+    common::store::files(dir)
 }
 
 #[test]

@@ -11,20 +11,13 @@ use common::cli::ok;
 
 /// Every file of the store below `dir`: relative path → bytes.
 fn store_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("listing the store") {
-            let path = entry.expect("listing the store").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let name = path.strip_prefix(dir).expect("inside the store").to_string_lossy().into_owned();
-                found.insert(name, std::fs::read(&path).expect("reading a stored file"));
-            }
-        }
-    }
-    found
+    common::store::files(dir)
+        .into_iter()
+        .map(|path| {
+            let name = path.strip_prefix(dir).expect("inside the store").to_string_lossy().into_owned();
+            (name, std::fs::read(&path).expect("reading a stored file"))
+        })
+        .collect()
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Store fixtures shared by the store and report tests.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 /// Writes a research-scanner list naming the generator's three Japanese
 /// blocks (see src/generate/geo.rs) as `organisation`, and gives its path:
@@ -11,4 +12,21 @@ pub fn jp_scanner_list(dir: &Path, organisation: &str) -> String {
     let lines: String = blocks.iter().map(|b| format!("{b} {organisation}\n")).collect();
     std::fs::write(&path, format!("# source: test\n{lines}")).expect("writing the scanner list");
     path.to_string_lossy().into_owned()
+}
+
+/// Every file below `dir` (a store), recursively.
+pub fn files(dir: &Path) -> BTreeSet<PathBuf> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("listing the store") {
+            let path = entry.expect("listing the store").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.insert(path);
+            }
+        }
+    }
+    found
 }
