@@ -8,9 +8,10 @@ use super::table::FlatTable;
 use crate::classify::CidrSet;
 use crate::decode::Addr;
 
-/// Darknets up to this many addresses are counted in a dense array
+/// Darknets up to `1 << DENSE_BITS` addresses are counted in a dense array
 /// (4 bytes per address per day).
-const DENSE_LIMIT: u128 = 1 << 22;
+pub const DENSE_BITS: u32 = 22;
+const DENSE_LIMIT: u128 = 1 << DENSE_BITS;
 
 /// Maps a darknet address to its dense slot.
 #[derive(Clone, Debug, Default)]

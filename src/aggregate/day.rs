@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::darknet::{DarknetCounts, DenseIndex};
-use super::pairs::{PairCounts, PairSet};
+use super::pairs::{PairCounts, PairSet, Word};
 use super::source_table::{SourceId, SourceTable};
 use crate::classify::geo::CountryCode;
 use crate::classify::{Class, Fingerprints, FlagClass};
@@ -108,7 +108,7 @@ pub struct DayTables {
     pub source_ports: PairCounts,
     /// The [`source_addr_key`]s seen (DESIGN asks only for each source's
     /// distinct addresses, not packets per pair).
-    pub source_addrs: PairSet,
+    pub source_addrs: AddrPairs,
     /// Packets per darknet destination address.
     pub darknet_addrs: DarknetCounts,
     /// Opened after its closing time (late records, or a day already
@@ -125,8 +125,8 @@ impl DayTables {
             packets: 0,
             bytes: 0,
             sources: SourceTable::with_capacity(sources),
-            source_ports: PairCounts::new(PORT_KEY_BITS),
-            source_addrs: PairSet::new(ADDR_KEY_BITS),
+            source_ports: PairCounts::new(PORT_KEY_BITS, PORT_KEY_BITS),
+            source_addrs: AddrPairs::new(dense.is_some()),
             darknet_addrs: DarknetCounts::new(dense),
             late,
         }
@@ -137,13 +137,54 @@ impl DayTables {
     /// the distinct counts; cheap when nothing changed since.
     pub fn finish(&mut self) {
         self.source_ports.fold();
-        self.source_addrs.fold();
         let records = self.sources.records_mut();
         for (id, n) in self.source_ports.distinct_per_source() {
             records[id as usize].distinct_ports = n;
         }
-        for (id, n) in self.source_addrs.distinct_per_source() {
-            records[id as usize].distinct_addrs = n;
+        fn set_addrs<W: Word>(records: &mut [SourceDay], pairs: &mut PairSet<W>) {
+            pairs.fold();
+            for (id, n) in pairs.distinct_per_source() {
+                records[id as usize].distinct_addrs = n;
+            }
+        }
+        match &mut self.source_addrs {
+            AddrPairs::Dense(pairs) => set_addrs(records, pairs),
+            AddrPairs::Sparse(pairs) => set_addrs(records, pairs),
+        }
+    }
+}
+
+/// The (source, darknet address) pairs of a day. A dense darknet numbers
+/// its addresses below [`DENSE_VALUE_BITS`] bits, so the pairs' logs hold
+/// 32-bit words; other darknets number addresses as they come (up to 32
+/// bits) and need 64.
+#[derive(Clone, Debug)]
+pub enum AddrPairs {
+    Dense(PairSet<u32>),
+    Sparse(PairSet<u64>),
+}
+
+/// Bits of a dense darknet address number.
+const DENSE_VALUE_BITS: u32 = super::darknet::DENSE_BITS;
+
+impl AddrPairs {
+    fn new(dense: bool) -> AddrPairs {
+        if dense {
+            AddrPairs::Dense(PairSet::new(ADDR_KEY_BITS, DENSE_VALUE_BITS))
+        } else {
+            AddrPairs::Sparse(PairSet::new(ADDR_KEY_BITS, ADDR_KEY_BITS))
+        }
+    }
+
+    /// Logs the pair of source `id` and darknet address `number`.
+    #[inline]
+    pub fn push(&mut self, id: SourceId, number: u32) {
+        match self {
+            // A dense number is below the index's size (u32::MAX, for an
+            // address outside the index, cannot occur: only darknet
+            // addresses are counted); clamped so a word never overflows.
+            AddrPairs::Dense(pairs) => pairs.push(source_addr_key(id, number.min((1 << DENSE_VALUE_BITS) - 1))),
+            AddrPairs::Sparse(pairs) => pairs.push(source_addr_key(id, number)),
         }
     }
 }
@@ -176,6 +217,8 @@ pub struct Pending {
     pub dst: Addr,
     pub ts: i64,
     pub ip_len: u32,
+    /// The source's number in its day (set when the batch is numbered).
+    pub id: SourceId,
     pub port: u16,
     pub bits: u8,
 }
@@ -187,6 +230,9 @@ impl Pending {
     pub const MIRAI: u8 = 8;
     pub const MASSCAN: u8 = 16;
     pub const ZMAP: u8 = 32;
+    /// The packet's source is new in its day ([`Pending::id`] is the next
+    /// number).
+    pub const NEW_SOURCE: u8 = 64;
 
     #[inline]
     pub fn new(p: &Packet, class: &Class) -> Pending {
@@ -207,7 +253,7 @@ impl Pending {
                 bits |= Pending::ZMAP;
             }
         }
-        Pending { src: p.src, dst: p.dst, ts: p.ts.0, ip_len: p.ip_len, port: p.dst_port, bits }
+        Pending { src: p.src, dst: p.dst, ts: p.ts.0, ip_len: p.ip_len, id: 0, port: p.dst_port, bits }
     }
 
     /// The (protocol, destination port), when the packet has a port.

@@ -13,10 +13,10 @@ use super::BATCH;
 use super::closed::{ClosedDays, DaySink, closing_time};
 use super::counters::country_index;
 use super::darknet::DenseIndex;
-use super::day::{DayTables, Pending, SourceDay, source_addr_key, source_port_key};
-use super::source_table::{SourceHash, SourceId};
+use super::day::{DayTables, Pending, SourceDay, source_port_key};
+use super::source_table::{SourceHash, SourceIndex};
 use super::sources::CountryCache;
-use crate::classify::geo::{CountryCode, CountryDb};
+use crate::classify::geo::CountryDb;
 use crate::time::Day;
 
 /// What the worker is told to do.
@@ -43,18 +43,27 @@ impl Chunk {
     }
 }
 
-/// An open day and whether it is late.
-type OpenDay = (Day, bool);
+/// An open day: whether it is late, and its sources' numbers.
+#[derive(Debug)]
+struct OpenDay {
+    day: Day,
+    late: bool,
+    sources: SourceIndex,
+}
 
 /// Which days are open, in record order (the reading side's half of the
-/// day lifecycle).
+/// day lifecycle), with each open day's source index.
 #[derive(Debug, Default)]
 pub struct Calendar {
-    /// Open days, sorted, with their late flag.
+    /// Open days, sorted.
     open: Vec<OpenDay>,
+    /// The open day of the last batch (records come mostly in time order).
+    last: usize,
     closed: std::collections::BTreeSet<Day>,
     /// The earliest closing time of an open day that is not late.
     pub close_at: i64,
+    /// Sources of the last day closed (room for the next day's index).
+    last_sources: usize,
 }
 
 impl Calendar {
@@ -62,39 +71,74 @@ impl Calendar {
         Calendar { close_at: i64::MAX, ..Calendar::default() }
     }
 
-    /// Opens `day` if it is not open (late when `newest` is past its
-    /// closing time or it closed before); gives its late flag.
-    pub fn open(&mut self, day: Day, newest: i64) -> bool {
-        match self.open.binary_search_by_key(&day, |d| d.0) {
-            Ok(i) => self.open[i].1,
+    /// Where `day` is in `open`, opened if it is not (late when `newest` is
+    /// past its closing time or it closed before).
+    fn open(&mut self, day: Day, newest: i64) -> usize {
+        if self.open.get(self.last).is_some_and(|d| d.day == day) {
+            return self.last;
+        }
+        self.last = match self.open.binary_search_by_key(&day, |d| d.day) {
+            Ok(i) => i,
             Err(i) => {
                 let closes = closing_time(day);
                 let late = newest > closes || self.closed.contains(&day);
                 if !late {
                     self.close_at = self.close_at.min(closes);
                 }
-                self.open.insert(i, (day, late));
-                late
+                // Room for as many sources as the day before had.
+                let room = self.open.get(i.wrapping_sub(1)).map_or(self.last_sources, |d| d.sources.len());
+                self.open.insert(i, OpenDay { day, late, sources: SourceIndex::with_capacity(room) });
+                i
+            }
+        };
+        self.last
+    }
+
+    /// Numbers the sources of `batch` (packets of `day`), opening the day
+    /// if needed; gives the day's late flag. Every source is hashed and its
+    /// slot prefetched before the first is looked up, so the cache misses
+    /// of the batch overlap.
+    pub fn number(&mut self, day: Day, newest: i64, batch: &mut [Pending]) -> bool {
+        let i = self.open(day, newest);
+        let OpenDay { late, sources, .. } = &mut self.open[i];
+        let mut hashes = [SourceHash::default(); BATCH];
+        for (h, p) in hashes.iter_mut().zip(batch.iter()) {
+            *h = sources.hash(p.src);
+            sources.prefetch(*h);
+        }
+        for (h, p) in hashes.iter().zip(batch.iter_mut()) {
+            let (id, new) = sources.number(p.src, *h);
+            p.id = id;
+            if new {
+                p.bits |= Pending::NEW_SOURCE;
             }
         }
+        *late
     }
 
     /// Closes the open days (not late) whose closing time `newest` passed.
     pub fn passed(&mut self, newest: i64) -> Vec<Day> {
         let (done, open): (Vec<OpenDay>, Vec<OpenDay>) =
-            self.open.iter().partition(|(d, late)| !late && newest > closing_time(*d));
+            std::mem::take(&mut self.open).into_iter().partition(|d| !d.late && newest > closing_time(d.day));
         self.open = open;
-        self.close_at = self.open.iter().filter(|d| !d.1).map(|d| closing_time(d.0)).min().unwrap_or(i64::MAX);
-        self.closed.extend(done.iter().map(|d| d.0));
-        done.into_iter().map(|d| d.0).collect()
+        self.close_at = self.open.iter().filter(|d| !d.late).map(|d| closing_time(d.day)).min().unwrap_or(i64::MAX);
+        self.forget(done)
     }
 
     /// Closes every open day.
     pub fn all(&mut self) -> Vec<Day> {
         self.close_at = i64::MAX;
-        let days: Vec<Day> = self.open.drain(..).map(|d| d.0).collect();
-        self.closed.extend(&days);
-        days
+        let days = std::mem::take(&mut self.open);
+        self.forget(days)
+    }
+
+    fn forget(&mut self, days: Vec<OpenDay>) -> Vec<Day> {
+        self.last = 0;
+        if let Some(d) = days.last() {
+            self.last_sources = d.sources.len();
+        }
+        self.closed.extend(days.iter().map(|d| d.day));
+        days.into_iter().map(|d| d.day).collect()
     }
 }
 
@@ -193,47 +237,38 @@ impl DayWorker {
         self.last_day
     }
 
-    /// Counts a batch of one day, in three passes (see the module docs of
-    /// [`super`]): hash every source and prefetch its index slot; number
-    /// the sources and prefetch their records; count.
+    /// Counts a batch of one day, its sources numbered by the calendar, in
+    /// two passes (see the module docs of [`super`]): prefetch every
+    /// packet's record (or, for a new source, its country cache slot) and
+    /// darknet address slot; count.
     fn count(&mut self, day: Day, late: bool, batch: &[Pending]) {
         let index = self.day_index(day, late);
         let DayWorker { countries, geo, country_packets, open, .. } = self;
         let day = &mut open[index];
         let n = batch.len();
-        let mut source_hash = [SourceHash::default(); BATCH];
-        let mut id = [0 as SourceId; BATCH];
-        let mut is_new = [false; BATCH];
-
-        for (i, p) in batch.iter().enumerate() {
-            source_hash[i] = day.sources.hash(p.src);
-            day.sources.prefetch(source_hash[i]);
-            day.darknet_addrs.prefetch(p.dst);
-        }
-        for (i, p) in batch.iter().enumerate() {
-            let known = day.sources.len();
-            id[i] = day.sources.id_with(p.src, source_hash[i], || SourceDay::new(CountryCode::UNKNOWN, p.ts));
-            is_new[i] = id[i] as usize == known;
-            if is_new[i] {
+        for p in batch {
+            if p.bits & Pending::NEW_SOURCE != 0 {
                 countries.prefetch(p.src);
             } else {
-                day.sources.prefetch_record(id[i]);
+                day.sources.prefetch_record(p.id);
             }
+            day.darknet_addrs.prefetch(p.dst);
         }
         let mut bytes = 0;
-        for (i, p) in batch.iter().enumerate() {
+        for p in batch {
             bytes += u64::from(p.ip_len);
-            let source = day.sources.record_mut(id[i]);
-            if is_new[i] {
-                // Looked up here rather than when the source was numbered,
-                // so the country cache's miss overlaps with the others.
-                source.country = countries.country(p.src, geo);
+            if p.bits & Pending::NEW_SOURCE != 0 {
+                // Looked up here rather than in the first pass, so the
+                // country cache's miss overlaps with the others.
+                let id = day.sources.push(p.src, SourceDay::new(countries.country(p.src, geo), p.ts));
+                debug_assert_eq!(id, p.id, "the calendar and the worker number sources alike");
             }
+            let source = day.sources.record_mut(p.id);
             source.add(p);
             country_packets[country_index(source.country)] += 1;
-            day.source_addrs.push(source_addr_key(id[i], day.darknet_addrs.add(p.dst)));
+            day.source_addrs.push(p.id, day.darknet_addrs.add(p.dst));
             if let Some((proto, port)) = p.port() {
-                day.source_ports.push(source_port_key(id[i], proto, port));
+                day.source_ports.push(source_port_key(p.id, proto, port));
             }
         }
         day.packets += n as u64;

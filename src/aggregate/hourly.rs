@@ -4,7 +4,10 @@
 //! Records arrive mostly in time order, so the current hour is counted in
 //! a dense array of TCP and UDP ports (one add per packet, no hashing);
 //! when a packet from another hour arrives, the touched counters of the
-//! current hour become rows and the array starts over. Rows of the same
+//! current hour become rows and the array starts over. Touched counters are
+//! marked in a bitmap (16 KiB, in the L1 cache) rather than listed: the
+//! mark does not wait for the counter's load, so the cache misses of
+//! consecutive packets overlap. Rows of the same
 //! hour written twice (records out of order) are summed by [`rows`].
 //!
 //! [`rows`]: HourlyPorts::rows
@@ -14,6 +17,8 @@ use crate::decode::IpProto;
 const NANOS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
 /// TCP ports, then UDP ports.
 const SLOTS: usize = 2 * 65_536;
+/// Words of the touched bitmap.
+const WORDS: usize = SLOTS / 64;
 
 /// One row of the series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,11 +42,8 @@ pub struct HourlyPorts {
     /// The hour being counted, as [start, end) in nanoseconds.
     span: (i64, i64),
     counts: Box<[u32]>,
-    /// `touched[..touched_len]`: the slots of `counts` that are not zero,
-    /// in order of first touch. Appended to without a branch (a first touch
-    /// is unpredictable: most ports of an hour get one packet).
-    touched: Box<[u32]>,
-    touched_len: usize,
+    /// One bit per slot of `counts` counted this hour.
+    touched: Box<[u64; WORDS]>,
     /// (hour, slot, packets) of hours already left.
     done: Vec<(i32, u32, u64)>,
 }
@@ -51,9 +53,7 @@ impl Default for HourlyPorts {
         HourlyPorts {
             span: (0, 0),
             counts: vec![0; SLOTS].into_boxed_slice(),
-            // One spare entry for the branch-free append of a slot already touched.
-            touched: vec![0; SLOTS + 1].into_boxed_slice(),
-            touched_len: 0,
+            touched: Box::new([0; WORDS]),
             done: Vec::new(),
         }
     }
@@ -67,11 +67,8 @@ impl HourlyPorts {
             self.switch_hour(ts);
         }
         let slot = usize::from(port) | if proto == IpProto::UDP { 65_536 } else { 0 };
+        self.touched[slot / 64] |= 1 << (slot % 64);
         let count = &mut self.counts[slot];
-        // The slot is kept when the count was zero; otherwise the next add
-        // overwrites it (at most SLOTS distinct slots, so it fits).
-        self.touched[self.touched_len] = slot as u32;
-        self.touched_len += usize::from(*count == 0);
         *count += 1;
         // A u32 cannot overflow within an hour below 1.2 M packets/s to
         // one port; beyond that, spill to a row (the slot stays touched).
@@ -97,20 +94,19 @@ impl HourlyPorts {
 
     fn close_hour(&mut self) {
         let hour = self.hour();
-        for &slot in &self.touched[..self.touched_len] {
+        let touched = std::mem::replace(&mut *self.touched, [0; WORDS]);
+        for slot in touched_slots(&touched) {
             let count = std::mem::take(&mut self.counts[slot as usize]);
             if count > 0 {
                 self.done.push((hour, slot, u64::from(count)));
             }
         }
-        self.touched_len = 0;
     }
 
     fn current(&self) -> impl Iterator<Item = (i32, u32, u64)> + '_ {
         let hour = self.hour();
-        self.touched[..self.touched_len]
-            .iter()
-            .map(move |&slot| (hour, slot, u64::from(self.counts[slot as usize])))
+        touched_slots(&self.touched)
+            .map(move |slot| (hour, slot, u64::from(self.counts[slot as usize])))
             .filter(|&(_, _, packets)| packets > 0)
     }
 
@@ -143,6 +139,20 @@ impl HourlyPorts {
         }
         rows
     }
+}
+
+/// The slots marked in a touched bitmap, ascending.
+fn touched_slots(words: &[u64; WORDS]) -> impl Iterator<Item = u32> + '_ {
+    words.iter().enumerate().flat_map(|(i, &word)| {
+        let mut bits = word;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let bit = bits.trailing_zeros();
+                bits &= bits - 1;
+                i as u32 * 64 + bit
+            })
+        })
+    })
 }
 
 #[cfg(test)]

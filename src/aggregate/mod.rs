@@ -9,11 +9,13 @@
 //!
 //! A day's source table is much larger than the CPU caches, so
 //! darknet-inside packets are counted in batches of [`BATCH`] packets of one
-//! day, in three passes: hash every source and prefetch its index slot;
-//! number the sources and prefetch their records; count. The cache misses
-//! of a batch then overlap instead of queueing. The (source, port) and
-//! (source, address) pairs are only logged here (see [`pairs`]); call
-//! [`Aggregator::finish`] before reading them.
+//! day, in passes: the reading side hashes every source, prefetches its
+//! index slot, then numbers the sources (the calendar keeps each open day's
+//! index); the day worker prefetches every record, then counts. The cache
+//! misses of a batch then overlap instead of queueing, and with two threads
+//! the work splits about evenly. The (source, port) and (source, address)
+//! pairs are only logged here (see [`pairs`]); call [`Aggregator::finish`]
+//! before reading them.
 //!
 //! A day closes once the newest record is more than an hour past its end
 //! ([`closed`]): its tables go to the [`DaySink`] and memory holds only the
@@ -38,7 +40,7 @@ pub use coverage::Coverage;
 pub use darknet::{DarknetCounts, DenseIndex};
 pub use day::{DayTables, Pending, SourceDay, ToolLabel, source_addr_key, source_port_key, split_source_port_key};
 pub use hourly::{HourlyPorts, HourlyRow};
-pub use source_table::{SourceId, SourceTable};
+pub use source_table::{SourceId, SourceIndex, SourceTable};
 pub use sources::CountryCache;
 
 use std::sync::Arc;
@@ -70,8 +72,9 @@ pub struct Aggregator {
     pub coverage: Coverage,
     /// Link types of the current input that we do not decode.
     unsupported: Vec<LinkType>,
-    /// Darknet-inside packets waiting to be counted, all of one day.
-    batch: Vec<Pending>,
+    /// Where the open batch starts in `chunk.pending`: the packets after
+    /// it, all of one day, are not numbered yet.
+    batch_start: usize,
     /// The batch's day, as [start, end) in nanoseconds.
     batch_day: (i64, i64),
     /// First and last record timestamps of the current input (ns).
@@ -100,6 +103,12 @@ pub const BATCH: usize = 32;
 /// Packets handed to the day worker at a time.
 const CHUNK_PACKETS: usize = 8_192;
 
+/// Chunks the reading side may queue ahead of the day worker (32 MiB of
+/// packets): enough to keep reading while the worker closes a day (tens of
+/// milliseconds for a day of 200 k sources); with 4, the reader waited
+/// for a fifth of the run.
+const QUEUED_CHUNKS: usize = 64;
+
 /// Where the day worker runs.
 enum Days {
     Inline(Box<DayWorker>),
@@ -120,7 +129,7 @@ impl Aggregator {
         let geo = Arc::new(geo);
         let worker = DayWorker::new(geo.clone(), dense, ClosedDays::new(count_darknet_addrs));
         Aggregator {
-            batch: Vec::with_capacity(BATCH),
+            batch_start: 0,
             batch_day: (0, 0),
             telescope,
             geo,
@@ -211,11 +220,13 @@ impl Aggregator {
             Days::Inline(worker) => {
                 worker.run(&self.chunk);
                 self.chunk.clear();
+                self.batch_start = 0;
             }
             Days::Thread { send, recycled, .. } => {
                 let mut next = recycled.try_recv().unwrap_or_default();
                 next.clear();
                 let full = std::mem::replace(&mut self.chunk, next);
+                self.batch_start = 0;
                 if send.send(full).is_err() {
                     // The worker is gone (it panicked): finish() says so.
                     self.threaded = false;
@@ -230,7 +241,7 @@ impl Aggregator {
         let Days::Inline(mut worker) = std::mem::replace(&mut self.days, Days::Moving) else {
             return;
         };
-        let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(4);
+        let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(QUEUED_CHUNKS);
         let (give_back, recycled) = std::sync::mpsc::channel::<Chunk>();
         let thread = std::thread::spawn(move || {
             for chunk in receive {
@@ -266,10 +277,10 @@ impl Aggregator {
         // dividing every timestamp.
         let ts = packet.ts.0;
         let in_batch_day = (self.batch_day.0..self.batch_day.1).contains(&ts);
-        if !self.batch.is_empty() && !in_batch_day {
+        if self.batch_len() > 0 && !in_batch_day {
             self.flush();
         }
-        if self.batch.is_empty() {
+        if self.batch_len() == 0 {
             let start = packet.ts.day().start().0;
             self.batch_day = (start, start.saturating_add(NANOS_PER_DAY));
         }
@@ -283,24 +294,30 @@ impl Aggregator {
             let key = VictimKey { day: packet.ts.day(), victim, kind, port };
             *self.victims.entry(key).or_default() += 1;
         }
-        self.batch.push(Pending::new(&packet, &class));
-        if self.batch.len() == BATCH {
+        self.chunk.pending.push(Pending::new(&packet, &class));
+        if self.batch_len() == BATCH {
             self.flush();
         }
     }
 
-    /// Hands the batched packets (all of one day) to the day worker.
+    /// Packets of the open batch.
+    #[inline]
+    fn batch_len(&self) -> usize {
+        self.chunk.pending.len() - self.batch_start
+    }
+
+    /// Numbers the batched packets (all of one day) and queues them for the
+    /// day worker.
     pub fn flush(&mut self) {
-        let Some(first) = self.batch.first() else {
+        let batch = &mut self.chunk.pending[self.batch_start..];
+        let Some(first) = batch.first() else {
             return;
         };
         let day = Timestamp(first.ts).day();
-        let late = self.calendar.open(day, self.newest);
-        let start = self.chunk.pending.len() as u32;
-        self.chunk.pending.extend_from_slice(&self.batch);
-        let end = self.chunk.pending.len() as u32;
+        let late = self.calendar.number(day, self.newest, batch);
+        let (start, end) = (self.batch_start as u32, self.chunk.pending.len() as u32);
         self.chunk.commands.push(Command::Count { day, late, start, end });
-        self.batch.clear();
+        self.batch_start = self.chunk.pending.len();
         if self.chunk.pending.len() >= CHUNK_PACKETS {
             self.dispatch();
         }

@@ -11,15 +11,49 @@
 //! sorted (a counting sort by id, then each id's keys) and folded into the
 //! bucket's sorted run of distinct (key, packets) pairs whenever it grows
 //! as large as that run, or [`MIN_LOG`] keys. A bucket is small enough to
-//! be sorted and merged in the CPU cache. Memory grows with the
-//! distinct pairs (16 bytes each) plus the logs (8 bytes per key, bounded
-//! by the runs).
+//! be sorted and merged in the CPU cache. A log holds a key as a
+//! [`Word`]: the id within the bucket and the value, packed into 32 bits
+//! when the values fit in 22 (ports; addresses of a dense darknet), so the
+//! log costs half the memory traffic of full keys. Memory grows with the
+//! distinct pairs (16 bytes each for counts, 8 for sets) plus the logs
+//! (4 or 8 bytes per key, bounded by the runs).
 
 /// Source ids per bucket (as a power of two).
 pub const BUCKET_BITS: u32 = 10;
 
-/// The smallest log worth sorting (128 KiB of keys).
+/// The smallest log worth sorting (a few hundred KiB of keys at most).
 pub const MIN_LOG: usize = 1 << 14;
+
+/// A key as its log holds it: the source id within its bucket (the high
+/// bits) and the value (the low `value_bits`), so words sort as their keys.
+pub trait Word: Copy + Ord + Default + std::fmt::Debug {
+    const BITS: u32;
+    fn pack(local_id: u64, value: u64, value_bits: u32) -> Self;
+    fn local_id(self, value_bits: u32) -> usize;
+    fn value(self, value_bits: u32) -> u64;
+}
+
+macro_rules! word {
+    ($t:ty) => {
+        impl Word for $t {
+            const BITS: u32 = <$t>::BITS;
+            #[inline]
+            fn pack(local_id: u64, value: u64, value_bits: u32) -> $t {
+                ((local_id << value_bits) | value) as $t
+            }
+            #[inline]
+            fn local_id(self, value_bits: u32) -> usize {
+                (u64::from(self) >> value_bits) as usize
+            }
+            #[inline]
+            fn value(self, value_bits: u32) -> u64 {
+                u64::from(self) & ((1u64 << value_bits) - 1)
+            }
+        }
+    };
+}
+word!(u32);
+word!(u64);
 
 /// One distinct key of the sorted runs: the key alone (a set) or the key
 /// with its packets (counts).
@@ -59,58 +93,71 @@ impl Run for (u64, u64) {
     }
 }
 
-/// Distinct keys with their packets.
-pub type PairCounts = Pairs<(u64, u64)>;
+/// Distinct keys with their packets (logged as 32-bit words).
+pub type PairCounts = Pairs<(u64, u64), u32>;
 /// Distinct keys only (half the memory traffic of [`PairCounts`]).
-pub type PairSet = Pairs<u64>;
+pub type PairSet<W> = Pairs<u64, W>;
 
 #[derive(Clone, Debug)]
-pub struct Pairs<R> {
+pub struct Pairs<R, W> {
     /// Bits below the source id in a key.
     id_shift: u32,
-    buckets: Vec<Bucket<R>>,
+    /// Bits of the value (the key's bits below the id) that can be set.
+    value_bits: u32,
+    buckets: Vec<Bucket<R, W>>,
     /// Working space of the sort.
-    scratch: Vec<u64>,
+    scratch: Vec<W>,
 }
 
 #[derive(Clone, Debug)]
-struct Bucket<R> {
+struct Bucket<R, W> {
     /// Distinct keys, ascending.
     runs: Vec<R>,
     /// Keys counted since the last fold, in arrival order.
-    log: Vec<u64>,
+    log: Vec<W>,
 }
 
-impl<R> Default for Bucket<R> {
+impl<R, W> Default for Bucket<R, W> {
     fn default() -> Self {
         Bucket { runs: Vec::new(), log: Vec::new() }
     }
 }
 
-impl<R: Run> Pairs<R> {
-    /// Keys whose source id is `key >> id_shift`.
-    pub fn new(id_shift: u32) -> Pairs<R> {
-        Pairs { id_shift, buckets: Vec::new(), scratch: Vec::new() }
+impl<R: Run, W: Word> Pairs<R, W> {
+    /// Keys whose source id is `key >> id_shift` and whose value,
+    /// `key & (1 << id_shift) - 1`, is below `1 << value_bits`.
+    pub fn new(id_shift: u32, value_bits: u32) -> Pairs<R, W> {
+        assert!(value_bits <= id_shift && value_bits + BUCKET_BITS <= W::BITS, "values too wide for the log words");
+        Pairs { id_shift, value_bits, buckets: Vec::new(), scratch: Vec::new() }
     }
 
     /// Counts one packet of `key`.
     #[inline]
     pub fn push(&mut self, key: u64) {
-        let b = (key >> (self.id_shift + BUCKET_BITS)) as usize;
+        let id = key >> self.id_shift;
+        let value = key & ((1 << self.id_shift) - 1);
+        debug_assert!(value >> self.value_bits == 0, "value of key {key:#x} too wide");
+        let b = (id >> BUCKET_BITS) as usize;
         if b >= self.buckets.len() {
             self.buckets.resize_with(b + 1, Bucket::default);
         }
+        let layout = self.layout(b);
         let bucket = &mut self.buckets[b];
-        bucket.log.push(key);
+        bucket.log.push(W::pack(id & ((1 << BUCKET_BITS) - 1), value, self.value_bits));
         if bucket.log.len() >= MIN_LOG.max(bucket.runs.len()) {
-            bucket.fold(&mut self.scratch, self.id_shift, (b as u64) << BUCKET_BITS);
+            bucket.fold(&mut self.scratch, layout);
         }
+    }
+
+    fn layout(&self, bucket: usize) -> Layout {
+        Layout { id_shift: self.id_shift, value_bits: self.value_bits, first_id: (bucket as u64) << BUCKET_BITS }
     }
 
     /// Sorts every log into its runs. Cheap when the logs are empty.
     pub fn fold(&mut self) {
-        for (b, bucket) in self.buckets.iter_mut().enumerate() {
-            bucket.fold(&mut self.scratch, self.id_shift, (b as u64) << BUCKET_BITS);
+        for b in 0..self.buckets.len() {
+            let layout = self.layout(b);
+            self.buckets[b].fold(&mut self.scratch, layout);
         }
     }
 
@@ -146,20 +193,35 @@ impl<R: Run> Pairs<R> {
     }
 }
 
-impl<R: Run> Bucket<R> {
-    /// Sorts the log (keys of ids `first_id..first_id + 1 << BUCKET_BITS`)
-    /// into the runs.
-    fn fold(&mut self, scratch: &mut Vec<u64>, shift: u32, first_id: u64) {
+/// How a bucket's words map back to keys.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    id_shift: u32,
+    value_bits: u32,
+    /// The bucket's first source id.
+    first_id: u64,
+}
+
+impl<R: Run, W: Word> Bucket<R, W> {
+    /// Sorts the log into the runs.
+    fn fold(&mut self, scratch: &mut Vec<W>, layout: Layout) {
         if self.log.is_empty() {
             return;
         }
-        sort_bucket(&mut self.log, scratch, shift, first_id);
+        sort_bucket(&mut self.log, scratch, layout.value_bits);
         let mut fresh: Vec<R> = Vec::with_capacity(self.log.len());
-        for &key in &self.log {
-            match fresh.last_mut() {
-                Some(last) if last.key() == key => last.absorb(R::first(key)),
-                _ => fresh.push(R::first(key)),
+        let mut last = None;
+        for &word in &self.log {
+            if last == Some(word) {
+                // Another packet of the last key (only its count matters).
+                if let Some(run) = fresh.last_mut() {
+                    run.absorb(R::first(0));
+                }
+                continue;
             }
+            last = Some(word);
+            let id = layout.first_id + word.local_id(layout.value_bits) as u64;
+            fresh.push(R::first((id << layout.id_shift) | word.value(layout.value_bits)));
         }
         self.log.clear();
         self.runs = if self.runs.is_empty() { fresh } else { merge(&self.runs, &fresh) };
@@ -207,30 +269,29 @@ pub fn merge_by_key<T: Copy, K: Ord>(a: &[T], b: &[T], key: impl Fn(&T) -> K, co
     out
 }
 
-/// Sorts `keys` ascending when `key >> shift` (the source id) takes at
-/// most [`1 << BUCKET_BITS`](BUCKET_BITS) values from `first_id` on: a
-/// counting sort by id, then each id's few keys sorted on their own, all in
-/// the CPU cache. `scratch` is working space.
-fn sort_bucket(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, shift: u32, first_id: u64) {
+/// Sorts a bucket's words ascending: a counting sort by the id within the
+/// bucket, then each id's few words sorted on their own, all in the CPU
+/// cache. `scratch` is working space.
+fn sort_bucket<W: Word>(words: &mut Vec<W>, scratch: &mut Vec<W>, value_bits: u32) {
     const IDS: usize = 1 << BUCKET_BITS;
-    if keys.len() <= 32 {
-        keys.sort_unstable();
+    if words.len() <= 32 {
+        words.sort_unstable();
         return;
     }
-    let slot = |k: u64| ((k >> shift) - first_id) as usize & (IDS - 1);
+    let slot = |w: W| w.local_id(value_bits) & (IDS - 1);
     let mut next = [0u32; IDS + 1];
-    for &k in keys.iter() {
-        next[slot(k) + 1] += 1;
+    for &w in words.iter() {
+        next[slot(w) + 1] += 1;
     }
     for i in 1..next.len() {
         next[i] += next[i - 1];
     }
     let starts = next;
     scratch.clear();
-    scratch.resize(keys.len(), 0);
-    for &k in keys.iter() {
-        let at = &mut next[slot(k)];
-        scratch[*at as usize] = k;
+    scratch.resize(words.len(), W::default());
+    for &w in words.iter() {
+        let at = &mut next[slot(w)];
+        scratch[*at as usize] = w;
         *at += 1;
     }
     for bounds in starts.windows(2) {
@@ -239,7 +300,7 @@ fn sort_bucket(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, shift: u32, first_id
             group.sort_unstable();
         }
     }
-    std::mem::swap(keys, scratch);
+    std::mem::swap(words, scratch);
 }
 
 #[cfg(test)]
@@ -262,21 +323,28 @@ mod tests {
 
     #[test]
     fn sort_bucket_agrees_with_the_standard_sort() {
-        for (n, shift) in [(10, 20), (1000, 40), (100_000, 32), (100_000, 50)] {
-            let first_id = 3 << BUCKET_BITS;
-            let mut got: Vec<u64> =
-                keys(n, (1 << (shift + BUCKET_BITS)) - 1).iter().map(|k| k + (first_id << shift)).collect();
-            let mut want = got.clone();
+        for (n, value_bits) in [(10, 20), (1000, 17), (100_000, 22), (100_000, 12)] {
+            let words = |mask: u64| -> Vec<u64> {
+                keys(n, mask)
+                    .iter()
+                    .map(|k| u64::pack(k >> 40 & 1023, k & ((1 << value_bits) - 1), value_bits))
+                    .collect()
+            };
+            let mut wide = words(u64::MAX);
+            let mut narrow: Vec<u32> = wide.iter().map(|&w| w as u32).collect();
+            let mut want = wide.clone();
             want.sort_unstable();
-            sort_bucket(&mut got, &mut Vec::new(), shift, first_id);
-            assert_eq!(got, want, "n={n} shift={shift}");
+            sort_bucket(&mut wide, &mut Vec::new(), value_bits);
+            sort_bucket(&mut narrow, &mut Vec::new(), value_bits);
+            assert_eq!(wide, want, "n={n} value_bits={value_bits}");
+            assert_eq!(narrow.iter().map(|&w| u64::from(w)).collect::<Vec<_>>(), want);
         }
     }
 
     #[test]
     fn counts_survive_several_folds() {
         let all = keys(300 * MIN_LOG + 17, 0xfff_ffff);
-        let mut pairs = PairCounts::new(12);
+        let mut pairs = PairCounts::new(12, 12);
         let mut want = std::collections::BTreeMap::new();
         for &k in &all {
             pairs.push(k);
@@ -291,20 +359,28 @@ mod tests {
     #[test]
     fn a_set_keeps_the_distinct_keys_of_the_counts() {
         let all = keys(40 * MIN_LOG + 3, 0xfff_ffff);
-        let (mut set, mut counts) = (PairSet::new(12), PairCounts::new(12));
+        let mut set = PairSet::<u32>::new(12, 12);
+        let mut wide = PairSet::<u64>::new(32, 32);
+        let mut counts = PairCounts::new(12, 12);
         for &k in &all {
             set.push(k);
+            // The same pairs with the value in the low 32 bits of the key.
+            wide.push((k >> 12) << 32 | (k & 0xfff));
             counts.push(k);
         }
         set.fold();
+        wide.fold();
         counts.fold();
         assert_eq!(set.runs().collect::<Vec<_>>(), counts.runs().map(|(k, _)| k).collect::<Vec<_>>());
         assert_eq!(set.distinct_per_source().collect::<Vec<_>>(), counts.distinct_per_source().collect::<Vec<_>>());
+        assert_eq!(wide.distinct_per_source().collect::<Vec<_>>(), counts.distinct_per_source().collect::<Vec<_>>());
+        let narrow_keys: Vec<u64> = set.runs().map(|k| (k >> 12) << 32 | (k & 0xfff)).collect();
+        assert_eq!(wide.runs().collect::<Vec<_>>(), narrow_keys);
     }
 
     #[test]
     fn distinct_per_group_counts_each_source() {
-        let mut pairs = PairCounts::new(32);
+        let mut pairs = PairCounts::new(32, 22);
         for key in [(1u64 << 32) | 5, (1 << 32) | 5, (1 << 32) | 6, (3 << 32) | 1, 7] {
             pairs.push(key);
         }
