@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::BATCH;
 use super::closed::{ClosedDays, DaySink, closing_time};
+use super::closer::{Closer, Closing};
 use super::counters::country_index;
 use super::darknet::DenseIndex;
 use super::day::{DayTables, Pending, SourceDay, source_port_key};
@@ -152,9 +153,7 @@ pub struct DayWorker {
     pub country_packets: Box<[u64; 677]>,
     open: Vec<DayTables>,
     last_day: usize,
-    pub closed: ClosedDays,
-    sink: Option<DaySink>,
-    pub sink_error: Option<Box<dyn std::error::Error + Send + Sync>>,
+    closer: Closer,
     /// Sources of the last day closed (room for the next day's table).
     last_sources: usize,
 }
@@ -168,15 +167,18 @@ impl DayWorker {
             country_packets: Box::new([0; 677]),
             open: Vec::new(),
             last_day: 0,
-            closed,
-            sink: None,
-            sink_error: None,
+            closer: Closer::new(closed),
             last_sources: 0,
         }
     }
 
     pub fn set_sink(&mut self, sink: DaySink) {
-        self.sink = Some(sink);
+        self.closer.set_sink(sink);
+    }
+
+    /// Closes days on a thread of their own (see [`super::closer`]).
+    pub fn close_on_a_thread(&mut self) {
+        self.closer.start_thread();
     }
 
     /// Does what `chunk` says, in order.
@@ -197,26 +199,18 @@ impl DayWorker {
         }
     }
 
-    /// Drops the sink (every day went to it) and with it what it holds.
-    pub fn finish(&mut self) {
+    /// Closes the days still open, waits for every closing and drops the
+    /// sink (every day went to it); gives the closed days' summaries.
+    pub fn finish(&mut self) -> &mut Closing {
         for tables in std::mem::take(&mut self.open) {
             self.close(tables);
         }
-        self.sink = None;
+        self.closer.finish()
     }
 
-    /// Folds a day's pair logs, keeps their summary and hands the tables
-    /// to the sink.
-    fn close(&mut self, mut tables: DayTables) {
-        tables.finish();
+    fn close(&mut self, tables: DayTables) {
         self.last_sources = tables.sources.len();
-        self.closed.add(&tables);
-        if let Some(sink) = &mut self.sink
-            && let Err(e) = sink(tables)
-        {
-            self.sink_error = Some(e);
-            self.sink = None;
-        }
+        self.closer.close(tables);
     }
 
     /// Where the open tables of `day` are, created if new; `last_day`

@@ -60,13 +60,19 @@ impl Default for HourlyPorts {
 }
 
 impl HourlyPorts {
+    /// Hints the CPU to fetch the counter of (`proto`, `port`).
+    #[inline]
+    pub fn prefetch(&self, proto: IpProto, port: u16) {
+        super::prefetch::prefetch(&self.counts[slot(proto, port)]);
+    }
+
     /// Counts one packet with a destination port.
     #[inline]
     pub fn add(&mut self, ts: i64, proto: IpProto, port: u16) {
         if !(self.span.0..self.span.1).contains(&ts) {
             self.switch_hour(ts);
         }
-        let slot = usize::from(port) | if proto == IpProto::UDP { 65_536 } else { 0 };
+        let slot = slot(proto, port);
         self.touched[slot / 64] |= 1 << (slot % 64);
         let count = &mut self.counts[slot];
         *count += 1;
@@ -139,6 +145,12 @@ impl HourlyPorts {
         }
         rows
     }
+}
+
+/// The counter of (`proto`, `port`): TCP ports (and others), then UDP.
+#[inline]
+fn slot(proto: IpProto, port: u16) -> usize {
+    usize::from(port) | if proto == IpProto::UDP { 65_536 } else { 0 }
 }
 
 /// The slots marked in a touched bitmap, ascending.

@@ -22,6 +22,7 @@
 //! days still open, whatever the length of the run.
 
 mod closed;
+mod closer;
 mod counters;
 mod coverage;
 mod darknet;
@@ -35,7 +36,7 @@ mod sources;
 pub mod table;
 
 pub use closed::{CLOSE_AFTER_NS, ClosedDays, DaySink, DaySummary, closing_time};
-pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index, malformed_index};
+pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index, country_index, malformed_index};
 pub use coverage::Coverage;
 pub use darknet::{DarknetCounts, DenseIndex};
 pub use day::{DayTables, Pending, SourceDay, ToolLabel, source_addr_key, source_port_key, split_source_port_key};
@@ -241,6 +242,7 @@ impl Aggregator {
         let Days::Inline(mut worker) = std::mem::replace(&mut self.days, Days::Moving) else {
             return;
         };
+        worker.close_on_a_thread();
         let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(QUEUED_CHUNKS);
         let (give_back, recycled) = std::sync::mpsc::channel::<Chunk>();
         let thread = std::thread::spawn(move || {
@@ -285,9 +287,6 @@ impl Aggregator {
             self.batch_day = (start, start.saturating_add(NANOS_PER_DAY));
         }
         self.traffic.add(&packet, &class);
-        if let Some(port) = packet.dst_port() {
-            self.hourly.add(ts, packet.proto, port);
-        }
         if let (Some(kind), Some(victim)) = (class.backscatter, class.victim) {
             let proto = if packet.proto == IpProto::TCP { IpProto::TCP } else { packet.inner_proto };
             let port = class.victim_port.map(|port| (proto, port));
@@ -306,15 +305,27 @@ impl Aggregator {
         self.chunk.pending.len() - self.batch_start
     }
 
-    /// Numbers the batched packets (all of one day) and queues them for the
-    /// day worker.
+    /// Numbers the batched packets' sources (all of one day), counts their
+    /// hourly ports and queues them for the day worker.
     pub fn flush(&mut self) {
         let batch = &mut self.chunk.pending[self.batch_start..];
         let Some(first) = batch.first() else {
             return;
         };
         let day = Timestamp(first.ts).day();
+        // The hourly counters are counted here too, their slots prefetched
+        // first: one cache miss per packet, overlapped across the batch.
+        for p in batch.iter() {
+            if let Some((proto, port)) = p.port() {
+                self.hourly.prefetch(proto, port);
+            }
+        }
         let late = self.calendar.number(day, self.newest, batch);
+        for p in batch.iter() {
+            if let Some((proto, port)) = p.port() {
+                self.hourly.add(p.ts, proto, port);
+            }
+        }
         let (start, end) = (self.batch_start as u32, self.chunk.pending.len() as u32);
         self.chunk.commands.push(Command::Count { day, late, start, end });
         self.batch_start = self.chunk.pending.len();
@@ -343,14 +354,14 @@ impl Aggregator {
             }
             Days::Moving => return,
         };
-        worker.finish();
+        let closing = worker.finish();
+        self.closed = std::mem::take(&mut closing.closed);
+        if let Some(e) = closing.sink_error.take() {
+            self.sink_error = Some(e);
+        }
         self.threaded = false;
         for (sum, n) in self.traffic.countries.iter_mut().zip(worker.country_packets.iter_mut()) {
             *sum += std::mem::take(n);
-        }
-        self.closed = std::mem::take(&mut worker.closed);
-        if let Some(e) = worker.sink_error.take() {
-            self.sink_error = Some(e);
         }
         self.days = Days::Inline(worker);
     }

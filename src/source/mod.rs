@@ -14,7 +14,7 @@ mod pcapng;
 use std::fmt;
 
 pub use buffer::ByteStream;
-pub use input::{ExpandError, InputSpec, OpenError, Opened, ReadProgress, expand_inputs, open_input};
+pub use input::{ExpandError, InputSpec, OpenError, Opened, ReadProgress, expand_inputs, map_file, open_input};
 
 use crate::time::Timestamp;
 

@@ -9,7 +9,7 @@ use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
 use super::StoreError;
@@ -50,8 +50,12 @@ impl TableFile {
                 .set_key_value_metadata(Some(
                     self.metadata.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect(),
                 ));
+            // Addresses: a value per row, so neither a dictionary nor min/max
+            // statistics (a string comparison per row) are worth their cost.
             for column in super::tables::UNIQUE_COLUMNS {
-                props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
+                props = props
+                    .set_column_dictionary_enabled(ColumnPath::from(column), false)
+                    .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::None);
             }
             let writer = ArrowWriter::try_new(file, batch.schema(), Some(props.build())).map_err(self.parquet())?;
             self.writer = Some(writer);

@@ -13,7 +13,10 @@ use arrow_array::{
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 
-use crate::aggregate::{Aggregator, DaySummary, DayTables, HourlyRow, VictimKey, split_source_port_key};
+use crate::aggregate::{
+    Aggregator, DaySummary, DayTables, HourlyRow, ToolLabel, VictimKey, country_from_index, country_index,
+    split_source_port_key,
+};
 use crate::classify::ScannerList;
 use crate::classify::geo::CountryDb;
 use crate::decode::{Addr, IpProto};
@@ -58,6 +61,27 @@ fn dict_column<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
         b.append_option(v);
     }
     Arc::new(b.finish())
+}
+
+/// A dictionary column of `values[key]` per row (null for `None`), for
+/// columns whose values the caller already knows by number: no string is
+/// hashed per row. Values no row uses cost nothing in the file (Parquet
+/// writes the dictionary of the values present).
+fn keyed_column(keys: impl Iterator<Item = Option<usize>>, values: &[&str]) -> ArrayRef {
+    let keys = Int32Array::from_iter(keys.map(|k| k.map(|k| k as i32)));
+    Arc::new(DictionaryArray::<Int32Type>::new(keys, Arc::new(StringArray::from(values.to_vec()))))
+}
+
+/// Every country code by [`country_index`] (the last one is `ZZ`).
+fn country_codes() -> Vec<String> {
+    (0..=676).map(|i| country_from_index(i).to_string()).collect()
+}
+
+/// The protocols of the port tables, by [`proto_key`].
+const PROTOS: [&str; 2] = ["tcp", "udp"];
+
+fn proto_key(proto: IpProto) -> usize {
+    usize::from(proto == IpProto::UDP)
 }
 
 /// An address as text into `out` (cleared first): dotted quads without
@@ -107,7 +131,10 @@ pub fn sources(
         addr_text(addr, &mut text);
         source.append_value(&text);
     }
-    let countries: Vec<String> = records.iter().map(|r| r.country.to_string()).collect();
+    let codes = country_codes();
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    // In declaration order, so `label as usize` is a label's key.
+    let tool_names = [ToolLabel::Mirai, ToolLabel::Masscan, ToolLabel::Zmap].map(ToolLabel::name);
     let fields = vec![
         Field::new("sensor", dict(), false),
         Field::new("source", DataType::Utf8, false),
@@ -132,8 +159,8 @@ pub fn sources(
         Arc::new(TimestampNanosecondArray::from_iter_values(records.iter().map(|r| r.first_seen)).with_timezone("UTC")),
         Arc::new(TimestampNanosecondArray::from_iter_values(records.iter().map(|r| r.last_seen)).with_timezone("UTC")),
         Arc::new(UInt32Array::from_iter_values(records.iter().map(|r| r.syn))),
-        dict_column(countries.iter().map(|c| Some(c.as_str()))),
-        dict_column(records.iter().map(|r| r.tool_label().map(|t| t.name()))),
+        keyed_column(records.iter().map(|r| Some(country_index(r.country))), &codes),
+        keyed_column(records.iter().map(|r| r.tool_label().map(|t| t as usize)), &tool_names),
         dict_column(addrs.iter().map(|&a| scanners.lookup(a))),
     ];
     batch(fields, columns)
@@ -161,7 +188,7 @@ pub fn source_ports(
             last = Some(id);
         }
         source.append_value(&text);
-        protos.push(proto_name(proto));
+        protos.push(Some(proto_key(proto)));
         ports.push(port);
         packets.push(count);
     }
@@ -175,7 +202,7 @@ pub fn source_ports(
     let columns: Vec<ArrayRef> = vec![
         repeated(sensor, packets.len()),
         Arc::new(source.finish()),
-        dict_column(protos.into_iter().map(Some)),
+        keyed_column(protos.into_iter(), &PROTOS),
         Arc::new(UInt16Array::from(ports)),
         Arc::new(UInt64Array::from(packets)),
     ];
@@ -214,7 +241,7 @@ pub fn ports_hourly(sensor: &str, rows: &[HourlyRow]) -> Result<RecordBatch, Arr
         Arc::new(
             TimestampNanosecondArray::from_iter_values(rows.iter().map(HourlyRow::start_nanos)).with_timezone("UTC"),
         ),
-        dict_column(rows.iter().map(|r| Some(proto_name(r.proto)))),
+        keyed_column(rows.iter().map(|r| Some(proto_key(r.proto))), &PROTOS),
         Arc::new(UInt16Array::from_iter_values(rows.iter().map(|r| r.port))),
         Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.packets))),
     ];
