@@ -50,12 +50,13 @@ impl TableFile {
                 .set_key_value_metadata(Some(
                     self.metadata.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect(),
                 ));
-            // Addresses: a value per row, so neither a dictionary nor min/max
-            // statistics (a string comparison per row) are worth their cost.
-            for column in super::tables::UNIQUE_COLUMNS {
+            for column in super::tables::ADDRESS_COLUMNS {
                 props = props
                     .set_column_dictionary_enabled(ColumnPath::from(column), false)
                     .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::None);
+            }
+            for column in super::tables::DISTINCT_NUMBER_COLUMNS {
+                props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
             }
             let writer = ArrowWriter::try_new(file, batch.schema(), Some(props.build())).map_err(self.parquet())?;
             self.writer = Some(writer);

@@ -22,8 +22,14 @@ use crate::classify::geo::CountryDb;
 use crate::decode::{Addr, IpProto};
 use crate::time::Day;
 
-/// Columns with a value per row (addresses): not worth a dictionary.
-pub const UNIQUE_COLUMNS: [&str; 3] = ["source", "address", "victim"];
+/// Columns with a value per row (addresses): worth neither a dictionary
+/// nor min/max statistics (a string comparison per row).
+pub const ADDRESS_COLUMNS: [&str; 3] = ["source", "address", "victim"];
+
+/// Numbers that seldom repeat within a day (nanosecond timestamps, byte
+/// sums): a dictionary would hash every value only to be given up once it
+/// outgrew its page.
+pub const DISTINCT_NUMBER_COLUMNS: [&str; 3] = ["first_seen", "last_seen", "bytes"];
 
 /// The tables, by directory name.
 pub const TABLES: [&str; 6] = ["sources", "source_ports", "darknet_addrs", "ports_hourly", "backscatter", "coverage"];
