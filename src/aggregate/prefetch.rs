@@ -1,4 +1,5 @@
-//! A cache prefetch hint: the one place darkscope uses `unsafe`.
+//! A cache prefetch hint (one of the two places darkscope uses `unsafe`;
+//! the other maps input files, in `source::input`).
 //!
 //! Prefetching the hash-table slots of a batch of packets before touching
 //! them lets their cache misses overlap; `benches/pipeline.rs` measures the

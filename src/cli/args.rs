@@ -155,10 +155,11 @@ pub struct ReplayArgs {
     #[arg(long, requires = "store")]
     pub replace: bool,
 
-    /// Threads: with 2 or more, the per-day tables are filled on a thread
-    /// of their own while the next records are read, decoded and
-    /// classified (more than 2 are not used yet). The output is the same
-    /// for any number [default: the number of cores].
+    /// Threads: with 2 or more, the reading thread reads, decodes,
+    /// classifies and numbers sources while a second fills the per-day
+    /// tables and a third folds and stores each day as it closes (more
+    /// are not used yet). The output is the same for any number [default:
+    /// the number of cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
 
