@@ -28,6 +28,7 @@ mod coverage;
 mod darknet;
 mod day;
 mod days;
+mod handoff;
 mod hourly;
 pub mod pairs;
 mod prefetch;
@@ -52,6 +53,7 @@ use crate::decode::{Addr, Decoded, IpProto, IpVersion, Packet, decode};
 use crate::source::{LinkType, ReadReport, Record, RecordSink};
 use crate::time::{Day, NANOS_PER_DAY, Timestamp};
 use days::{Calendar, Chunk, Command, DayWorker};
+use handoff::Days;
 
 /// The run's aggregates.
 pub struct Aggregator {
@@ -104,25 +106,6 @@ pub const BATCH: usize = 32;
 /// Packets handed to the day worker at a time.
 const CHUNK_PACKETS: usize = 8_192;
 
-/// Chunks the reading side may queue ahead of the day worker (32 MiB of
-/// packets): enough to keep reading while the worker closes a day (tens of
-/// milliseconds for a day of 200 k sources); with 4, the reader waited
-/// for a fifth of the run.
-const QUEUED_CHUNKS: usize = 64;
-
-/// Where the day worker runs.
-enum Days {
-    Inline(Box<DayWorker>),
-    Thread {
-        send: std::sync::mpsc::SyncSender<Chunk>,
-        /// Chunks the worker is done with, to be filled again.
-        recycled: std::sync::mpsc::Receiver<Chunk>,
-        thread: std::thread::JoinHandle<Box<DayWorker>>,
-    },
-    /// Only while switching between the two.
-    Moving,
-}
-
 impl Aggregator {
     pub fn new(telescope: Telescope, geo: CountryDb, max_gap_secs: f64) -> Aggregator {
         let dense = DenseIndex::new(&telescope.darknet).map(Arc::new);
@@ -174,7 +157,7 @@ impl Aggregator {
     /// Gives each day's tables, as the day closes, to `sink` (see
     /// [`closed`]). Call before the first record.
     pub fn set_sink(&mut self, sink: DaySink) {
-        if let Days::Inline(worker) = &mut self.days {
+        if let Some(worker) = self.days.worker_mut() {
             worker.set_sink(sink);
         }
     }
@@ -215,44 +198,13 @@ impl Aggregator {
             return;
         }
         if self.threaded && matches!(self.days, Days::Inline(_)) {
-            self.start_thread();
+            self.days.start_thread();
         }
-        match &mut self.days {
-            Days::Inline(worker) => {
-                worker.run(&self.chunk);
-                self.chunk.clear();
-                self.batch_start = 0;
-            }
-            Days::Thread { send, recycled, .. } => {
-                let mut next = recycled.try_recv().unwrap_or_default();
-                next.clear();
-                let full = std::mem::replace(&mut self.chunk, next);
-                self.batch_start = 0;
-                if send.send(full).is_err() {
-                    // The worker is gone (it panicked): finish() says so.
-                    self.threaded = false;
-                }
-            }
-            Days::Moving => {}
+        if !self.days.hand_over(&mut self.chunk) {
+            // The worker is gone (it panicked): finish() says so.
+            self.threaded = false;
         }
-    }
-
-    #[cold]
-    fn start_thread(&mut self) {
-        let Days::Inline(mut worker) = std::mem::replace(&mut self.days, Days::Moving) else {
-            return;
-        };
-        worker.close_on_a_thread();
-        let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(QUEUED_CHUNKS);
-        let (give_back, recycled) = std::sync::mpsc::channel::<Chunk>();
-        let thread = std::thread::spawn(move || {
-            for chunk in receive {
-                worker.run(&chunk);
-                let _ = give_back.send(chunk);
-            }
-            worker
-        });
-        self.days = Days::Thread { send, recycled, thread };
+        self.batch_start = 0;
     }
 
     /// Counts one decoded IP packet: darknet scope, classification, then
@@ -343,16 +295,8 @@ impl Aggregator {
             self.chunk.commands.push(Command::Close(day));
         }
         self.dispatch();
-        let mut worker = match std::mem::replace(&mut self.days, Days::Moving) {
-            Days::Inline(worker) => worker,
-            Days::Thread { send, thread, .. } => {
-                drop(send);
-                match thread.join() {
-                    Ok(worker) => worker,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            Days::Moving => return,
+        let Some(mut worker) = self.days.join() else {
+            return;
         };
         let closing = worker.finish();
         self.closed = std::mem::take(&mut closing.closed);
