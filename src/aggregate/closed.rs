@@ -22,7 +22,10 @@ pub const CLOSE_AFTER_NS: i64 = 3_600 * 1_000_000_000;
 /// What receives each closed day's tables (the store's part writer); an
 /// error stops further writing and is reported when the run ends.
 /// It may run on the day worker's thread (see [`super::days`]).
-pub type DaySink = Box<dyn FnMut(DayTables) -> Result<(), Box<dyn std::error::Error + Send + Sync>> + Send>;
+pub type DaySink = Box<dyn FnMut(DayTables) -> Result<(), SinkError> + Send>;
+
+/// The error a sink gave (it gets no days after that).
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
 
 /// When a day's tables close: the newest record must be past this.
 pub fn closing_time(day: Day) -> i64 {

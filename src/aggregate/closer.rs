@@ -10,11 +10,8 @@
 use std::sync::mpsc::SyncSender;
 use std::thread::JoinHandle;
 
-use super::closed::{ClosedDays, DaySink};
+use super::closed::{ClosedDays, DaySink, SinkError};
 use super::day::DayTables;
-
-/// The error a sink gave (it gets no days after that).
-pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The closed days' summaries and the sink they went to.
 pub struct Closing {

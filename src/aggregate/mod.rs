@@ -36,13 +36,13 @@ mod source_table;
 mod sources;
 pub mod table;
 
-pub use closed::{CLOSE_AFTER_NS, ClosedDays, DaySink, DaySummary, closing_time};
+pub use closed::{CLOSE_AFTER_NS, ClosedDays, DaySink, DaySummary, SinkError, closing_time};
 pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index, country_index, malformed_index};
 pub use coverage::Coverage;
 pub use darknet::{DarknetCounts, DenseIndex};
 pub use day::{DayTables, Pending, SourceDay, ToolLabel, source_addr_key, source_port_key, split_source_port_key};
 pub use hourly::{HourlyPorts, HourlyRow};
-pub use source_table::{SourceId, SourceIndex, SourceTable};
+pub use source_table::{SourceId, SourceTable};
 pub use sources::CountryCache;
 
 use std::sync::Arc;
@@ -69,7 +69,7 @@ pub struct Aggregator {
     threaded: bool,
     /// The closed days (all of them, after [`Aggregator::finish`]).
     pub closed: ClosedDays,
-    sink_error: Option<Box<dyn std::error::Error + Send + Sync>>,
+    sink_error: Option<SinkError>,
     /// The newest record's timestamp (ns).
     newest: i64,
     pub coverage: Coverage,
@@ -170,7 +170,7 @@ impl Aggregator {
     }
 
     /// The sink's error, if it failed (it got no days after that).
-    pub fn take_sink_error(&mut self) -> Option<Box<dyn std::error::Error + Send + Sync>> {
+    pub fn take_sink_error(&mut self) -> Option<SinkError> {
         self.sink_error.take()
     }
 

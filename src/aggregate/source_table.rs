@@ -74,10 +74,6 @@ impl SourceIndex {
     pub fn len(&self) -> usize {
         self.len as usize
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 }
 
 /// The records of one day's sources, by number.
