@@ -210,6 +210,10 @@ impl DayWorker {
 
     fn close(&mut self, tables: DayTables) {
         self.last_sources = tables.sources.len();
+        // Summed per source here rather than per packet while counting.
+        for source in tables.sources.records() {
+            self.country_packets[country_index(source.country)] += source.packets;
+        }
         self.closer.close(tables);
     }
 
@@ -237,7 +241,7 @@ impl DayWorker {
     /// darknet address slot; count.
     fn count(&mut self, day: Day, late: bool, batch: &[Pending]) {
         let index = self.day_index(day, late);
-        let DayWorker { countries, geo, country_packets, open, .. } = self;
+        let DayWorker { countries, geo, open, .. } = self;
         let day = &mut open[index];
         let n = batch.len();
         for p in batch {
@@ -257,9 +261,7 @@ impl DayWorker {
                 let id = day.sources.push(p.src, SourceDay::new(countries.country(p.src, geo), p.ts));
                 debug_assert_eq!(id, p.id, "the calendar and the worker number sources alike");
             }
-            let source = day.sources.record_mut(p.id);
-            source.add(p);
-            country_packets[country_index(source.country)] += 1;
+            day.sources.record_mut(p.id).add(p);
             day.source_addrs.push(p.id, day.darknet_addrs.add(p.dst));
             if let Some((proto, port)) = p.port() {
                 day.source_ports.push(source_port_key(p.id, proto, port));
