@@ -3,17 +3,19 @@
 # (issue 4): tcpdump -w /dev/null, libtrace's tracestats, nfpcapd + nfdump
 # -s dstport/packets, argus + racluster, tshark on a 1 M-packet cut, and the
 # C reference tools/../shared/tools/limit_portcount.c (-S: ports and packets
-# per source). Prints wall time (median of RUNS runs; tools slower than
-# 10 s run once), M packets/s, peak RSS and each tool's time as a multiple
-# of darkscope's, and writes the table to tools/bench/results/<date>.md with
-# the machine described.
+# per source), and `openssl dgst -sha256`: the hash the store records of
+# every input (DESIGN's input manifest), a floor under any --store run.
+# Prints wall time (median of RUNS runs; tools slower than 10 s run once),
+# M packets/s, peak RSS and each tool's time as a multiple of darkscope's,
+# and writes the table to tools/bench/results/<date>.md with the machine
+# described.
 #
 #   tools/bench/peers.sh                      # 10 M packets, 250 k sources, 7 days
 #   PACKETS=1000000 RUNS=5 tools/bench/peers.sh
 #
-# Needs: tcpdump libtrace-tools nfdump argus-server argus-client tshark gcc
+# Needs: tcpdump libtrace-tools nfdump argus-server argus-client tshark gcc openssl
 # (Debian packages: sudo apt-get install -y tcpdump libtrace-tools nfdump
-# argus-server argus-client tshark gcc). Work files: tools/bench/work/.
+# argus-server argus-client tshark gcc openssl). Work files: tools/bench/work/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PACKETS=${PACKETS:-10000000}
@@ -22,7 +24,7 @@ DAYS=${DAYS:-7}
 RUNS=${RUNS:-3}
 work=tools/bench/work/peers
 mkdir -p "$work" tools/bench/results
-for tool in tcpdump tracestats nfpcapd nfdump argus racluster tshark editcap gcc; do
+for tool in tcpdump tracestats nfpcapd nfdump argus racluster tshark editcap gcc openssl; do
     command -v "$tool" >/dev/null || { echo "peers.sh: $tool is missing (see the header for the packages)" >&2; exit 2; }
 done
 cargo build --release --quiet
@@ -59,8 +61,10 @@ measure() {
 darknet=198.18.0.0/16
 echo "measuring on $capture ($PACKETS packets)" >&2
 measure "darkscope replay" "$PACKETS" "$bin replay $capture --darknet $darknet -q"
+measure "darkscope replay --threads 1" "$PACKETS" "$bin replay $capture --darknet $darknet -q --threads 1"
 measure "darkscope replay --store" "$PACKETS" "rm -rf $work/store && $bin replay $capture --darknet $darknet -q --store $work/store --sensor bench"
 measure "limit_portcount -S (C reference)" "$PACKETS" "$ref -S $capture"
+measure "openssl dgst -sha256 (a store's input hash)" "$PACKETS" "openssl dgst -sha256 $capture"
 measure "tcpdump -w /dev/null" "$PACKETS" "tcpdump -nr $capture -w /dev/null"
 measure "tracestats (libtrace)" "$PACKETS" "tracestats pcapfile:$capture"
 measure "nfpcapd + nfdump -s dstport/packets" "$PACKETS" "rm -rf $work/nf && mkdir -p $work/nf && nfpcapd -r $capture -w $work/nf && nfdump -R $work/nf -s dstport/packets -n 10"
