@@ -20,7 +20,7 @@ use darkscope::classify::geo::CountryDb;
 use darkscope::classify::{CidrSet, Telescope, classify};
 use darkscope::decode::{Decoded, Packet, decode};
 use darkscope::generate::{GenerateConfig, generate};
-use darkscope::source::{InputSpec, LinkType, ReadReport, Record, RecordSink, open_input, read_capture};
+use darkscope::source::{Decompress, InputSpec, LinkType, ReadReport, Record, RecordSink, open_input, read_capture};
 use darkscope::time::Timestamp;
 
 const PACKETS: u64 = 200_000;
@@ -43,7 +43,8 @@ fn capture(dir: &Path) -> PathBuf {
 }
 
 fn read_into(path: &Path, sink: &mut dyn RecordSink) {
-    let mut opened = open_input(&InputSpec::File(path.to_path_buf()), None).expect("opening the bench capture");
+    let mut opened =
+        open_input(&InputSpec::File(path.to_path_buf()), None, Decompress::Inline).expect("opening the bench capture");
     read_capture(&mut opened.stream, sink, &mut ReadReport::default()).expect("reading the bench capture");
 }
 

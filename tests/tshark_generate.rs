@@ -193,7 +193,7 @@ fn per_day_tables_match_tshark() {
     use darkscope::classify::{CidrSet, Telescope};
     use darkscope::decode::IpProto;
     use darkscope::generate::{GenerateConfig, generate};
-    use darkscope::source::{InputSpec, ReadReport, open_input, read_capture};
+    use darkscope::source::{Decompress, InputSpec, ReadReport, open_input, read_capture};
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gen.pcap");
@@ -210,7 +210,7 @@ fn per_day_tables_match_tshark() {
         keep.lock().expect("the test's day list").push(day);
         Ok(())
     }));
-    let mut input = open_input(&InputSpec::File(path.clone()), None).expect("opening the capture");
+    let mut input = open_input(&InputSpec::File(path.clone()), None, Decompress::Inline).expect("opening the capture");
     let mut report = ReadReport::default();
     read_capture(&mut input.stream, &mut agg, &mut report).expect("reading the capture");
     agg.end_input(&mut report);

@@ -157,9 +157,10 @@ pub struct ReplayArgs {
 
     /// Threads: with 2 or more, the reading thread reads, decodes,
     /// classifies and numbers sources while a second fills the per-day
-    /// tables and a third folds and stores each day as it closes (more
-    /// are not used yet). The output is the same for any number [default:
-    /// the number of cores].
+    /// tables and a third folds and stores each day as it closes; a
+    /// compressed input is decompressed on a fourth, ahead of the reader
+    /// (more are not used yet). The output is the same for any number
+    /// [default: the number of cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
 

@@ -12,7 +12,7 @@ use crate::aggregate::Aggregator;
 use crate::classify::geo::CountryDb;
 use crate::classify::{CidrSet, Telescope};
 use crate::report::{InputInfo, MonitoredBasis, RunInfo, render_terminal, summary_json};
-use crate::source::{InputSpec, ReadError, ReadReport, expand_inputs, open_input, read_capture};
+use crate::source::{Decompress, InputSpec, ReadError, ReadReport, expand_inputs, open_input, read_capture};
 use crate::store::Written;
 
 /// Below this share of IP packets inside the darknet, warn about the prefix.
@@ -32,6 +32,8 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     let threads =
         args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |n| n as usize);
     agg.set_threads(threads);
+    // With a second thread, compressed inputs are decompressed ahead of the reader.
+    let decompress = if threads >= 2 { Decompress::Ahead } else { Decompress::Inline };
     let mut store = StoreRun::open(&args, &mut agg)?;
     let mut notes = skipped;
 
@@ -53,7 +55,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
             None => None,
         };
         let bar = progress.clone();
-        let opened = open_input(input, Some(Box::new(move |n| bar.inc(n))))
+        let opened = open_input(input, Some(Box::new(move |n| bar.inc(n))), decompress)
             .with_context(|| format!("reading {}", input.display()))?;
         progress.set_message(input.display());
         let mut stream = opened.stream;

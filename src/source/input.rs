@@ -56,6 +56,15 @@ pub enum OpenError {
 }
 
 /// An input opened for reading, decompressed as its magic bytes say.
+/// Where a compressed input is decompressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decompress {
+    /// On the reading thread (one thread in all).
+    Inline,
+    /// On a helper thread, ahead of the reader (see [`super::readahead`]).
+    Ahead,
+}
+
 pub struct Opened {
     pub stream: ByteStream,
     pub compression: Option<&'static str>,
@@ -144,7 +153,7 @@ fn probe(path: &Path) -> Result<Option<Timestamp>, ProbeError> {
         }
     }
     let file = File::open(path).map_err(ProbeError::Io)?;
-    let (reader, _) = decompress(Box::new(file)).map_err(ProbeError::Io)?;
+    let (reader, _) = decompressor(Box::new(file)).map_err(ProbeError::Io)?;
     // The first 64 KiB are enough to see the header and the first record.
     let mut stream = ByteStream::new(Box::new(reader.take(64 * 1024)));
     let mut first = First(None);
@@ -177,8 +186,13 @@ impl Read for Counting {
 const MAP_FROM_BYTES: u64 = 1 << 20;
 
 /// Opens an input for reading; `progress` hears of every raw read. A plain
-/// (uncompressed) regular file is mapped into memory.
-pub fn open_input(input: &InputSpec, progress: Option<ReadProgress>) -> Result<Opened, OpenError> {
+/// (uncompressed) regular file is mapped into memory; a compressed input is
+/// decompressed where `decompress` says.
+pub fn open_input(
+    input: &InputSpec,
+    progress: Option<ReadProgress>,
+    decompress: Decompress,
+) -> Result<Opened, OpenError> {
     let (mut raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         InputSpec::Stdin => (Box::new(io::stdin()), None),
         InputSpec::File(path) => {
@@ -198,12 +212,16 @@ pub fn open_input(input: &InputSpec, progress: Option<ReadProgress>) -> Result<O
     if let Some(progress) = progress {
         raw = Box::new(Counting { inner: raw, progress });
     }
-    let (reader, compression) = decompress(raw).map_err(|source| OpenError::Io { path: input.display(), source })?;
+    let (mut reader, compression) =
+        decompressor(raw).map_err(|source| OpenError::Io { path: input.display(), source })?;
+    if compression.is_some() && decompress == Decompress::Ahead {
+        reader = Box::new(super::readahead::ReadAhead::new(reader));
+    }
     Ok(Opened { stream: ByteStream::new(reader), compression, size })
 }
 
 /// Wraps `raw` in a decompressor when its first bytes are a known magic.
-fn decompress(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Option<&'static str>)> {
+fn decompressor(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Option<&'static str>)> {
     let mut raw = io::BufReader::with_capacity(1 << 20, raw);
     let head = io::BufRead::fill_buf(&mut raw)?;
     // fill_buf may return fewer than 6 bytes only at the end of the input.

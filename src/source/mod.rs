@@ -10,11 +10,14 @@ mod buffer;
 mod input;
 mod pcap;
 mod pcapng;
+mod readahead;
 
 use std::fmt;
 
 pub use buffer::ByteStream;
-pub use input::{ExpandError, InputSpec, OpenError, Opened, ReadProgress, expand_inputs, map_file, open_input};
+pub use input::{
+    Decompress, ExpandError, InputSpec, OpenError, Opened, ReadProgress, expand_inputs, map_file, open_input,
+};
 
 use crate::time::Timestamp;
 
