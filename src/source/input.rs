@@ -55,7 +55,6 @@ pub enum OpenError {
     Io { path: String, source: io::Error },
 }
 
-/// An input opened for reading, decompressed as its magic bytes say.
 /// Where a compressed input is decompressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decompress {
@@ -65,6 +64,7 @@ pub enum Decompress {
     Ahead,
 }
 
+/// An input opened for reading, decompressed as its magic bytes say.
 pub struct Opened {
     pub stream: ByteStream,
     pub compression: Option<&'static str>,
