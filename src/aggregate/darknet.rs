@@ -139,6 +139,54 @@ impl DarknetCounts {
         }
     }
 
+    /// Every address seen with its number and packets, by number.
+    pub fn numbered(&self) -> Vec<(u32, Addr, u64)> {
+        match self {
+            DarknetCounts::Dense { index, counts } => counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(i, n)| (i as u32, index.addr(i), u64::from(*n)))
+                .collect(),
+            DarknetCounts::Sparse { v4, v6 } => {
+                let mut all: Vec<(u32, Addr, u64)> = v4
+                    .iter()
+                    .map(|(a, slot)| (Addr::v4(a), slot))
+                    .chain(v6.iter().map(|(a, slot)| (Addr(a), slot)))
+                    .map(|(a, slot)| (slot.number, a, u64::from(slot.packets)))
+                    .collect();
+                all.sort_unstable_by_key(|&(number, _, _)| number);
+                all
+            }
+        }
+    }
+
+    /// Puts back an address as [`numbered`](Self::numbered) gave it (a
+    /// sparse darknet's in order of number); false when the address would
+    /// get another number here (the darknet is not the same).
+    pub fn restore(&mut self, number: u32, addr: Addr, packets: u64) -> bool {
+        let packets = u32::try_from(packets).unwrap_or(u32::MAX);
+        match self {
+            DarknetCounts::Dense { index, counts } => match index.slot(addr) {
+                Some(slot) if slot as u32 == number => {
+                    counts[slot] = packets;
+                    true
+                }
+                _ => false,
+            },
+            DarknetCounts::Sparse { v4, v6 } => {
+                if number as usize != v4.len() + v6.len() {
+                    return false;
+                }
+                let make = || SparseSlot { number, packets };
+                match addr.as_v4() {
+                    Some(a) => v4.entry_with(a, v4.hash(a), make).1,
+                    None => v6.entry_with(addr.0, v6.hash(addr.0), make).1,
+                }
+            }
+        }
+    }
+
     /// Every address seen, with its packets (a dense darknet's in address
     /// order, a sparse one's in no particular order).
     pub fn iter(&self) -> Box<dyn Iterator<Item = (Addr, u64)> + '_> {

@@ -190,6 +190,17 @@ impl AddrPairs {
 }
 
 impl SourceDay {
+    /// The tools whose fingerprint one of the source's SYNs missed (bits
+    /// of [`Pending`]); with [`with_syn_misses`](Self::with_syn_misses),
+    /// what a stored live day keeps of its tool labels.
+    pub fn syn_misses(&self) -> u8 {
+        self.syn_misses
+    }
+
+    pub fn with_syn_misses(self, bits: u8) -> SourceDay {
+        SourceDay { syn_misses: bits & (Pending::MIRAI | Pending::MASSCAN | Pending::ZMAP), ..self }
+    }
+
     /// A source's first packet of the day.
     pub fn new(country: CountryCode, ts: i64) -> SourceDay {
         SourceDay { country, first_seen: ts, last_seen: ts, ..SourceDay::default() }

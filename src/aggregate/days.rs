@@ -28,19 +28,30 @@ pub enum Command {
     Count { day: Day, late: bool, start: u32, end: u32 },
     /// Close the day's tables.
     Close(Day),
+    /// Give a copy of the day's tables (live capture's flush; see
+    /// [`super::live`]).
+    Snapshot(Day),
+    /// Drop the day's tables without closing them (live capture: the
+    /// snapshot just taken was the day's last).
+    Discard(Day),
+    /// Look up new sources' countries in the chunk's `geo` from now on.
+    Geo,
 }
 
 /// Packets and the commands about them, in record order.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Chunk {
     pub pending: Vec<Pending>,
     pub commands: Vec<Command>,
+    /// The country database of a [`Command::Geo`].
+    pub geo: Option<Arc<CountryDb>>,
 }
 
 impl Chunk {
     pub fn clear(&mut self) {
         self.pending.clear();
         self.commands.clear();
+        self.geo = None;
     }
 }
 
@@ -126,6 +137,30 @@ impl Calendar {
         self.forget(done)
     }
 
+    /// Closes the open days, late or not, whose closing time `newest`
+    /// passed (live capture closes every day by the clock).
+    pub fn passed_live(&mut self, newest: i64) -> Vec<Day> {
+        let (done, open): (Vec<OpenDay>, Vec<OpenDay>) =
+            std::mem::take(&mut self.open).into_iter().partition(|d| newest > closing_time(d.day));
+        self.open = open;
+        self.forget(done)
+    }
+
+    /// The open days, in order.
+    pub fn open_days(&self) -> Vec<Day> {
+        self.open.iter().map(|d| d.day).collect()
+    }
+
+    /// Opens `day` (not late) with `sources` numbered in order: the day as
+    /// a live capture stored it, to be continued (see [`super::live`]).
+    pub fn restore(&mut self, day: Day, sources: &[crate::decode::Addr]) {
+        let i = self.open(day, i64::MIN);
+        let index = &mut self.open[i].sources;
+        for &addr in sources {
+            index.number(addr, index.hash(addr));
+        }
+    }
+
     /// Closes every open day.
     pub fn all(&mut self) -> Vec<Day> {
         self.close_at = i64::MAX;
@@ -156,6 +191,8 @@ pub struct DayWorker {
     closer: Closer,
     /// Sources of the last day closed (room for the next day's table).
     last_sources: usize,
+    /// Where [`Command::Snapshot`] sends its copies (live capture).
+    snapshots: Option<std::sync::mpsc::Sender<(Day, Option<DayTables>)>>,
 }
 
 impl DayWorker {
@@ -169,7 +206,23 @@ impl DayWorker {
             last_day: 0,
             closer: Closer::new(closed),
             last_sources: 0,
+            snapshots: None,
         }
+    }
+
+    /// Sends a copy of a day's tables to `to` at each [`Command::Snapshot`].
+    pub fn set_snapshots(&mut self, to: std::sync::mpsc::Sender<(Day, Option<DayTables>)>) {
+        self.snapshots = Some(to);
+    }
+
+    /// Puts a day's tables back as a live capture stored them (see
+    /// [`super::live`]); the calendar numbers its sources alike.
+    pub fn restore(&mut self, tables: DayTables) {
+        match self.open.binary_search_by_key(&tables.day, |d| d.day) {
+            Ok(i) => self.open[i] = tables,
+            Err(i) => self.open.insert(i, tables),
+        }
+        self.last_day = 0;
     }
 
     pub fn set_sink(&mut self, sink: DaySink) {
@@ -189,14 +242,37 @@ impl DayWorker {
                     self.count(day, late, &chunk.pending[start as usize..end as usize]);
                 }
                 Command::Close(day) => {
-                    if let Ok(i) = self.open.binary_search_by_key(&day, |d| d.day) {
-                        let tables = self.open.remove(i);
-                        self.last_day = 0;
+                    if let Some(tables) = self.take(day) {
                         self.close(tables);
+                    }
+                }
+                Command::Snapshot(day) => {
+                    let copy = self.open.binary_search_by_key(&day, |d| d.day).ok().map(|i| self.open[i].clone());
+                    if let Some(to) = &self.snapshots {
+                        // The receiver waits for it; if it is gone, so is the run.
+                        let _ = to.send((day, copy));
+                    }
+                }
+                Command::Discard(day) => {
+                    if let Some(tables) = self.take(day) {
+                        self.last_sources = tables.sources.len();
+                    }
+                }
+                Command::Geo => {
+                    if let Some(geo) = &chunk.geo {
+                        self.geo = geo.clone();
+                        self.countries = CountryCache::default();
                     }
                 }
             }
         }
+    }
+
+    /// Takes the open tables of `day` out of the worker.
+    fn take(&mut self, day: Day) -> Option<DayTables> {
+        let i = self.open.binary_search_by_key(&day, |d| d.day).ok()?;
+        self.last_day = 0;
+        Some(self.open.remove(i))
     }
 
     /// Closes the days still open, waits for every closing and drops the

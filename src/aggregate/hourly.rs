@@ -126,11 +126,44 @@ impl HourlyPorts {
         totals
     }
 
+    /// The rows of the hours starting in [`start`, `end`) nanoseconds (one
+    /// day's), sorted as [`rows`](Self::rows) sorts them.
+    pub fn rows_between(&self, start: i64, end: i64) -> Vec<HourlyRow> {
+        let inside =
+            |&(hour, _, _): &(i32, u32, u64)| (start..end).contains(&i64::from(hour).saturating_mul(NANOS_PER_HOUR));
+        Self::sum_rows(self.done.iter().copied().chain(self.current()).filter(inside).collect())
+    }
+
+    /// Forgets the hours starting before `end` nanoseconds (a live
+    /// capture's closed days).
+    pub fn forget_before(&mut self, end: i64) {
+        if self.span.0 < end {
+            self.close_hour();
+            self.span = (0, 0);
+        }
+        self.done.retain(|&(hour, _, _)| i64::from(hour).saturating_mul(NANOS_PER_HOUR) >= end);
+    }
+
+    /// Adds rows as [`rows`](Self::rows) gave them (a day's, as a live
+    /// capture stored it).
+    pub fn restore(&mut self, rows: &[HourlyRow]) {
+        for row in rows {
+            let hour = row.hour.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+            let slot = slot(row.proto, row.port) as u32;
+            self.done.push((hour, slot, row.packets));
+        }
+    }
+
     /// Every (hour, protocol, port) with its packets, sorted by hour, then
     /// TCP before UDP, then port.
     pub fn rows(&self) -> Vec<HourlyRow> {
         let mut all = self.done.clone();
         all.extend(self.current());
+        Self::sum_rows(all)
+    }
+
+    /// `all` as rows: sorted, the counts of one (hour, slot) summed.
+    fn sum_rows(mut all: Vec<(i32, u32, u64)>) -> Vec<HourlyRow> {
         all.sort_unstable_by_key(|&(hour, slot, _)| (hour, slot));
         let mut rows: Vec<HourlyRow> = Vec::with_capacity(all.len());
         for (hour, slot, packets) in all {

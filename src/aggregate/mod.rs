@@ -30,10 +30,13 @@ mod day;
 mod days;
 mod handoff;
 mod hourly;
+mod live;
 pub mod pairs;
 mod prefetch;
+mod sort;
 mod source_table;
 mod sources;
+mod state;
 pub mod table;
 
 pub use closed::{CLOSE_AFTER_NS, ClosedDays, DaySink, DaySummary, SinkError, closing_time};
@@ -42,8 +45,10 @@ pub use coverage::Coverage;
 pub use darknet::{DarknetCounts, DenseIndex};
 pub use day::{DayTables, Pending, SourceDay, ToolLabel, source_addr_key, source_port_key, split_source_port_key};
 pub use hourly::{HourlyPorts, HourlyRow};
+pub use live::{DaySnapshot, LiveError};
 pub use source_table::{SourceId, SourceTable};
 pub use sources::CountryCache;
+pub use state::StateError;
 
 use std::sync::Arc;
 
@@ -86,6 +91,14 @@ pub struct Aggregator {
     pub hourly: HourlyPorts,
     /// Backscatter packets per victim, kind and victim port, per day.
     pub victims: hashbrown::HashMap<VictimKey, u64, foldhash::fast::RandomState>,
+    /// The darknet's dense address index, if it has one.
+    dense: Option<Arc<DenseIndex>>,
+    /// Live capture (see [`live`]): where the day worker's snapshots come
+    /// back; records before `live_floor` (ns) belong to closed days and
+    /// are only counted in `late`.
+    snapshots: Option<std::sync::mpsc::Receiver<(Day, Option<DayTables>)>>,
+    live_floor: i64,
+    late: u64,
 }
 
 /// One backscatter victim of one day (DESIGN: the outer source, or the
@@ -107,11 +120,11 @@ pub const BATCH: usize = 32;
 const CHUNK_PACKETS: usize = 8_192;
 
 impl Aggregator {
-    pub fn new(telescope: Telescope, geo: CountryDb, max_gap_secs: f64) -> Aggregator {
+    pub fn new(telescope: Telescope, geo: impl Into<Arc<CountryDb>>, max_gap_secs: f64) -> Aggregator {
         let dense = DenseIndex::new(&telescope.darknet).map(Arc::new);
         let count_darknet_addrs = telescope.darknet.ipv4_size() == 0;
-        let geo = Arc::new(geo);
-        let worker = DayWorker::new(geo.clone(), dense, ClosedDays::new(count_darknet_addrs));
+        let geo = geo.into();
+        let worker = DayWorker::new(geo.clone(), dense.clone(), ClosedDays::new(count_darknet_addrs));
         Aggregator {
             batch_start: 0,
             batch_day: (0, 0),
@@ -131,6 +144,10 @@ impl Aggregator {
             input_span: None,
             hourly: HourlyPorts::default(),
             victims: Default::default(),
+            dense,
+            snapshots: None,
+            live_floor: i64::MIN,
+            late: 0,
         }
     }
 
@@ -226,10 +243,14 @@ impl Aggregator {
                 return;
             }
         }
+        let ts = packet.ts.0;
+        if ts < self.live_floor {
+            self.late += 1;
+            return;
+        }
         let class = classify(&packet);
         // A batch holds one day: compare with the day's bounds rather than
         // dividing every timestamp.
-        let ts = packet.ts.0;
         let in_batch_day = (self.batch_day.0..self.batch_day.1).contains(&ts);
         if self.batch_len() > 0 && !in_batch_day {
             self.flush();
@@ -323,7 +344,9 @@ impl RecordSink for Aggregator {
         self.counts.records += 1;
         self.coverage.observe(record.ts);
         let t = record.ts.0;
-        if t > self.newest {
+        // Live capture's time is the clock's, passed in at each snapshot
+        // (see `live`), not the newest record's.
+        if t > self.newest && self.snapshots.is_none() {
             self.newest = t;
             if t > self.calendar.close_at {
                 self.close_passed_days();

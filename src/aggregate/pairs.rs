@@ -16,7 +16,8 @@
 //! when the values fit in 22 (ports; addresses of a dense darknet), so the
 //! log costs half the memory traffic of full keys. Memory grows with the
 //! distinct pairs (16 bytes each for counts, 8 for sets) plus the logs
-//! (4 or 8 bytes per key, bounded by the runs).
+//! (4 or 8 bytes per key, bounded by the runs). The sorting and merging
+//! themselves are [`super::sort`]'s.
 
 /// Source ids per bucket (as a power of two).
 pub const BUCKET_BITS: u32 = 10;
@@ -93,6 +94,9 @@ impl Run for (u64, u64) {
     }
 }
 
+pub use super::sort::merge_by_key;
+use super::sort::sort_bucket;
+
 /// Distinct keys with their packets (logged as 32-bit words).
 pub type PairCounts = Pairs<(u64, u64), u32>;
 /// Distinct keys only (half the memory traffic of [`PairCounts`]).
@@ -129,6 +133,32 @@ impl<R: Run, W: Word> Pairs<R, W> {
     pub fn new(id_shift: u32, value_bits: u32) -> Pairs<R, W> {
         assert!(value_bits <= id_shift && value_bits + BUCKET_BITS <= W::BITS, "values too wide for the log words");
         Pairs { id_shift, value_bits, buckets: Vec::new(), scratch: Vec::new() }
+    }
+
+    /// Pairs holding `runs` (distinct keys, ascending, as [`runs`](Self::runs)
+    /// gave them): a day's pairs as a live capture stored them. `None` when
+    /// the runs are out of order or a value is too wide.
+    pub fn from_runs(id_shift: u32, value_bits: u32, runs: impl IntoIterator<Item = R>) -> Option<Pairs<R, W>> {
+        let mut pairs = Pairs::new(id_shift, value_bits);
+        let mut last = None;
+        for run in runs {
+            let key = run.key();
+            if last.is_some_and(|last| last >= key) || (key & ((1 << id_shift) - 1)) >> value_bits != 0 {
+                return None;
+            }
+            last = Some(key);
+            let b = usize::try_from((key >> id_shift) >> BUCKET_BITS).ok()?;
+            if b >= pairs.buckets.len() {
+                pairs.buckets.resize_with(b + 1, Bucket::default);
+            }
+            pairs.buckets[b].runs.push(run);
+        }
+        Some(pairs)
+    }
+
+    /// Bits below the source id in a key, and the bits of its value.
+    pub fn layout_bits(&self) -> (u32, u32) {
+        (self.id_shift, self.value_bits)
     }
 
     /// Counts one packet of `key`.
@@ -242,67 +272,6 @@ fn merge<R: Run>(a: &[R], b: &[R]) -> Vec<R> {
     )
 }
 
-/// Merges two slices sorted by `key` with distinct keys each; an item of a
-/// key in both becomes `combine(from a, from b)`.
-pub fn merge_by_key<T: Copy, K: Ord>(a: &[T], b: &[T], key: impl Fn(&T) -> K, combine: impl Fn(T, T) -> T) -> Vec<T> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match key(&a[i]).cmp(&key(&b[j])) {
-            std::cmp::Ordering::Less => {
-                out.push(a[i]);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                out.push(b[j]);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                out.push(combine(a[i], b[j]));
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
-}
-
-/// Sorts a bucket's words ascending: a counting sort by the id within the
-/// bucket, then each id's few words sorted on their own, all in the CPU
-/// cache. `scratch` is working space.
-fn sort_bucket<W: Word>(words: &mut Vec<W>, scratch: &mut Vec<W>, value_bits: u32) {
-    const IDS: usize = 1 << BUCKET_BITS;
-    if words.len() <= 32 {
-        words.sort_unstable();
-        return;
-    }
-    let slot = |w: W| w.local_id(value_bits) & (IDS - 1);
-    let mut next = [0u32; IDS + 1];
-    for &w in words.iter() {
-        next[slot(w) + 1] += 1;
-    }
-    for i in 1..next.len() {
-        next[i] += next[i - 1];
-    }
-    let starts = next;
-    scratch.clear();
-    scratch.resize(words.len(), W::default());
-    for &w in words.iter() {
-        let at = &mut next[slot(w)];
-        scratch[*at as usize] = w;
-        *at += 1;
-    }
-    for bounds in starts.windows(2) {
-        let group = &mut scratch[bounds[0] as usize..bounds[1] as usize];
-        if group.len() > 1 {
-            group.sort_unstable();
-        }
-    }
-    std::mem::swap(words, scratch);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,26 +288,6 @@ mod tests {
                 (z ^ (z >> 31)) & mask
             })
             .collect()
-    }
-
-    #[test]
-    fn sort_bucket_agrees_with_the_standard_sort() {
-        for (n, value_bits) in [(10, 20), (1000, 17), (100_000, 22), (100_000, 12)] {
-            let words = |mask: u64| -> Vec<u64> {
-                keys(n, mask)
-                    .iter()
-                    .map(|k| u64::pack(k >> 40 & 1023, k & ((1 << value_bits) - 1), value_bits))
-                    .collect()
-            };
-            let mut wide = words(u64::MAX);
-            let mut narrow: Vec<u32> = wide.iter().map(|&w| w as u32).collect();
-            let mut want = wide.clone();
-            want.sort_unstable();
-            sort_bucket(&mut wide, &mut Vec::new(), value_bits);
-            sort_bucket(&mut narrow, &mut Vec::new(), value_bits);
-            assert_eq!(wide, want, "n={n} value_bits={value_bits}");
-            assert_eq!(narrow.iter().map(|&w| u64::from(w)).collect::<Vec<_>>(), want);
-        }
     }
 
     #[test]
