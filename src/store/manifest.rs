@@ -30,6 +30,17 @@ pub struct Part {
     /// The days (YYYY-MM-DD) the part has files for.
     pub days: Vec<String>,
     pub provenance: Provenance,
+    /// Set for a capture daemon's live part (see [`super::live`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveInfo>,
+}
+
+/// What a live part says beyond a replayed one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveInfo {
+    /// Days the daemon still rewrites at every flush (their files are the
+    /// last flush); every other day of the part is final.
+    pub open_days: Vec<String>,
 }
 
 /// One input of a part.
@@ -137,6 +148,24 @@ impl Manifest {
     }
 }
 
+/// The store's writer lock (`.lock` at its root, an advisory lock): held
+/// from reading the manifest to writing it back, so writers on one host
+/// (replays, a capture daemon) never lose each other's entries.
+pub struct StoreLock {
+    _file: std::fs::File,
+}
+
+impl StoreLock {
+    /// Waits for the lock of the store at `dir`.
+    pub fn acquire(dir: &Path) -> Result<StoreLock, StoreError> {
+        let path = dir.join(".lock");
+        let io = |source| StoreError::Io { path: path.clone(), source };
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(StoreLock { _file: file })
+    }
+}
+
 /// The size and sha256 of a file.
 pub fn hash_file(path: &Path) -> Result<(u64, String), StoreError> {
     let io = |source| StoreError::Io { path: path.to_path_buf(), source };
@@ -217,6 +246,7 @@ mod tests {
                 monitored: 1,
                 monitored_basis: String::new(),
             },
+            live: None,
         }
     }
 

@@ -7,13 +7,17 @@
 //! [`part`]) and renamed into place once all of the part's files exist; the
 //! manifest is written last, the same way.
 
+mod live;
 mod manifest;
 mod parquet;
 mod part;
 pub mod read;
 mod tables;
 
-pub use manifest::{InputEntry, MANIFEST, Manifest, Part, Provenance, RunProvenance, hash_file, part_name};
+pub use live::{Flushed, LiveDay, LiveStore, StoredDay, live_part_name};
+pub use manifest::{
+    InputEntry, LiveInfo, MANIFEST, Manifest, Part, Provenance, RunProvenance, StoreLock, hash_file, part_name,
+};
 pub use part::PartWriter;
 use part::part_with_extra;
 pub use tables::TABLES;
@@ -40,6 +44,8 @@ pub enum StoreError {
     Arrow { table: &'static str, source: ArrowError },
     #[error("{path}: column {column} {problem}: was this store written by darkscope?")]
     Schema { path: PathBuf, column: String, problem: String },
+    #[error("{path}: {problem}; move it aside to start that day's live part afresh")]
+    State { path: PathBuf, problem: &'static str },
     #[error(
         "{input} overlaps {stored} (already in part {part} of sensor {sensor}): pass --replace to replace \
          that part, or --sensor NAME if this is another sensor"
@@ -102,6 +108,10 @@ impl Store {
         meta: &RunMeta,
         mut writer: PartWriter,
     ) -> Result<Written, StoreError> {
+        // Decided against the manifest as it is now, under the lock: another
+        // writer may have stored parts since this run began.
+        let _lock = StoreLock::acquire(&self.dir)?;
+        self.manifest = Manifest::load(&self.dir)?;
         let conflicts = self.manifest.conflicts(&meta.sensor, &meta.inputs);
         if let (false, Some((part, new, old))) = (meta.replace, conflicts.first()) {
             return Err(StoreError::Overlap {
@@ -178,6 +188,7 @@ impl Store {
             inputs: meta.inputs.clone(),
             days: days.iter().map(Day::to_string).collect(),
             provenance: meta.provenance.clone(),
+            live: None,
         };
         self.manifest.parts.push(entry(part.clone(), &days));
         for (extra, days) in &extra_days {
@@ -228,10 +239,16 @@ fn run_batches(
     batches.push(("ports_hourly", tables::ports_hourly(sensor, &rows).map_err(arrow("ports_hourly"))?));
     let rows = extras.victims.remove(&day).unwrap_or_default();
     batches.push(("backscatter", tables::backscatter(sensor, &rows, agg.geo()).map_err(arrow("backscatter"))?));
-    let cover =
-        DayCoverage { seconds: extras.seconds.get(&day).copied().unwrap_or(0.0), monitored: meta.provenance.monitored };
-    let basis = meta.provenance.monitored_basis.as_str();
     let summary = agg.closed.get(day);
-    batches.push(("coverage", tables::coverage(sensor, summary, cover, basis).map_err(arrow("coverage"))?));
+    let cover = DayCoverage {
+        seconds: extras.seconds.get(&day).copied().unwrap_or(0.0),
+        monitored: meta.provenance.monitored,
+        packets: summary.map_or(0, |d| d.packets),
+        bytes: summary.map_or(0, |d| d.bytes),
+        sources: summary.map_or(0, |d| d.sources()),
+        drops: 0,
+    };
+    let basis = meta.provenance.monitored_basis.as_str();
+    batches.push(("coverage", tables::coverage(sensor, cover, basis).map_err(arrow("coverage"))?));
     Ok(batches)
 }

@@ -14,8 +14,7 @@ use arrow_array::{
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 
 use crate::aggregate::{
-    Aggregator, DaySummary, DayTables, HourlyRow, ToolLabel, VictimKey, country_from_index, country_index,
-    split_source_port_key,
+    Aggregator, DayTables, HourlyRow, ToolLabel, VictimKey, country_from_index, country_index, split_source_port_key,
 };
 use crate::classify::ScannerList;
 use crate::classify::geo::CountryDb;
@@ -34,11 +33,17 @@ pub const DISTINCT_NUMBER_COLUMNS: [&str; 3] = ["first_seen", "last_seen", "byte
 /// The tables, by directory name.
 pub const TABLES: [&str; 6] = ["sources", "source_ports", "darknet_addrs", "ports_hourly", "backscatter", "coverage"];
 
-/// What a sensor's day looked like besides its packets (for `coverage`).
-#[derive(Clone, Copy, Debug)]
+/// One row of `coverage`: a sensor's day.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct DayCoverage {
     pub seconds: f64,
     pub monitored: u64,
+    pub packets: u64,
+    pub bytes: u64,
+    /// Distinct sources.
+    pub sources: u64,
+    /// Packets the capture dropped (live capture; 0 on replay).
+    pub drops: u64,
 }
 
 fn utc_timestamp() -> DataType {
@@ -285,12 +290,7 @@ pub fn backscatter(sensor: &str, rows: &[(VictimKey, u64)], geo: &CountryDb) -> 
 }
 
 /// `coverage`: one row per sensor per day.
-pub fn coverage(
-    sensor: &str,
-    day: Option<&DaySummary>,
-    cover: DayCoverage,
-    basis: &str,
-) -> Result<RecordBatch, ArrowError> {
+pub fn coverage(sensor: &str, cover: DayCoverage, basis: &str) -> Result<RecordBatch, ArrowError> {
     let fields = vec![
         Field::new("sensor", dict(), false),
         Field::new("seconds", DataType::Float64, false),
@@ -299,7 +299,6 @@ pub fn coverage(
         Field::new("packets", DataType::UInt64, false),
         Field::new("bytes", DataType::UInt64, false),
         Field::new("sources", DataType::UInt64, false),
-        // Packets the capture dropped (live capture; 0 on replay).
         Field::new("drops", DataType::UInt64, false),
     ];
     let columns: Vec<ArrayRef> = vec![
@@ -307,10 +306,10 @@ pub fn coverage(
         Arc::new(Float64Array::from(vec![cover.seconds])),
         Arc::new(UInt64Array::from(vec![cover.monitored])),
         repeated(basis, 1),
-        Arc::new(UInt64Array::from(vec![day.map_or(0, |d| d.packets)])),
-        Arc::new(UInt64Array::from(vec![day.map_or(0, |d| d.bytes)])),
-        Arc::new(UInt64Array::from(vec![day.map_or(0, DaySummary::sources)])),
-        Arc::new(UInt64Array::from(vec![0u64])),
+        Arc::new(UInt64Array::from(vec![cover.packets])),
+        Arc::new(UInt64Array::from(vec![cover.bytes])),
+        Arc::new(UInt64Array::from(vec![cover.sources])),
+        Arc::new(UInt64Array::from(vec![cover.drops])),
     ];
     batch(fields, columns)
 }

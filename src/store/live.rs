@@ -1,0 +1,319 @@
+//! A capture daemon's part of the store (DESIGN.md "Live capture").
+//!
+//! A sensor's daemon writes one *live part* per configuration: its name is
+//! `live` and a digest of the sensor, its darknet and excluded prefixes
+//! (a restart with the same configuration continues the same part). At
+//! every flush each open day is written again whole: the day's tables under
+//! temporary names, renamed over the previous flush's files, then the
+//! manifest (under the store's lock). So the store holds one set of files
+//! per sensor-day, the last flush's, and a reader never sums two flushes.
+//!
+//! Beside the tables, each open day keeps its *state* in
+//! `.live/<sensor>-<part>/<day>.day`: the day's aggregates as the
+//! aggregator encodes them (every (source, port) and (source, address)
+//! pair, each source's missed fingerprints), its covered spans and its
+//! capture drops, with a sha256 of the whole. A restarted daemon reads the
+//! states of its open days back and continues them, so what it counts adds
+//! to what the store holds and every count stays exact. The state is
+//! written first (temporary file, fsync, rename): a crash between state
+//! and tables leaves tables older than the state, rewritten from it at the
+//! next flush. When a day closes its last flush is final: the manifest
+//! drops it from `open_days` and the state file is removed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::manifest::{LiveInfo, StoreLock};
+use super::parquet::{commit, write_atomic};
+use super::part::PartWriter;
+use super::tables::{self, DayCoverage};
+use super::{InputEntry, MANIFEST, Manifest, Part, Provenance, StoreError};
+use crate::aggregate::DaySnapshot;
+use crate::classify::ScannerList;
+use crate::classify::geo::CountryDb;
+use crate::time::Day;
+
+const STATE_MAGIC: &[u8; 8] = b"DSSTATE1";
+
+/// One day of a flush.
+pub struct LiveDay {
+    pub snapshot: DaySnapshot,
+    /// The day's covered spans, ns since the epoch (sorted, disjoint).
+    pub coverage: Vec<(i64, i64)>,
+    /// Packets the capture dropped on the day.
+    pub drops: u64,
+    /// Monitored addresses of the day and what they are based on.
+    pub monitored: u64,
+    pub monitored_basis: &'static str,
+}
+
+/// An open day as the store holds it, for a restarted daemon.
+pub struct StoredDay {
+    pub day: Day,
+    pub coverage: Vec<(i64, i64)>,
+    pub drops: u64,
+    /// The aggregates, as [`DaySnapshot::encode`] wrote them.
+    pub aggregates: Vec<u8>,
+}
+
+/// What one flush wrote.
+#[derive(Clone, Debug, Default)]
+pub struct Flushed {
+    pub days: usize,
+    pub files: usize,
+    pub rows: u64,
+    /// Days that closed with this flush (their part is final).
+    pub closed: Vec<Day>,
+}
+
+/// A sensor's live part.
+pub struct LiveStore {
+    dir: PathBuf,
+    sensor: String,
+    part: String,
+    scanners: Arc<ScannerList>,
+    geo: Arc<CountryDb>,
+    provenance: Provenance,
+    /// This daemon run, as an input of the part.
+    run: InputEntry,
+}
+
+/// The live part's name for a sensor and its darknet and excluded prefixes.
+pub fn live_part_name(sensor: &str, darknet: &[String], exclude: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    for text in std::iter::once(sensor).chain(["darknet"]).chain(darknet.iter().map(String::as_str)) {
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    for text in std::iter::once("exclude").chain(exclude.iter().map(String::as_str)) {
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize();
+    format!("live{}", digest[..4].iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+impl LiveStore {
+    /// The live part of `sensor` in the store at `dir` (created if need
+    /// be; checked writable); `run` names this daemon run as an input.
+    pub fn open(
+        dir: &Path,
+        sensor: &str,
+        scanners: Arc<ScannerList>,
+        geo: Arc<CountryDb>,
+        provenance: Provenance,
+        run: InputEntry,
+    ) -> Result<LiveStore, StoreError> {
+        let part = live_part_name(sensor, &provenance.run.darknet, &provenance.run.exclude);
+        let store =
+            LiveStore { dir: dir.to_path_buf(), sensor: sensor.to_string(), part, scanners, geo, provenance, run };
+        let states = store.state_dir();
+        std::fs::create_dir_all(&states).map_err(|source| StoreError::Io { path: states.clone(), source })?;
+        // Writable, and the manifest readable: found now, not at the first flush.
+        write_atomic(&states.join(".probe"), b"")?;
+        let _ = std::fs::remove_file(states.join(".probe"));
+        Manifest::load(dir)?;
+        Ok(store)
+    }
+
+    pub fn part(&self) -> &str {
+        &self.part
+    }
+
+    pub fn set_scanners(&mut self, scanners: Arc<ScannerList>) {
+        self.provenance.run.scanners = Some(scanners.description());
+        self.scanners = scanners;
+    }
+
+    pub fn set_geo(&mut self, geo: Arc<CountryDb>) {
+        self.provenance.run.geo = geo.description();
+        self.geo = geo;
+    }
+
+    fn state_dir(&self) -> PathBuf {
+        self.dir.join(".live").join(format!("{}-{}", self.sensor, self.part))
+    }
+
+    fn state_file(&self, day: Day) -> PathBuf {
+        self.state_dir().join(format!("{day}.day"))
+    }
+
+    /// The open days the store holds for this part, in day order.
+    pub fn stored_days(&self) -> Result<Vec<StoredDay>, StoreError> {
+        let dir = self.state_dir();
+        let io = |source| StoreError::Io { path: dir.clone(), source };
+        let mut days = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let Some(day) = name.strip_suffix(".day").and_then(Day::parse) else {
+                continue;
+            };
+            let bytes = std::fs::read(&path).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+            let stored = decode_state(day, &bytes)
+                .ok_or_else(|| StoreError::State { path: path.clone(), problem: "damaged (its checksum fails)" })?;
+            days.push(stored);
+        }
+        days.sort_by_key(|d| d.day);
+        Ok(days)
+    }
+
+    /// Writes a flush: each day's state, then its tables, then the
+    /// manifest; removes the states of the days that closed. `now` and
+    /// `records` (so far) update this run's entry in the manifest.
+    pub fn write(&mut self, days: &mut [LiveDay], now: i64, records: u64) -> Result<Flushed, StoreError> {
+        let mut flushed = Flushed { days: days.len(), ..Flushed::default() };
+        for day in days.iter_mut() {
+            let mut aggregates = Vec::new();
+            day.snapshot.encode(&mut aggregates);
+            if !day.snapshot.closed {
+                write_atomic(&self.state_file(day.snapshot.day), &encode_state(day, &aggregates))?;
+            }
+        }
+        let mut writer = PartWriter::new(&self.dir, &self.sensor, self.scanners.clone(), &self.provenance.run);
+        for day in days.iter() {
+            self.write_tables(&mut writer, day)?;
+        }
+        let mut targets = BTreeSet::new();
+        for file in writer.take_pending() {
+            let target = self
+                .dir
+                .join(file.table)
+                .join(format!("day={}", file.day))
+                .join(format!("{}-{}.parquet", self.sensor, self.part));
+            commit(&file.temp, &target)?;
+            flushed.rows += file.rows;
+            targets.insert(target);
+        }
+        flushed.files = targets.len();
+
+        if let Some(last) = days.last() {
+            self.provenance.monitored = last.monitored;
+            self.provenance.monitored_basis = last.monitored_basis.to_string();
+        }
+        self.run.last_ns = Some(now);
+        self.run.records = records;
+        self.update_manifest(days)?;
+        for day in days.iter().filter(|d| d.snapshot.closed) {
+            let path = self.state_file(day.snapshot.day);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(StoreError::Io { path, source: e }),
+                _ => flushed.closed.push(day.snapshot.day),
+            }
+        }
+        Ok(flushed)
+    }
+
+    fn write_tables(&self, writer: &mut PartWriter, day: &LiveDay) -> Result<(), StoreError> {
+        let arrow = |table: &'static str| move |source| StoreError::Arrow { table, source };
+        let snapshot = &day.snapshot;
+        let mut cover = DayCoverage {
+            seconds: day.coverage.iter().map(|(s, e)| (e - s) as f64).sum::<f64>() / 1e9,
+            monitored: day.monitored,
+            drops: day.drops,
+            ..DayCoverage::default()
+        };
+        if let Some(tables) = &snapshot.tables {
+            writer.write_day(tables)?;
+            (cover.packets, cover.bytes, cover.sources) = (tables.packets, tables.bytes, tables.sources.len() as u64);
+        }
+        let sensor = self.sensor.as_str();
+        let hourly = tables::ports_hourly(sensor, &snapshot.hourly).map_err(arrow("ports_hourly"))?;
+        writer.write("ports_hourly", snapshot.day, 0, &hourly)?;
+        let victims = tables::backscatter(sensor, &snapshot.victims, &self.geo).map_err(arrow("backscatter"))?;
+        writer.write("backscatter", snapshot.day, 0, &victims)?;
+        let coverage = tables::coverage(sensor, cover, day.monitored_basis).map_err(arrow("coverage"))?;
+        writer.write("coverage", snapshot.day, 0, &coverage)
+    }
+
+    /// The part's entry: its days, which of them are open, this run.
+    fn update_manifest(&self, days: &[LiveDay]) -> Result<(), StoreError> {
+        let _lock = StoreLock::acquire(&self.dir)?;
+        let mut manifest = Manifest::load(&self.dir)?;
+        let at = manifest.parts.iter().position(|p| p.sensor == self.sensor && p.part == self.part);
+        let part = match at {
+            Some(i) => &mut manifest.parts[i],
+            None => {
+                manifest.parts.push(Part {
+                    sensor: self.sensor.clone(),
+                    part: self.part.clone(),
+                    inputs: Vec::new(),
+                    days: Vec::new(),
+                    provenance: self.provenance.clone(),
+                    live: Some(LiveInfo::default()),
+                });
+                manifest.parts.last_mut().expect("just pushed")
+            }
+        };
+        let mut all: BTreeSet<String> = part.days.iter().cloned().collect();
+        all.extend(days.iter().map(|d| d.snapshot.day.to_string()));
+        part.days = all.into_iter().collect();
+        let open = days.iter().filter(|d| !d.snapshot.closed).map(|d| d.snapshot.day.to_string());
+        part.live = Some(LiveInfo { open_days: open.collect() });
+        part.provenance = self.provenance.clone();
+        match part.inputs.iter_mut().find(|i| i.path == self.run.path && i.first_ns == self.run.first_ns) {
+            Some(entry) => *entry = self.run.clone(),
+            None => part.inputs.push(self.run.clone()),
+        }
+        write_atomic(&self.dir.join(MANIFEST), &manifest.to_json())
+    }
+}
+
+/// A day's state file: magic, covered spans, drops, the aggregates, and a
+/// sha256 of all that.
+fn encode_state(day: &LiveDay, aggregates: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(aggregates.len() + 64 + 16 * day.coverage.len());
+    out.extend_from_slice(STATE_MAGIC);
+    out.extend_from_slice(&(day.coverage.len() as u64).to_le_bytes());
+    for (start, end) in &day.coverage {
+        out.extend_from_slice(&start.to_le_bytes());
+        out.extend_from_slice(&end.to_le_bytes());
+    }
+    out.extend_from_slice(&day.drops.to_le_bytes());
+    out.extend_from_slice(aggregates);
+    let digest = Sha256::digest(&out);
+    out.extend_from_slice(&digest);
+    out
+}
+
+/// Reads [`encode_state`]'s bytes; `None` when they are damaged.
+fn decode_state(day: Day, bytes: &[u8]) -> Option<StoredDay> {
+    let (body, digest) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
+    if Sha256::digest(body).as_slice() != digest || !body.starts_with(STATE_MAGIC) {
+        return None;
+    }
+    let mut at = STATE_MAGIC.len();
+    let mut next = |n: usize| {
+        let slice = body.get(at..at.checked_add(n)?)?;
+        at += n;
+        Some(slice)
+    };
+    let u64_at = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+    let spans = usize::try_from(u64_at(next(8)?)).ok().filter(|&n| n <= body.len() / 16)?;
+    let mut coverage = Vec::with_capacity(spans);
+    for _ in 0..spans {
+        let start = u64_at(next(8)?) as i64;
+        coverage.push((start, u64_at(next(8)?) as i64));
+    }
+    let drops = u64_at(next(8)?);
+    Some(StoredDay { day, coverage, drops, aggregates: body[at..].to_vec() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_names_follow_the_configuration() {
+        let a = live_part_name("s1", &["198.18.0.0/16".into()], &[]);
+        assert_eq!(a, live_part_name("s1", &["198.18.0.0/16".into()], &[]));
+        assert_ne!(a, live_part_name("s2", &["198.18.0.0/16".into()], &[]));
+        assert_ne!(a, live_part_name("s1", &["198.19.0.0/16".into()], &[]));
+        assert_ne!(a, live_part_name("s1", &["198.18.0.0/16".into()], &["198.18.0.1/32".into()]));
+        // No '-': the store's file names split sensor and part at the last one.
+        assert!(a.starts_with("live") && a.len() == 12 && !a.contains('-'));
+    }
+}
