@@ -1,19 +1,24 @@
 //! Sources: capture files (pcap, pcapng; plain, gzip, zstd or xz) as a
-//! stream of borrowed [`Record`]s.
+//! stream of borrowed [`Record`]s, and live capture from network
+//! interfaces ([`live`], with the `live` feature) in [`Batch`]es.
 //!
 //! Readers push records into a [`RecordSink`] (a push model, like ripgrep's
 //! `Sink`): the record borrows the read buffer, so nothing is copied or
 //! allocated per record. A file that breaks mid-way keeps the records before
 //! the defect and reports one warning naming the byte offset.
 
+mod batch;
 mod buffer;
 mod input;
+#[cfg(feature = "live")]
+pub mod live;
 mod pcap;
 mod pcapng;
 mod readahead;
 
 use std::fmt;
 
+pub use batch::{Batch, CaptureStats};
 pub use buffer::ByteStream;
 pub use input::{
     Decompress, ExpandError, InputSpec, OpenError, Opened, ReadProgress, expand_inputs, map_file, open_input,
