@@ -19,6 +19,7 @@
 pub mod aggregate;
 pub mod classify;
 pub mod cli;
+pub mod daemon;
 pub mod decode;
 pub mod generate;
 pub mod report;

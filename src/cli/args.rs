@@ -30,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Replay pcap/pcapng captures and summarise what reached the darknet.
     Replay(ReplayArgs),
+    /// Capture live from network interfaces into the store (the sensor daemon).
+    Capture(CaptureArgs),
     /// Rank ports and countries over a period of a store, compared with a baseline.
     Report(ReportArgs),
     /// Write synthetic telescope traffic with its ground truth (FILE.truth.json).
@@ -171,6 +173,97 @@ pub struct ReplayArgs {
     /// Print no human summary and no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+                        darkscope capture --iface eth1 --darknet 198.18.0.0/16 --store /srv/darkscope/store\n  \
+                        darkscope capture --iface eth1,eth2 --darknet 203.0.113.0/24 --exclude 203.0.113.1/32 \
+                        --store /srv/store --sensor tokyo-1 --archive /srv/archive\n\n\
+                        Every --flush seconds the open days go to the store as this sensor's live part; a day is \
+                        final an hour past its end (UTC). A restarted daemon continues the stored days exactly. \
+                        SIGTERM/SIGINT: stop, flush, exit 0. SIGHUP: rotate the archive, reload --geoip and \
+                        --scanners.\n\n\
+                        Exit status: 0 stopped by a signal after a final flush; 1 a failure while capturing (the \
+                        store keeps the last flush); 2 bad usage or a setup that cannot work (no such interface, \
+                        no permission to capture, store not writable), before any capture.")]
+pub struct CaptureArgs {
+    /// Interfaces to capture on (repeatable, or comma-separated).
+    #[arg(long, value_name = "IF", required = true, value_delimiter = ',')]
+    pub iface: Vec<String>,
+
+    /// The darknet's address space (repeatable; IPv4 and IPv6). Only packets
+    /// to these addresses are captured (a BPF filter is built from them
+    /// unless --bpf is given) and analysed.
+    #[arg(long, value_name = "CIDR", value_parser = parse_cidr)]
+    pub darknet: Vec<Cidr>,
+
+    /// Drop packets from these sources (the sensor's own traffic). Repeatable.
+    #[arg(long, value_name = "CIDR", value_parser = parse_cidr)]
+    pub exclude: Vec<Cidr>,
+
+    /// Number of monitored addresses for per-IP-per-day rates [default: the
+    /// size of the IPv4 --darknet prefixes (plus the distinct IPv6
+    /// destinations seen, with IPv6 prefixes), else the destinations seen].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub monitored: Option<u64>,
+
+    /// The store the open days are flushed into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+
+    /// The sensor's name in the store [default: this machine's host name].
+    #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
+    pub sensor: Option<String>,
+
+    /// Seconds between flushes of the open days into the store (a crash
+    /// loses at most this much).
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub flush: u64,
+
+    /// Also write the captured packets to rotated, zstd-compressed pcap
+    /// files in DIR (whole packets unless --snaplen says otherwise).
+    #[arg(long, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+
+    /// Seconds per archive file (files start at multiples of it, UTC).
+    #[arg(long, value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub rotate: u64,
+
+    /// A BPF filter (tcpdump syntax) instead of the one built from --darknet
+    /// (e.g. to capture VLAN-tagged frames: 'vlan and dst net 198.18.0.0/16').
+    #[arg(long, value_name = "EXPR")]
+    pub bpf: Option<String>,
+
+    /// Bytes kept of each packet [default: 128, headers only; 262144 with --archive].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(64..=262_144))]
+    pub snaplen: Option<u32>,
+
+    /// The kernel's capture buffer per interface, MiB: what absorbs bursts
+    /// while the daemon is busy.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=2047))]
+    pub buffer_mb: u32,
+
+    /// Country database (see `darkscope replay --help`) [default: bundled].
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Option<PathBuf>,
+
+    /// Research-scanner list for the store's `scanner` column [default: bundled].
+    #[arg(long, value_name = "FILE")]
+    pub scanners: Option<PathBuf>,
+
+    /// Seconds a SIGTERM/SIGINT shutdown (stop, final flush, archive) may take.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub shutdown_timeout: u64,
+
+    /// Log level on standard error: error, warn, info or debug (each flush).
+    #[arg(long, value_name = "LEVEL", default_value = "info", value_parser = ["error", "warn", "info", "debug"])]
+    pub log_level: String,
+
+    /// Threads for the day tables: with 2, a thread of its own fills them
+    /// [default: 1; capture and archive use the other cores].
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=2))]
+    pub threads: u64,
 }
 
 #[derive(Debug, Args)]

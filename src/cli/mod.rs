@@ -4,6 +4,7 @@
 //! 2 bad usage caught before any work.
 
 mod args;
+mod capture;
 mod generate;
 mod replay;
 mod report;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, GenerateArgs, ReplayArgs, ReportArgs};
+pub use args::{CaptureArgs, Cli, Command, GenerateArgs, ReplayArgs, ReportArgs};
 
 /// A failure with the exit status it maps to.
 #[derive(Debug)]
@@ -38,6 +39,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
+        Command::Capture(args) => capture::run(args),
         Command::Report(args) => report::run(args),
         Command::Generate(args) => generate::run(args),
     };
@@ -77,7 +79,8 @@ fn clap_failure(e: clap::Error) -> ExitCode {
         }
         parts.push(line.trim_start_matches("error: ").to_string());
     }
-    let subcommand = std::env::args().nth(1).filter(|a| a == "replay" || a == "report" || a == "generate");
+    let subcommand =
+        std::env::args().nth(1).filter(|a| matches!(a.as_str(), "replay" | "report" | "generate" | "capture"));
     let help = match subcommand {
         Some(sub) => format!("darkscope {sub} --help"),
         None => "darkscope --help".to_string(),

@@ -180,7 +180,7 @@ impl StoreRun {
 }
 
 /// This machine's host name, as a valid sensor name ("sensor" if none).
-fn default_sensor() -> String {
+pub fn default_sensor() -> String {
     let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .unwrap_or_default();
