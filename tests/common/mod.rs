@@ -7,5 +7,6 @@ pub mod cli;
 pub mod files;
 pub mod frames;
 pub mod json;
+pub mod netns;
 pub mod python;
 pub mod store;

@@ -1,0 +1,175 @@
+//! A two-host test network for the live-capture tests: two network
+//! namespaces joined by a veth pair, made by the test and always removed
+//! (also when the test fails: `Drop`). The darknet end's namespace runs the
+//! daemon, the other sends with tcpreplay; neither namespace has a route
+//! anywhere, so no packet leaves them.
+//!
+//! Needs root (`ip netns`). Without it, or without tcpreplay, the tests fail
+//! and say what to do; `DARKSCOPE_SKIP_LIVE=1` skips them (saying so).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+/// Whether live tests should run; panics with the fix when they cannot.
+pub fn live_tests_enabled() -> bool {
+    if std::env::var_os("DARKSCOPE_SKIP_LIVE").is_some() {
+        eprintln!("DARKSCOPE_SKIP_LIVE is set: skipping a live-capture test");
+        return false;
+    }
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    assert!(root, "live-capture tests need root (network namespaces): run as root, or set DARKSCOPE_SKIP_LIVE=1");
+    for tool in ["ip", "tcpreplay"] {
+        let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output();
+        assert!(
+            found.is_ok_and(|o| o.status.success()),
+            "{tool} is missing: apt-get install iproute2 tcpreplay (tools/setup.sh test does)"
+        );
+    }
+    true
+}
+
+/// The sender's and the darknet's namespaces and their veth ends.
+pub struct Veth {
+    pub sender_ns: String,
+    pub dark_ns: String,
+    pub sender_if: String,
+    pub dark_if: String,
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("running ip");
+    assert!(out.status.success(), "ip {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+impl Veth {
+    /// Makes the pair (names unique to this process and call).
+    pub fn new() -> Veth {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let id = format!("{}{}", std::process::id() % 1_000_000, NEXT.fetch_add(1, Ordering::SeqCst));
+        let veth = Veth {
+            sender_ns: format!("ds-send-{id}"),
+            dark_ns: format!("ds-dark-{id}"),
+            sender_if: format!("dss{id}"),
+            dark_if: format!("dsd{id}"),
+        };
+        ip(&["netns", "add", &veth.sender_ns]);
+        ip(&["netns", "add", &veth.dark_ns]);
+        ip(&["link", "add", &veth.sender_if, "type", "veth", "peer", "name", &veth.dark_if]);
+        for (ns, dev) in [(&veth.sender_ns, &veth.sender_if), (&veth.dark_ns, &veth.dark_if)] {
+            ip(&["link", "set", dev, "netns", ns]);
+            // No IPv6 autoconfiguration chatter on the link.
+            let sysctl = ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"];
+            ip(&sysctl);
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            ip(&["-n", ns, "link", "set", dev, "up"]);
+        }
+        veth
+    }
+
+    /// A command run in the darknet's namespace.
+    pub fn in_dark(&self, program: &str) -> Command {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &self.dark_ns, program]);
+        command
+    }
+
+    /// Sends `capture` from the sender's end at `pps` packets a second;
+    /// returns when tcpreplay is done.
+    pub fn send(&self, capture: &str, pps: u32) {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.sender_ns, "tcpreplay", "-q", "-i", &self.sender_if])
+            .args(["--pps", &pps.to_string(), capture])
+            .output()
+            .expect("running tcpreplay");
+        assert!(out.status.success(), "tcpreplay failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for Veth {
+    fn drop(&mut self) {
+        // Deleting a namespace deletes the veth end in it, and its peer.
+        for ns in [&self.dark_ns, &self.sender_ns] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+/// A daemon started in the darknet's namespace; killed if still running
+/// when dropped. Its log lines are collected.
+pub struct Daemon {
+    pub child: Child,
+    lines: Receiver<String>,
+    pub log: Vec<String>,
+}
+
+impl Daemon {
+    /// Starts `darkscope capture ARGS --iface <the darknet end>` and waits
+    /// for its "capture started" line.
+    pub fn start(veth: &Veth, args: &[&str]) -> Daemon {
+        let mut child = veth
+            .in_dark(env!("CARGO_BIN_EXE_darkscope"))
+            .args(["capture", "--iface", &veth.dark_if])
+            .args(args)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("starting darkscope capture");
+        let stderr = child.stderr.take().expect("the daemon's stderr");
+        let (send, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut daemon = Daemon { child, lines, log: Vec::new() };
+        daemon.wait_for_line("capture started", Duration::from_secs(20));
+        daemon
+    }
+
+    /// Waits until a log line contains `text`.
+    pub fn wait_for_line(&mut self, text: &str, limit: Duration) {
+        self.wait_for_lines(text, 1, limit);
+    }
+
+    /// Log lines so far that contain `text`.
+    pub fn lines_with(&mut self, text: &str) -> usize {
+        self.log.extend(self.lines.try_iter());
+        self.log.iter().filter(|l| l.contains(text)).count()
+    }
+
+    /// Waits until `n` log lines contain `text`.
+    pub fn wait_for_lines(&mut self, text: &str, n: usize, limit: Duration) {
+        let start = Instant::now();
+        while self.log.iter().filter(|l| l.contains(text)).count() < n {
+            let left = limit.saturating_sub(start.elapsed());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.log.push(line),
+                Err(_) => panic!("no log line with '{text}' within {limit:?}; the log:\n{}", self.log.join("\n")),
+            }
+        }
+    }
+
+    /// Sends `signal` (TERM, KILL) and waits for the exit; gives the status.
+    pub fn signal(mut self, signal: &str) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("running kill");
+        assert!(sent.success(), "kill -{signal} {pid}");
+        let status = self.child.wait().expect("waiting for the daemon");
+        self.log.extend(self.lines.try_iter());
+        status
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
