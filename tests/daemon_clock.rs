@@ -18,7 +18,9 @@ use darkscope::aggregate::Aggregator;
 use darkscope::classify::geo::CountryDb;
 use darkscope::classify::{Cidr, CidrSet, ScannerList, Telescope};
 use darkscope::daemon::{CaptureHandle, Daemon, ManualClock, Monitored, Reloaded, Sensor, Settings, serve};
-use darkscope::source::{Batch, Decompress, InputSpec, ReadReport, Record, RecordSink, open_input, read_capture};
+use darkscope::source::{
+    Batch, CaptureStats, Decompress, InputSpec, ReadReport, Record, RecordSink, open_input, read_capture,
+};
 use darkscope::store::{InputEntry, LiveStore, Manifest, Provenance, RunProvenance};
 use darkscope::time::{Day, NANOS_PER_SEC};
 
@@ -125,8 +127,8 @@ fn days_roll_over_and_close_by_the_injected_clock() {
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(format!("{name}.truth.json")).expect("truth")).expect("truth JSON");
     let per_day = counts(&truth["summary"]["days"]);
-    let mut days = read_batches(&capture);
-    assert_eq!(days.len(), 2);
+    let mut days_in = read_batches(&capture);
+    assert_eq!(days_in.len(), 2);
 
     let store: PathBuf = dir.path().join("store");
     let clock = ManualClock::new(JAN1);
@@ -167,27 +169,44 @@ fn days_roll_over_and_close_by_the_injected_clock() {
     let (feed, fed) = unbounded::<Vec<Batch>>();
     let served = std::thread::spawn(move || serve(daemon, settings, move |data, _| vec![fake_capture(data, fed)]));
 
-    // Day 1 arrives; the clock reaches 23:59:59: one day open, covered 86,399 s.
-    feed.send(std::mem::take(&mut days[0])).expect("feeding day 1");
-    clock.set(JAN1 + 24 * HOUR - NANOS_PER_SEC);
-    wait_for("day 1 flushed at 23:59:59", || coverage(&store, "2024-01-01") == Some((86_399.0, per_day["2024-01-01"])));
-    assert_eq!(open_days(&store), ["2024-01-01"]);
-
-    // Past midnight: day 2 opens, day 1 stays open until 01:00.
-    feed.send(std::mem::take(&mut days[1])).expect("feeding day 2");
-    clock.set(JAN1 + 24 * HOUR + HOUR / 2);
-    wait_for("day 2 flushed at 00:30", || coverage(&store, "2024-01-02") == Some((1_800.0, per_day["2024-01-02"])));
-    assert_eq!(coverage(&store, "2024-01-01"), Some((86_400.0, per_day["2024-01-01"])));
-    assert_eq!(open_days(&store), ["2024-01-01", "2024-01-02"]);
+    // Day 1 arrives, its last batch with libpcap's counters saying 5 + 2
+    // packets were dropped; the clock reaches 23:59:59: one day open,
+    // covered 86,399 s.
+    let mut day1 = std::mem::take(&mut days_in[0]);
+    if let Some(last) = day1.last_mut() {
+        last.stats = Some(CaptureStats { received: 10_007, dropped: 5, if_dropped: 2 });
+    }
+    feed.send(day1).expect("feeding day 1");
+    // What the store says after a flush: each day's (covered seconds,
+    // packets), the open days, the days with a state file. A flush writes
+    // the states, the tables, the manifest, then removes closed days'
+    // states: the test waits for all of it.
     let states = store.join(".live");
-    let state_files = || common::store::files(&states).len();
-    assert_eq!(state_files(), 2, "each open day has its state beside the tables");
+    let seen = || {
+        let state_days: Vec<String> = common::store::files(&states)
+            .iter()
+            .filter_map(|p| p.file_name()?.to_str()?.strip_suffix(".day").map(String::from))
+            .collect();
+        (coverage(&store, "2024-01-01"), coverage(&store, "2024-01-02"), open_days(&store), state_days)
+    };
+    let (day1, day2) = (per_day["2024-01-01"], per_day["2024-01-02"]);
+    let days = |list: &[&str]| list.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+    clock.set(JAN1 + 24 * HOUR - NANOS_PER_SEC);
+    let want = (Some((86_399.0, day1)), None, days(&["2024-01-01"]), days(&["2024-01-01"]));
+    wait_for("day 1 flushed at 23:59:59", || seen() == want);
+
+    // Past midnight: day 2 opens, day 1 stays open until 01:00; each open
+    // day has its state beside the tables.
+    feed.send(std::mem::take(&mut days_in[1])).expect("feeding day 2");
+    clock.set(JAN1 + 24 * HOUR + HOUR / 2);
+    let both = days(&["2024-01-01", "2024-01-02"]);
+    let want = (Some((86_400.0, day1)), Some((1_800.0, day2)), both.clone(), both);
+    wait_for("day 2 flushed at 00:30", || seen() == want);
 
     // An hour past its end (01:00:01), day 1 is final; its state goes.
     clock.set(JAN1 + 25 * HOUR + NANOS_PER_SEC);
-    wait_for("day 1 closed at 01:00:01", || open_days(&store) == ["2024-01-02"]);
-    assert_eq!(state_files(), 1);
-    assert_eq!(coverage(&store, "2024-01-02"), Some((3_601.0, per_day["2024-01-02"])));
+    let want = (Some((86_400.0, day1)), Some((3_601.0, day2)), days(&["2024-01-02"]), days(&["2024-01-02"]));
+    wait_for("day 1 closed at 01:00:01", || seen() == want);
 
     // Noon, then SIGTERM: the final flush covers day 2 to noon; it stays
     // open for the next run.
@@ -197,7 +216,7 @@ fn days_roll_over_and_close_by_the_injected_clock() {
     assert!(killed.success());
     let result = served.join().expect("the daemon's thread");
     assert!(result.is_ok(), "SIGTERM ends the daemon cleanly: {result:?}");
-    assert_eq!(coverage(&store, "2024-01-02"), Some((43_200.0, per_day["2024-01-02"])));
+    assert_eq!(coverage(&store, "2024-01-02"), Some((43_200.0, day2)));
     assert_eq!(open_days(&store), ["2024-01-02"]);
     let entry = &manifest(&store).parts[0].inputs[0];
     assert_eq!((entry.records, entry.last_ns), (20_000, Some(JAN1 + 36 * HOUR)));
@@ -213,6 +232,10 @@ fn days_roll_over_and_close_by_the_injected_clock() {
     for (source, packets) in counts(&truth["sources"]) {
         assert_eq!(stored.get(&source), Some(&packets), "packets of source {source}");
     }
+    let report = ok(&["report", "--store", &store.to_string_lossy(), "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).expect("report JSON");
+    assert_eq!(report["totals"]["capture_drops"], 7, "the drops libpcap reported");
+    assert_eq!(report["totals"]["days_with_drops"], serde_json::json!(["2024-01-01"]));
     assert_eq!(
         got["covered_seconds"],
         serde_json::json!({"clocked 2024-01-01": 86_400.0, "clocked 2024-01-02": 43_200.0}),

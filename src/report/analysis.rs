@@ -66,6 +66,10 @@ pub struct Totals {
     pub unique_sources_per_day: f64,
     /// Share of the packets sent by sources the research-scanner list tags.
     pub research_scanner_share: Option<f64>,
+    /// Packets live captures dropped (libpcap's ps_drop + ps_ifdrop), and
+    /// the days they did: those days' counts are short by as much.
+    pub capture_drops: u64,
+    pub days_with_drops: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -152,6 +156,8 @@ impl Totals {
             unique_sources: s.unique_sources,
             unique_sources_per_day: s.sources_per_day,
             research_scanner_share: (s.packets > 0).then(|| s.scanner_packets as f64 / s.packets as f64),
+            capture_drops: s.drops,
+            days_with_drops: s.drop_days.iter().map(Day::to_string).collect(),
         }
     }
 }

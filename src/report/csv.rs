@@ -57,7 +57,7 @@ fn breakdowns(parent: &str, items: &[Breakdown]) -> String {
 fn totals(period: &str, t: &Totals, o: &mut String) {
     let _ = writeln!(
         o,
-        "{period},{},{},{},{},{},{},{},{},{},{}",
+        "{period},{},{},{},{},{},{},{},{},{},{},{},{}",
         t.packets,
         t.observed_days,
         t.covered_days,
@@ -67,7 +67,9 @@ fn totals(period: &str, t: &Totals, o: &mut String) {
         cell(t.seconds_between_packets_per_address),
         t.unique_sources,
         t.unique_sources_per_day,
-        cell(t.research_scanner_share)
+        cell(t.research_scanner_share),
+        t.capture_drops,
+        t.days_with_drops.join(" ")
     );
 }
 
@@ -78,7 +80,8 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
     let mut add = |name: &str, text: String| out.push((format!("{name}.csv"), text));
 
     let mut total = "period,packets,observed_days,covered_days,monitored_addresses,address_days,per_ip_day,\
-                     seconds_between_packets_per_address,unique_sources,unique_sources_per_day,research_scanner_share\n"
+                     seconds_between_packets_per_address,unique_sources,unique_sources_per_day,research_scanner_share,\
+                     capture_drops,days_with_drops\n"
         .to_string();
     totals(&format!("{}..{}", r.period.from, r.period.to), &r.totals, &mut total);
     if let (Some(b), Some(bt)) = (&r.baseline, &r.baseline_totals) {

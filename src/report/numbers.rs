@@ -39,7 +39,7 @@ pub fn count(v: Option<u64>) -> String {
 /// A line of the totals table: its name and how to print it.
 pub type TotalsLine = (&'static str, fn(&Totals) -> String);
 
-pub const TOTALS: [TotalsLine; 8] = [
+pub const TOTALS: [TotalsLine; 9] = [
     ("packets", |t| t.packets.to_string()),
     ("observed days", |t| t.observed_days.to_string()),
     ("monitored addresses", |t| t.monitored_addresses.to_string()),
@@ -48,4 +48,13 @@ pub const TOTALS: [TotalsLine; 8] = [
     ("unique sources", |t| t.unique_sources.to_string()),
     ("unique sources per day", |t| format!("{:.1}", t.unique_sources_per_day)),
     ("research-scanner packets", |t| share(t.research_scanner_share)),
+    ("packets dropped by the capture", drops),
 ];
+
+/// Capture drops, with the days they happened on (their counts are short).
+fn drops(t: &Totals) -> String {
+    match t.days_with_drops.as_slice() {
+        [] => t.capture_drops.to_string(),
+        days => format!("{} (on {})", t.capture_drops, days.join(", ")),
+    }
+}

@@ -82,6 +82,9 @@ pub struct PeriodStats {
     pub observed_days: u64,
     /// Σ over sensors of their monitored addresses.
     pub monitored: u64,
+    /// Packets the live captures dropped, and the days they did.
+    pub drops: u64,
+    pub drop_days: std::collections::BTreeSet<Day>,
     pub unique_sources: u64,
     /// Mean over observed days of the day's distinct sources.
     pub sources_per_day: f64,
@@ -165,14 +168,19 @@ impl PeriodStats {
         // add their seconds; one day cannot hold more than a day.
         let mut per_sensor_day: BTreeMap<(String, Day), (f64, u64)> = BTreeMap::new();
         for file in files(store, "coverage", period.from, period.to, sensors)? {
-            batches(&file.path, &["seconds", "monitored", "packets"], |b| {
+            batches(&file.path, &["seconds", "monitored", "packets", "drops"], |b| {
                 let c = Columns::new(b, &file.path);
                 let (seconds, monitored, packets) = (c.f64s("seconds")?, c.u64s("monitored")?, c.u64s("packets")?);
+                let drops = c.u64s("drops")?;
                 for row in 0..b.num_rows() {
                     let entry = per_sensor_day.entry((file.sensor.clone(), file.day)).or_default();
                     entry.0 += seconds[row];
                     entry.1 = entry.1.max(monitored[row]);
                     self.packets += packets[row];
+                    self.drops += drops[row];
+                    if drops[row] > 0 {
+                        self.drop_days.insert(file.day);
+                    }
                 }
                 Ok(())
             })?;

@@ -79,6 +79,8 @@ pub struct LiveStore {
     provenance: Provenance,
     /// This daemon run, as an input of the part.
     run: InputEntry,
+    /// Held while the daemon runs: a second daemon of the sensor is refused.
+    _running: std::fs::File,
 }
 
 /// The live part's name for a sensor and its darknet and excluded prefixes.
@@ -108,15 +110,28 @@ impl LiveStore {
         run: InputEntry,
     ) -> Result<LiveStore, StoreError> {
         let part = live_part_name(sensor, &provenance.run.darknet, &provenance.run.exclude);
-        let store =
-            LiveStore { dir: dir.to_path_buf(), sensor: sensor.to_string(), part, scanners, geo, provenance, run };
-        let states = store.state_dir();
+        let states = dir.join(".live").join(format!("{sensor}-{part}"));
         std::fs::create_dir_all(&states).map_err(|source| StoreError::Io { path: states.clone(), source })?;
         // Writable, and the manifest readable: found now, not at the first flush.
         write_atomic(&states.join(".probe"), b"")?;
         let _ = std::fs::remove_file(states.join(".probe"));
         Manifest::load(dir)?;
-        Ok(store)
+        let lock = dir.join(".live").join(format!("{sensor}.running"));
+        let io = |source| StoreError::Io { path: lock.clone(), source };
+        let running = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock).map_err(io)?;
+        if running.try_lock().is_err() {
+            return Err(StoreError::Running { sensor: sensor.to_string(), lock });
+        }
+        Ok(LiveStore {
+            dir: dir.to_path_buf(),
+            sensor: sensor.to_string(),
+            part,
+            scanners,
+            geo,
+            provenance,
+            run,
+            _running: running,
+        })
     }
 
     pub fn part(&self) -> &str {
@@ -133,6 +148,7 @@ impl LiveStore {
         self.geo = geo;
     }
 
+    /// `.live/<sensor>-<part>`: the open days' states and the run lock.
     fn state_dir(&self) -> PathBuf {
         self.dir.join(".live").join(format!("{}-{}", self.sensor, self.part))
     }

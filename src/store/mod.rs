@@ -44,6 +44,12 @@ pub enum StoreError {
     Arrow { table: &'static str, source: ArrowError },
     #[error("{path}: column {column} {problem}: was this store written by darkscope?")]
     Schema { path: PathBuf, column: String, problem: String },
+    #[error(
+        "another darkscope capture of sensor {sensor} is running on this store (it holds {}): stop it, or \
+         give this one another --sensor",
+        lock.display()
+    )]
+    Running { sensor: String, lock: PathBuf },
     #[error("{path}: {problem}; move it aside to start that day's live part afresh")]
     State { path: PathBuf, problem: &'static str },
     #[error(
