@@ -160,6 +160,7 @@ fn days_roll_over_and_close_by_the_injected_clock() {
         archive: None,
         clock: Arc::new(clock.clone()),
         reload: Box::new(|| Reloaded { geo: None, scanners: None }),
+        interfaces: vec!["fake".into()],
     };
     let settings = Settings {
         flush: Duration::from_millis(100),

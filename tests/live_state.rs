@@ -123,3 +123,65 @@ fn damaged_state_is_an_error_not_a_panic() {
     let error = other.decode_snapshot(&bytes).expect_err("another darknet").to_string();
     assert!(error.contains("another darknet"), "{error}");
 }
+
+fn try_live_store(store: &Path, darknet: &str) -> Result<darkscope::store::LiveStore, darkscope::store::StoreError> {
+    use darkscope::store::{InputEntry, LiveStore, Provenance, RunProvenance};
+    let geo = std::sync::Arc::new(CountryDb::bundled().expect("country database"));
+    let scanners = std::sync::Arc::new(darkscope::classify::ScannerList::bundled().expect("scanner list"));
+    let run = RunProvenance {
+        darkscope: "test".into(),
+        geo: geo.description(),
+        scanners: None,
+        darknet: vec![darknet.into()],
+        exclude: vec![],
+        max_gap_secs: 0.0,
+        coverage_rule: "live".into(),
+    };
+    let provenance = Provenance { run, monitored: 0, monitored_basis: String::new() };
+    let entry =
+        InputEntry { path: "live:x".into(), size: 0, sha256: None, first_ns: Some(NOW), last_ns: None, records: 0 };
+    LiveStore::open(store, "s1", scanners, geo, provenance, entry)
+}
+
+fn live_store(store: &Path, darknet: &str) -> darkscope::store::LiveStore {
+    try_live_store(store, darknet).expect("live store")
+}
+
+#[test]
+fn a_run_with_another_darknet_seals_the_old_parts_open_days() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("day.pcap");
+    let name = path.to_string_lossy().into_owned();
+    ok(&["generate", "--out", &name, "--packets", "1000", "--days", "1", "--sources", "100", "--seed", "6"]);
+    let store = dir.path().join("store");
+    let mut agg = aggregator(&["198.18.0.0/16"]);
+    feed(&path, &mut agg, 0, 1000);
+    let snapshot = agg.snapshot(NOW).expect("snapshot").remove(0);
+    let day = darkscope::store::LiveDay {
+        snapshot,
+        coverage: vec![(NOW, NOW + 1_000_000_000)],
+        drops: 0,
+        monitored: 65_536,
+        monitored_basis: "darknet_prefixes",
+    };
+    let old_part = {
+        let mut old = live_store(&store, "198.18.0.0/16");
+        old.write(&mut [day], NOW, 1000).expect("a flush");
+        assert_eq!(old.stored_days().expect("states").len(), 1, "the open day's state is stored");
+        assert!(old.seal_other_parts().expect("sealing").is_empty(), "a part does not seal itself");
+        old.part().to_string()
+    };
+    let new = live_store(&store, "198.19.0.0/16");
+    assert_ne!(new.part(), old_part);
+    assert_eq!(new.seal_other_parts().expect("sealing"), vec![old_part.clone()]);
+    let manifest = darkscope::store::Manifest::load(&store).expect("manifest");
+    let old_entry = manifest.parts.iter().find(|p| p.part == old_part).expect("the old part stays");
+    assert_eq!(old_entry.live.as_ref().map(|l| l.open_days.len()), Some(0), "its day is final");
+    assert!(!store.join(".live").join(format!("s1-{old_part}")).exists(), "its states are gone");
+    drop(new);
+    // A second daemon of the sensor on the same store is refused.
+    let _running = live_store(&store, "198.18.0.0/16");
+    let second = try_live_store(&store, "198.19.0.0/16");
+    let error = second.err().expect("a second daemon is refused").to_string();
+    assert!(error.contains("another darkscope capture of sensor s1"), "{error}");
+}

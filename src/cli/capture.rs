@@ -80,6 +80,14 @@ pub fn run(args: CaptureArgs) -> Result<(), Failure> {
     let mut agg = Aggregator::new(telescope, geo, 600.0);
     agg.set_threads(args.threads as usize);
     let mut sensor = Sensor::new(agg, monitored, started);
+    for part in store.seal_other_parts().map_err(|e| Failure::Usage(e.to_string()))? {
+        log!(
+            Warn,
+            "part {part} of sensor {sensor_name} was written with another --darknet or --exclude: its open days are \
+             final as last flushed; this run writes part {}",
+            store.part()
+        );
+    }
     let stored = store.stored_days().map_err(|e| Failure::Usage(e.to_string()))?;
     let continued: Vec<String> = stored.iter().map(|d| d.day.to_string()).collect();
     sensor.restore(stored).map_err(|e| {
@@ -94,7 +102,7 @@ pub fn run(args: CaptureArgs) -> Result<(), Failure> {
         None => None,
     };
     let reload = reloader(&args);
-    let daemon = Daemon { sensor, store, archive, clock, reload };
+    let daemon = Daemon { sensor, store, archive, clock, reload, interfaces: args.iface.clone() };
     let settings = Settings {
         flush: Duration::from_secs(args.flush),
         shutdown_deadline: Duration::from_secs(args.shutdown_timeout),

@@ -94,6 +94,8 @@ pub struct Daemon {
     pub archive: Option<Archive>,
     pub clock: SharedClock,
     pub reload: Reload,
+    /// The interfaces' names, in the order of their batches' `iface`.
+    pub interfaces: Vec<String>,
 }
 
 enum Control {
@@ -174,8 +176,19 @@ pub fn serve(
     };
     let clock = daemon.clock.clone();
     let mut sensor = daemon.sensor;
+    let interfaces = daemon.interfaces;
     let sensor_thread = spawn("sensor", move || {
         run_sensor(&mut sensor, &clock, &data_rx, &control_rx, &jobs, archive.as_ref());
+        for (name, stats) in interfaces.iter().zip(sensor.capture_stats()) {
+            log!(
+                Info,
+                "{name}: libpcap received {}, dropped {} (buffer full), {} by the interface",
+                stats.received,
+                stats.dropped,
+                stats.if_dropped
+            );
+        }
+        log!(Info, "{} records counted in this run", sensor.aggregator().counts.records);
         sensor.stop();
     })
     .map_err(start)?;

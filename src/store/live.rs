@@ -157,6 +157,37 @@ impl LiveStore {
         self.state_dir().join(format!("{day}.day"))
     }
 
+    /// Makes final the open days of the sensor's other live parts (runs
+    /// with another darknet or exclusion: this run cannot continue them):
+    /// their files stay as last flushed, their states go. Gives the parts.
+    pub fn seal_other_parts(&self) -> Result<Vec<String>, StoreError> {
+        let _lock = StoreLock::acquire(&self.dir)?;
+        let mut manifest = Manifest::load(&self.dir)?;
+        let mut sealed = Vec::new();
+        for part in manifest.parts.iter_mut().filter(|p| p.sensor == self.sensor && p.part != self.part) {
+            if let Some(live) = &mut part.live
+                && !live.open_days.is_empty()
+            {
+                live.open_days.clear();
+                sealed.push(part.part.clone());
+            }
+        }
+        if sealed.is_empty() {
+            return Ok(sealed);
+        }
+        write_atomic(&self.dir.join(MANIFEST), &manifest.to_json())?;
+        for part in &sealed {
+            let states = self.dir.join(".live").join(format!("{}-{part}", self.sensor));
+            match std::fs::remove_dir_all(&states) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(StoreError::Io { path: states, source: e });
+                }
+                _ => {}
+            }
+        }
+        Ok(sealed)
+    }
+
     /// The open days the store holds for this part, in day order.
     pub fn stored_days(&self) -> Result<Vec<StoredDay>, StoreError> {
         let dir = self.state_dir();
