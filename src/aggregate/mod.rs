@@ -147,7 +147,13 @@ impl Aggregator {
     /// and last record timestamps of the input (ns), if it had records.
     pub fn end_input(&mut self, report: &mut ReadReport) -> Option<(i64, i64)> {
         self.flush();
-        self.coverage.end_input();
+        let ignored = self.coverage.end_input();
+        if ignored > 0 {
+            report.warnings.push(format!(
+                "{ignored} interface statistics span(s) ignored: empty, starting before 1970, or reaching more \
+                 than seven days beyond the file's records"
+            ));
+        }
         for link in self.unsupported.drain(..) {
             report.warnings.push(format!("link type {link} is not decoded: its records count as non_ip"));
         }
