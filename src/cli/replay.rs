@@ -78,6 +78,14 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
         }
         let span = agg.end_input(&mut report);
         if let (Some(store), Some(identity)) = (&mut store, identity) {
+            if report.shrank {
+                // The store records inputs whole, by their hash: not this one.
+                return Err(Failure::Work(anyhow::anyhow!(
+                    "{} shrank while it was read (another process truncated it): nothing was stored; replay it \
+                     again once it is complete",
+                    input.display()
+                )));
+            }
             store.read(input, identity, span, report.records)?;
         }
         infos.push(InputInfo { path: input.display(), read: report });

@@ -133,6 +133,14 @@ impl StoreRun {
                 let hashed =
                     thread.join().map_err(|_| anyhow::anyhow!("hashing {}: the thread failed", input.display()))?;
                 let (size, sha) = hashed.with_context(|| format!("hashing {}", input.display()))?;
+                if size < identity.size {
+                    return Err(Failure::Work(anyhow::anyhow!(
+                        "{} shrank from {} to {size} bytes while it was read (another process truncated it): \
+                         nothing was stored; replay it again once it is complete",
+                        input.display(),
+                        identity.size
+                    )));
+                }
                 (size, Some(sha))
             }
         };

@@ -137,16 +137,12 @@ impl Manifest {
     }
 }
 
-/// The size and sha256 of a file.
+/// The size and sha256 of a file, read (never mapped: a mapping of a file
+/// that another process truncates raises SIGBUS).
 pub fn hash_file(path: &Path) -> Result<(u64, String), StoreError> {
     let io = |source| StoreError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut hasher = Sha256::new();
-    if let Some(map) = crate::source::map_file(&file) {
-        // No copy of the file into a buffer (the replay maps it too).
-        hasher.update(&map[..]);
-        return Ok((map.len() as u64, hex(&hasher.finalize())));
-    }
     let mut buffer = vec![0u8; 1 << 20];
     let mut size = 0u64;
     loop {
