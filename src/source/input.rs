@@ -4,12 +4,15 @@
 //! their first record's timestamp), a glob, or `-` for standard input.
 //! Compression (gzip, zstd, xz) is recognised by magic bytes, never by name.
 //! A named file that is missing or is no capture is a usage error; inside a
-//! directory or glob such a file is skipped with a warning.
+//! directory or glob such a file is skipped with a warning. Each file is
+//! read once, whatever paths name it.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use super::walk::{FileId, Found, file_id, once, walk};
 use super::{ByteStream, ReadReport, Record, RecordSink, read_capture};
 use crate::time::Timestamp;
 
@@ -73,10 +76,14 @@ pub struct Opened {
 }
 
 /// Expands INPUT arguments; returns the inputs in reading order and one
-/// warning per file skipped inside a directory or glob.
+/// warning per file skipped inside a directory or glob, per file named
+/// again (each file is read once, whatever paths name it) and per loop of
+/// symbolic links (see [`super::walk`]).
 pub fn expand_inputs(args: &[String]) -> Result<(Vec<InputSpec>, Vec<String>), ExpandError> {
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
+    // Every file read so far, by identity: the path it is read by.
+    let mut seen: HashMap<FileId, PathBuf> = HashMap::new();
     for arg in args {
         if arg == "-" {
             if inputs.contains(&InputSpec::Stdin) {
@@ -86,24 +93,25 @@ pub fn expand_inputs(args: &[String]) -> Result<(Vec<InputSpec>, Vec<String>), E
             continue;
         }
         let path = Path::new(arg);
+        let unreadable = |source| ExpandError::Unreadable { path: arg.clone(), source };
         if path.is_dir() {
             let mut found = Vec::new();
-            walk_dir(path, &mut found).map_err(|source| ExpandError::Unreadable { path: arg.clone(), source })?;
-            inputs.extend(order_captures(found, &mut skipped));
+            walk(path, &mut found, &mut skipped).map_err(unreadable)?;
+            inputs.extend(order_captures(once(found, &mut seen, &mut skipped), &mut skipped));
         } else if path.exists() {
             probe(path).map_err(|e| match e {
-                ProbeError::Io(source) => ExpandError::Unreadable { path: arg.clone(), source },
+                ProbeError::Io(source) => unreadable(source),
                 ProbeError::NotACapture(reason) => ExpandError::NotACapture { path: arg.clone(), reason },
             })?;
-            inputs.push(InputSpec::File(path.to_path_buf()));
+            let id = file_id(&std::fs::metadata(path).map_err(unreadable)?);
+            let fresh = once(vec![(path.to_path_buf(), id, false)], &mut seen, &mut skipped);
+            inputs.extend(fresh.into_iter().map(InputSpec::File));
         } else if arg.contains(['*', '?', '[']) {
-            let matches =
-                glob::glob(arg).map_err(|e| ExpandError::BadGlob { pattern: arg.clone(), reason: e.to_string() })?;
-            let found: Vec<PathBuf> = matches.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+            let found = glob_files(arg, &mut skipped)?;
             if found.is_empty() {
                 return Err(ExpandError::NoMatch(arg.clone()));
             }
-            inputs.extend(order_captures(found, &mut skipped));
+            inputs.extend(order_captures(once(found, &mut seen, &mut skipped), &mut skipped));
         } else {
             return Err(ExpandError::Missing(arg.clone()));
         }
@@ -111,16 +119,38 @@ pub fn expand_inputs(args: &[String]) -> Result<(Vec<InputSpec>, Vec<String>), E
     Ok((inputs, skipped))
 }
 
-fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk_dir(&path, out)?;
-        } else if path.is_file() {
-            out.push(path);
-        }
+/// The files a glob matches. A `**` pattern walks the folder its literal
+/// part names with [`walk`] (links followed once, loops named) and keeps
+/// the files that match; the glob crate would follow a loop of links
+/// forever. Other patterns have a fixed depth: the glob crate expands them.
+fn glob_files(pattern: &str, warnings: &mut Vec<String>) -> Result<Vec<Found>, ExpandError> {
+    let bad = |reason: String| ExpandError::BadGlob { pattern: pattern.to_string(), reason };
+    if !pattern.contains("**") {
+        let matches = glob::glob(pattern).map_err(|e| bad(e.to_string()))?;
+        return Ok(matches
+            .filter_map(Result::ok)
+            .filter_map(|p| std::fs::metadata(&p).ok().filter(|m| m.is_file()).map(|m| (p, file_id(&m), false)))
+            .collect());
     }
-    Ok(())
+    let compiled = glob::Pattern::new(pattern).map_err(|e| bad(e.to_string()))?;
+    let literal = |c: &std::path::Component<'_>| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']);
+    let base: PathBuf = Path::new(pattern).components().take_while(literal).collect();
+    let here = base.as_os_str().is_empty();
+    let base = if here { PathBuf::from(".") } else { base };
+    let mut files = Vec::new();
+    if base.is_dir() {
+        walk(&base, &mut files, warnings)
+            .map_err(|source| ExpandError::Unreadable { path: base.display().to_string(), source })?;
+    }
+    let options = glob::MatchOptions { require_literal_separator: true, ..glob::MatchOptions::new() };
+    Ok(files
+        .into_iter()
+        .map(|(path, id, linked)| match path.strip_prefix(".").ok().filter(|_| here) {
+            Some(relative) => (relative.to_path_buf(), id, linked),
+            None => (path, id, linked),
+        })
+        .filter(|(path, _, _)| compiled.matches_path_with(path, options))
+        .collect())
 }
 
 /// Keeps the captures among `paths`, ordered by first timestamp, then name.

@@ -11,6 +11,7 @@ mod input;
 mod pcap;
 mod pcapng;
 mod readahead;
+mod walk;
 
 use std::fmt;
 
