@@ -86,6 +86,9 @@ pub struct Aggregator {
     pub hourly: HourlyPorts,
     /// Backscatter packets per victim, kind and victim port, per day.
     pub victims: hashbrown::HashMap<VictimKey, u64, foldhash::fast::RandomState>,
+    /// A darknet of both families: the IPv6 destinations seen (monitored
+    /// addresses are the IPv4 prefixes' size plus these).
+    ipv6_seen: Option<hashbrown::HashSet<u128, foldhash::fast::RandomState>>,
 }
 
 /// One backscatter victim of one day (DESIGN: the outer source, or the
@@ -110,6 +113,7 @@ impl Aggregator {
     pub fn new(telescope: Telescope, geo: CountryDb, max_gap_secs: f64) -> Aggregator {
         let dense = DenseIndex::new(&telescope.darknet).map(Arc::new);
         let count_darknet_addrs = telescope.darknet.ipv4_size() == 0;
+        let mixed = !count_darknet_addrs && telescope.darknet.has_ipv6();
         let geo = Arc::new(geo);
         let worker = DayWorker::new(geo.clone(), dense, ClosedDays::new(count_darknet_addrs));
         Aggregator {
@@ -131,6 +135,7 @@ impl Aggregator {
             input_span: None,
             hourly: HourlyPorts::default(),
             victims: Default::default(),
+            ipv6_seen: (mixed).then(Default::default),
         }
     }
 
@@ -187,6 +192,12 @@ impl Aggregator {
         self.closed.distinct_darknet_addrs()
     }
 
+    /// Distinct IPv6 darknet destinations seen, counted only when the
+    /// darknet has prefixes of both families.
+    pub fn distinct_ipv6_darknet_addrs(&self) -> u64 {
+        self.ipv6_seen.as_ref().map_or(0, |seen| seen.len() as u64)
+    }
+
     /// Closes the open days whose closing time the newest record passed.
     #[cold]
     fn close_passed_days(&mut self) {
@@ -222,7 +233,12 @@ impl Aggregator {
             IpVersion::V6 => self.counts.ipv6 += 1,
         }
         match self.telescope.scope(&packet) {
-            Scope::Inside => self.counts.darknet_inside += 1,
+            Scope::Inside => {
+                self.counts.darknet_inside += 1;
+                if let (IpVersion::V6, Some(seen)) = (packet.version, &mut self.ipv6_seen) {
+                    seen.insert(packet.dst.0);
+                }
+            }
             Scope::Outside => {
                 self.counts.darknet_outside += 1;
                 return;

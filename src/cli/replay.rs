@@ -154,6 +154,9 @@ fn run_info(agg: &Aggregator, args: &ReplayArgs, inputs: Vec<InputInfo>, skipped
     let (monitored, monitored_basis) = match args.monitored {
         Some(n) => (n, MonitoredBasis::Flag),
         None if !darknet.is_empty() && !darknet.has_ipv6() => (darknet.ipv4_size(), MonitoredBasis::DarknetPrefixes),
+        None if darknet.ipv4_size() > 0 => {
+            (darknet.ipv4_size() + agg.distinct_ipv6_darknet_addrs(), MonitoredBasis::PrefixesAndIpv6Seen)
+        }
         None => (agg.distinct_darknet_addrs(), MonitoredBasis::SeenDestinations),
     };
     RunInfo {
