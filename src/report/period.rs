@@ -78,12 +78,15 @@ pub struct PeriodStats {
     pub address_days: f64,
     /// Σ over (sensor, day) of covered seconds ÷ 86,400.
     pub covered_days: f64,
-    /// Days with any coverage.
+    /// Days that hold data (darknet packets or covered seconds), of any
+    /// sensor: what every per-day average divides by.
     pub observed_days: u64,
+    /// Those days: the daily series has a row for each.
+    pub data_days: std::collections::BTreeSet<Day>,
     /// Σ over sensors of their monitored addresses.
     pub monitored: u64,
     pub unique_sources: u64,
-    /// Mean over observed days of the day's distinct sources.
+    /// Mean over the days that hold data of the day's distinct sources.
     pub sources_per_day: f64,
     pub ports: HashMap<PortKey, Tally>,
     pub countries: HashMap<String, Tally>,
@@ -173,6 +176,9 @@ impl PeriodStats {
                     entry.0 += seconds[row];
                     entry.1 = entry.1.max(monitored[row]);
                     self.packets += packets[row];
+                    if seconds[row] > 0.0 || packets[row] > 0 {
+                        self.data_days.insert(file.day);
+                    }
                 }
                 Ok(())
             })?;
@@ -187,12 +193,7 @@ impl PeriodStats {
             *m = (*m).max(*addresses);
         }
         self.address_days = by_day.values().sum();
-        self.observed_days = per_sensor_day
-            .iter()
-            .filter(|(_, (s, _))| *s > 0.0)
-            .map(|((_, d), _)| d)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len() as u64;
+        self.observed_days = self.data_days.len() as u64;
         self.monitored = monitored.values().sum();
         Ok(by_day)
     }
