@@ -60,9 +60,11 @@ impl Coverage {
     /// Closes the current input: its plausible stated spans replace its
     /// records' clusters; without any, the clusters join the run's (and
     /// merge with those of other inputs within the gap). Gives the number
-    /// of stated spans ignored as implausible.
+    /// of stated spans ignored as implausible (none for an input without
+    /// records, which covers nothing whatever it states).
     pub fn end_input(&mut self) -> usize {
         let clusters = std::mem::replace(&mut self.input, Spans::new(self.max_gap)).into_sorted();
+        let had_records = !clusters.is_empty();
         let stated = std::mem::take(&mut self.input_stated);
         let before = self.stated.len();
         self.stated.extend(stated.iter().copied().filter(|&span| plausible(span, &clusters)));
@@ -71,7 +73,7 @@ impl Coverage {
                 self.records.merge(cluster);
             }
         }
-        stated.len() - (self.stated.len() - before)
+        if had_records { stated.len() - (self.stated.len() - before) } else { 0 }
     }
 
     /// Covered seconds per day: the union of all spans, split at midnight.
