@@ -73,9 +73,10 @@ impl Day {
         (y, m, d)
     }
 
-    /// The first instant of this day.
+    /// The first instant of this day (the earliest timestamp for the day
+    /// of `i64::MIN` ns, which starts before it).
     pub fn start(self) -> Timestamp {
-        Timestamp(self.0 as i64 * NANOS_PER_DAY)
+        Timestamp(i64::from(self.0).saturating_mul(NANOS_PER_DAY))
     }
 }
 
@@ -114,6 +115,13 @@ mod tests {
         let t = Timestamp::from_secs_nanos(1_704_153_599, 999_999_999);
         assert_eq!(t.day().to_string(), "2024-01-01");
         assert_eq!(Timestamp(t.0 + 1).day().to_string(), "2024-01-02");
+    }
+
+    #[test]
+    fn the_first_day_of_the_calendar_starts_at_its_first_instant() {
+        let first = Timestamp(i64::MIN).day();
+        assert_eq!(first.start(), Timestamp(i64::MIN));
+        assert_eq!(Timestamp(i64::MAX).day().start().day(), Timestamp(i64::MAX).day());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod common;
 mod rules_support;
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::capture::*;
@@ -184,4 +185,44 @@ fn coverage_survives_one_out_of_order_record() {
     let v = replay(&[&f], &["--darknet", NET]);
     expect(&v, json!({"days": {"2023-12-31": 1, "2024-01-01": 5}}));
     assert_eq!(v["coverage_seconds"]["2024-01-01"].as_f64(), Some(240.0), "{v:#}");
+}
+
+#[test]
+fn symbolic_links_are_followed_once_and_loops_are_named() {
+    // top/dir holds one.pcap, `self` → . (a loop), `up` → .. (top, which
+    // holds other.pcap and dir itself: a loop again) and `again.pcap` →
+    // one.pcap. Each capture is read once: 2 inputs, 6 records.
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("dir");
+    std::fs::create_dir(&dir).unwrap();
+    let one = write_temp(&dir, "one.pcap", &three_udp());
+    let other = write_temp(top.path(), "other.pcap", &three_udp());
+    std::os::unix::fs::symlink(".", dir.join("self")).unwrap();
+    std::os::unix::fs::symlink("..", dir.join("up")).unwrap();
+    std::os::unix::fs::symlink("one.pcap", dir.join("again.pcap")).unwrap();
+    let start = std::time::Instant::now();
+    let v = replay(&[&dir], &["--darknet", NET]);
+    assert!(start.elapsed().as_secs() < 10, "the walk took {:?}", start.elapsed());
+    expect_counts(&v, [6, 6, 0, 0, 0, 6, 0, 0]);
+    let mut paths: Vec<String> =
+        v["inputs"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap().to_string()).collect();
+    paths.sort();
+    // other.pcap was reached through `up`: it is shown by its real path.
+    let mut want = vec![one.display().to_string(), std::fs::canonicalize(&other).unwrap().display().to_string()];
+    want.sort();
+    assert_eq!(paths, want);
+    let warnings: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    let named = |needle: String| warnings.iter().any(|w| w.starts_with(&needle) && w.contains("loop"));
+    assert!(named(format!("{}: not followed", dir.join("self").display())), "{warnings:?}");
+    assert!(named(format!("{}: not followed", dir.join("up").join("dir").display())), "{warnings:?}");
+    let again = format!("{}: skipped, the same file as {}", dir.join("again.pcap").display(), one.display());
+    assert!(warnings.iter().any(|w| w.starts_with(&again)), "{warnings:?}");
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    // A `**` glob walks the same way (the glob crate followed the loop
+    // forever).
+    let pattern = format!("{}/**/*.pcap", dir.display());
+    let v = replay(&[Path::new(&pattern)], &["--darknet", NET]);
+    expect_counts(&v, [6, 6, 0, 0, 0, 6, 0, 0]);
+    assert_eq!(v["inputs"].as_array().unwrap().len(), 2, "{v:#}");
+    assert!(start.elapsed().as_secs() < 20, "the walks took {:?}", start.elapsed());
 }

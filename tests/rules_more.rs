@@ -239,3 +239,30 @@ fn icmp_cut_before_its_type_is_unknown() {
     expect_counts(&v, [2, 2, 0, 0, 0, 2, 0, 0]);
     expect(&v, json!({"protocols": {"icmp": 2}, "icmp_types": {"icmp/unknown": 1, "icmp/8": 1}}));
 }
+
+#[test]
+fn a_darknet_of_both_families_monitors_its_ipv4_prefixes_and_the_ipv6_addresses_seen() {
+    // --darknet 198.18.0.0/24 (256 addresses) and 2001:db8::/64: two IPv4
+    // packets, then IPv6 packets to ::5 (twice), ::6 and ::7, one a minute
+    // from 00:00 to 00:05. Monitored: 256 + 3 distinct IPv6 destinations;
+    // address-days 300 s / 86,400 × 259; rate 6 ÷ that.
+    let dir = tempfile::tempdir().unwrap();
+    let to6 = |dst: &str| ipv6(v6(SRC6), v6(dst), IPPROTO_UDP, &udp(40_000, 53, b"payload"), &[]);
+    let packets = vec![
+        (T0, udp4(53)),
+        (T0 + 60, udp4(53)),
+        (T0 + 120, to6("2001:db8::5")),
+        (T0 + 180, to6("2001:db8::5")),
+        (T0 + 240, to6("2001:db8::6")),
+        (T0 + 300, to6("2001:db8::7")),
+    ];
+    let f = pcap_at(dir.path(), "mixed.pcap", &packets);
+    let v = replay(&[&f], &["--darknet", NET, "--darknet", "2001:db8::/64"]);
+    expect_counts(&v, [6, 2, 4, 0, 0, 6, 0, 0]);
+    expect(&v, json!({"monitored_addresses": {"count": 259, "basis": "darknet_prefixes_and_distinct_ipv6_seen"}}));
+    let address_days = 300.0 / 86_400.0 * 259.0;
+    let got = v["address_days"].as_f64().unwrap();
+    assert!((got - address_days).abs() < 1e-9, "{got}");
+    let rate = v["packets_per_ip_day"].as_f64().unwrap();
+    assert!((rate - 6.0 / address_days).abs() < 1e-9, "{rate}");
+}

@@ -47,19 +47,23 @@ pub struct SourceDay {
     pub distinct_ports: u32,
     /// Distinct darknet addresses (set by [`DayTables::finish`]).
     pub distinct_addrs: u32,
-    /// SYN-class TCP packets.
-    pub syn: u32,
+    /// SYN-class TCP packets: the low 32 bits here, the next 8 in
+    /// `syn_high` (the record's last padding byte), so the count is exact
+    /// to 2^40 − 1 (a flood of 12 M SYNs a second from one source all day)
+    /// and stops there; read it with [`SourceDay::syn_packets`].
+    syn: u32,
     /// The source's country (kept here so counting needs no other lookup).
     pub country: CountryCode,
     /// One bit per tool ([`Pending::MIRAI`], ...): set once a SYN did not
     /// match that tool's fingerprint.
     syn_misses: u8,
+    syn_high: u8,
 }
 
 impl SourceDay {
     pub fn tool_label(&self) -> Option<ToolLabel> {
         let matched_all = |tool: u8| self.syn_misses & tool == 0;
-        if self.syn == 0 {
+        if self.syn_packets() == 0 {
             None
         } else if matched_all(Pending::MIRAI) {
             Some(ToolLabel::Mirai)
@@ -197,6 +201,13 @@ impl SourceDay {
         self.syn_misses
     }
 
+    /// The record with `n` SYN packets (saturating at 2^40 − 1, as
+    /// counting does).
+    pub fn with_syn_packets(self, n: u64) -> SourceDay {
+        let n = n.min((1 << 40) - 1);
+        SourceDay { syn: n as u32, syn_high: (n >> 32) as u8, ..self }
+    }
+
     pub fn with_syn_misses(self, bits: u8) -> SourceDay {
         SourceDay { syn_misses: bits & (Pending::MIRAI | Pending::MASSCAN | Pending::ZMAP), ..self }
     }
@@ -214,8 +225,24 @@ impl SourceDay {
         self.first_seen = self.first_seen.min(p.ts);
         self.last_seen = self.last_seen.max(p.ts);
         if p.bits & Pending::SYN != 0 {
-            self.syn += 1;
+            self.count_syn();
             self.syn_misses |= !p.bits & (Pending::MIRAI | Pending::MASSCAN | Pending::ZMAP);
+        }
+    }
+}
+
+impl SourceDay {
+    /// SYN-class TCP packets (exact up to 2^40 − 1, then stays there).
+    pub fn syn_packets(&self) -> u64 {
+        (u64::from(self.syn_high) << 32) | u64::from(self.syn)
+    }
+
+    #[inline]
+    fn count_syn(&mut self) {
+        match self.syn.checked_add(1) {
+            Some(n) => self.syn = n,
+            None if self.syn_high < u8::MAX => (self.syn, self.syn_high) = (0, self.syn_high + 1),
+            None => {}
         }
     }
 }
@@ -278,6 +305,22 @@ impl Pending {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_syn_count_carries_past_32_bits_and_stops_at_40_within_48_bytes() {
+        assert_eq!(std::mem::size_of::<SourceDay>(), 48);
+        let syn = Pending { bits: Pending::SYN | Pending::MIRAI, ..Pending::default() };
+        let mut day = SourceDay { syn: u32::MAX - 1, ..SourceDay::default() };
+        for _ in 0..3 {
+            day.add(&syn);
+        }
+        assert_eq!(day.syn_packets(), (1 << 32) + 1);
+        assert_eq!(day.packets, 3);
+        assert_eq!(day.tool_label(), Some(ToolLabel::Mirai));
+        let mut full = SourceDay { syn: u32::MAX, syn_high: u8::MAX, ..SourceDay::default() };
+        full.add(&syn);
+        assert_eq!(full.syn_packets(), (1 << 40) - 1);
+    }
 
     #[test]
     fn source_port_key_round_trips() {

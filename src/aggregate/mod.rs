@@ -99,6 +99,9 @@ pub struct Aggregator {
     snapshots: Option<std::sync::mpsc::Receiver<(Day, Option<DayTables>)>>,
     live_floor: i64,
     late: u64,
+    /// A darknet of both families: the IPv6 destinations seen (monitored
+    /// addresses are the IPv4 prefixes' size plus these).
+    ipv6_seen: Option<hashbrown::HashSet<u128, foldhash::fast::RandomState>>,
 }
 
 /// One backscatter victim of one day (DESIGN: the outer source, or the
@@ -123,6 +126,7 @@ impl Aggregator {
     pub fn new(telescope: Telescope, geo: impl Into<Arc<CountryDb>>, max_gap_secs: f64) -> Aggregator {
         let dense = DenseIndex::new(&telescope.darknet).map(Arc::new);
         let count_darknet_addrs = telescope.darknet.ipv4_size() == 0;
+        let mixed = !count_darknet_addrs && telescope.darknet.has_ipv6();
         let geo = geo.into();
         let worker = DayWorker::new(geo.clone(), dense.clone(), ClosedDays::new(count_darknet_addrs));
         Aggregator {
@@ -148,6 +152,7 @@ impl Aggregator {
             snapshots: None,
             live_floor: i64::MIN,
             late: 0,
+            ipv6_seen: (mixed).then(Default::default),
         }
     }
 
@@ -164,7 +169,13 @@ impl Aggregator {
     /// and last record timestamps of the input (ns), if it had records.
     pub fn end_input(&mut self, report: &mut ReadReport) -> Option<(i64, i64)> {
         self.flush();
-        self.coverage.end_input();
+        let ignored = self.coverage.end_input();
+        if ignored > 0 {
+            report.warnings.push(format!(
+                "{ignored} interface statistics span(s) ignored: empty, starting before 1970, or reaching more \
+                 than seven days beyond the file's records"
+            ));
+        }
         for link in self.unsupported.drain(..) {
             report.warnings.push(format!("link type {link} is not decoded: its records count as non_ip"));
         }
@@ -196,6 +207,12 @@ impl Aggregator {
     /// counted only then). Call after [`Aggregator::finish`].
     pub fn distinct_darknet_addrs(&self) -> u64 {
         self.closed.distinct_darknet_addrs()
+    }
+
+    /// Distinct IPv6 darknet destinations seen, counted only when the
+    /// darknet has prefixes of both families.
+    pub fn distinct_ipv6_darknet_addrs(&self) -> u64 {
+        self.ipv6_seen.as_ref().map_or(0, |seen| seen.len() as u64)
     }
 
     /// Closes the open days whose closing time the newest record passed.
@@ -233,7 +250,12 @@ impl Aggregator {
             IpVersion::V6 => self.counts.ipv6 += 1,
         }
         match self.telescope.scope(&packet) {
-            Scope::Inside => self.counts.darknet_inside += 1,
+            Scope::Inside => {
+                self.counts.darknet_inside += 1;
+                if let (IpVersion::V6, Some(seen)) = (packet.version, &mut self.ipv6_seen) {
+                    seen.insert(packet.dst.0);
+                }
+            }
             Scope::Outside => {
                 self.counts.darknet_outside += 1;
                 return;

@@ -90,9 +90,10 @@ fn encode_tables(tables: &DayTables, out: &mut Vec<u8>) {
         for t in [r.first_seen, r.last_seen] {
             put(out, t);
         }
-        for n in [r.distinct_ports, r.distinct_addrs, r.syn] {
+        for n in [r.distinct_ports, r.distinct_addrs] {
             put(out, n);
         }
+        put(out, r.syn_packets());
         out.extend_from_slice(&r.country.0);
         out.push(r.syn_misses());
     }
@@ -166,12 +167,12 @@ impl Aggregator {
         let mut tables = DayTables::new(day, self.dense.as_ref(), 0, false);
         tables.packets = r.u64()?;
         tables.bytes = r.u64()?;
-        let sources = r.count(63)?;
+        let sources = r.count(67)?;
         for _ in 0..sources {
             let addr = Addr(r.u128()?);
             let (packets, bytes) = (r.u64()?, r.u64()?);
             let (first_seen, last_seen) = (r.i64()?, r.i64()?);
-            let (distinct_ports, distinct_addrs, syn) = (r.u32()?, r.u32()?, r.u32()?);
+            let (distinct_ports, distinct_addrs, syn) = (r.u32()?, r.u32()?, r.u64()?);
             let country = CountryCode([r.u8()?, r.u8()?]);
             let mut record = SourceDay::new(country, first_seen);
             record.packets = packets;
@@ -179,8 +180,7 @@ impl Aggregator {
             record.last_seen = last_seen;
             record.distinct_ports = distinct_ports;
             record.distinct_addrs = distinct_addrs;
-            record.syn = syn;
-            tables.sources.push(addr, record.with_syn_misses(r.u8()?));
+            tables.sources.push(addr, record.with_syn_packets(syn).with_syn_misses(r.u8()?));
         }
         let source_id_ok = |key: u64, shift: u32| (key >> shift) < sources as u64;
         let (shift, bits) = tables.source_ports.layout_bits();

@@ -57,6 +57,8 @@ impl ScannerList {
     pub fn parse(text: &str, origin: &str) -> Result<ScannerList, ScannerListError> {
         let mut list = ScannerList { origin: origin.to_string(), ..ScannerList::default() };
         let mut all = Vec::new();
+        // Organisations by name (a list may name 65,536).
+        let mut numbers: FastMap<String, u16> = FastMap::default();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if let Some(comment) = line.strip_prefix('#') {
@@ -77,14 +79,15 @@ impl ScannerList {
             let (cidr, org) = line.split_once(char::is_whitespace).ok_or_else(|| bad("no organisation".into()))?;
             let cidr: Cidr = cidr.parse().map_err(|e: super::CidrError| bad(e.to_string()))?;
             let org = org.trim();
-            let number = match list.orgs.iter().position(|o| o == org) {
-                Some(n) => n,
+            let number = match numbers.get(org) {
+                Some(&n) => n,
                 None => {
+                    let n = u16::try_from(list.orgs.len()).map_err(|_| bad("more than 65,536 organisations".into()))?;
                     list.orgs.push(org.to_string());
-                    list.orgs.len() - 1
+                    numbers.insert(org.to_string(), n);
+                    n
                 }
             };
-            let number = u16::try_from(number).map_err(|_| bad("more than 65,536 organisations".into()))?;
             let (start, end) = cidr.range();
             all.push(cidr);
             let size = end.0 - start.0;

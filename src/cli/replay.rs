@@ -78,6 +78,14 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
         }
         let span = agg.end_input(&mut report);
         if let (Some(store), Some(identity)) = (&mut store, identity) {
+            if report.shrank {
+                // The store records inputs whole, by their hash: not this one.
+                return Err(Failure::Work(anyhow::anyhow!(
+                    "{} shrank while it was read (another process truncated it): nothing was stored; replay it \
+                     again once it is complete",
+                    input.display()
+                )));
+            }
             store.read(input, identity, span, report.records)?;
         }
         infos.push(InputInfo { path: input.display(), read: report });
@@ -146,6 +154,9 @@ fn run_info(agg: &Aggregator, args: &ReplayArgs, inputs: Vec<InputInfo>, skipped
     let (monitored, monitored_basis) = match args.monitored {
         Some(n) => (n, MonitoredBasis::Flag),
         None if !darknet.is_empty() && !darknet.has_ipv6() => (darknet.ipv4_size(), MonitoredBasis::DarknetPrefixes),
+        None if darknet.ipv4_size() > 0 => {
+            (darknet.ipv4_size() + agg.distinct_ipv6_darknet_addrs(), MonitoredBasis::PrefixesAndIpv6Seen)
+        }
         None => (agg.distinct_darknet_addrs(), MonitoredBasis::SeenDestinations),
     };
     RunInfo {

@@ -14,8 +14,10 @@ use crate::source::InputSpec;
 use crate::store::{InputEntry, PartWriter, Provenance, RunProvenance, Store, StoreError, Written, hash_file};
 
 /// How replay coverage is derived (recorded in every part's provenance).
-const COVERAGE_RULE: &str = "union of the spans between consecutive records, cut at gaps longer than \
-                             max_gap_secs and at UTC day ends; pcapng interface statistics take precedence";
+const COVERAGE_RULE: &str = "union of the spans between records consecutive in time over the whole run, cut at \
+                             gaps longer than max_gap_secs and at UTC day ends; a pcapng input's interface \
+                             statistics replace its own records' spans when plausible (from 1970, within 7 days \
+                             of its records)";
 
 /// A replay that writes into a store.
 pub struct StoreRun {
@@ -131,6 +133,14 @@ impl StoreRun {
                 let hashed =
                     thread.join().map_err(|_| anyhow::anyhow!("hashing {}: the thread failed", input.display()))?;
                 let (size, sha) = hashed.with_context(|| format!("hashing {}", input.display()))?;
+                if size < identity.size {
+                    return Err(Failure::Work(anyhow::anyhow!(
+                        "{} shrank from {} to {size} bytes while it was read (another process truncated it): \
+                         nothing was stored; replay it again once it is complete",
+                        input.display(),
+                        identity.size
+                    )));
+                }
                 (size, Some(sha))
             }
         };

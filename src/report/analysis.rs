@@ -274,12 +274,17 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
             }
         })
         .collect();
-    let daily_ports: Vec<DailyRow> = now
-        .daily_ports
-        .iter()
-        .map(|(day, counts)| DailyRow {
-            day: day.to_string(),
-            ports: top_ports.iter().map(|k| (k.to_string(), counts.get(k).copied().unwrap_or(0))).collect(),
+    // Every day that holds data has a row, 0 for a port it has no packet of.
+    let no_ports = HashMap::new();
+    let days: std::collections::BTreeSet<Day> = now.data_days.iter().chain(now.daily_ports.keys()).copied().collect();
+    let daily_ports: Vec<DailyRow> = days
+        .into_iter()
+        .map(|day| {
+            let counts = now.daily_ports.get(&day).unwrap_or(&no_ports);
+            DailyRow {
+                day: day.to_string(),
+                ports: top_ports.iter().map(|k| (k.to_string(), counts.get(k).copied().unwrap_or(0))).collect(),
+            }
         })
         .collect();
     let monthly_ports = monthly_rates(&daily_ports, &now);

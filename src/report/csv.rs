@@ -16,10 +16,15 @@ fn cell<T: ToString>(v: Option<T>) -> String {
     v.map_or(String::new(), |v| v.to_string())
 }
 
-/// A text cell, quoted when it holds a comma, a quote or a line break
-/// (scanner organisations come from a user's list).
+/// A text cell. Names come from data (a user's scanner list, a store's
+/// rows), so a cell a spreadsheet would take for a formula (OWASP "CSV
+/// injection": starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return) gets a leading `'`, unless it is a plain number; then the cell
+/// is quoted when it holds a comma, a quote or a line break.
 fn text(v: &str) -> std::borrow::Cow<'_, str> {
-    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")).into() } else { v.into() }
+    let formula = v.starts_with(['=', '+', '-', '@', '\t', '\r']) && !v.parse::<f64>().is_ok_and(f64::is_finite);
+    let v: std::borrow::Cow<'_, str> = if formula { format!("'{v}").into() } else { v.into() };
+    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")).into() } else { v }
 }
 
 fn rows(rows: &[Row]) -> String {
@@ -48,7 +53,16 @@ fn breakdowns(parent: &str, items: &[Breakdown]) -> String {
     let mut o = format!("{parent},{parent}_packets,rank,key,packets,share\n");
     for b in items {
         for r in &b.rows {
-            let _ = writeln!(o, "{},{},{},{},{},{}", b.key, b.packets, r.rank, r.key, r.packets, cell(r.share));
+            let _ = writeln!(
+                o,
+                "{},{},{},{},{},{}",
+                text(&b.key),
+                b.packets,
+                r.rank,
+                text(&r.key),
+                r.packets,
+                cell(r.share)
+            );
         }
     }
     o
@@ -57,7 +71,8 @@ fn breakdowns(parent: &str, items: &[Breakdown]) -> String {
 fn totals(period: &str, t: &Totals, o: &mut String) {
     let _ = writeln!(
         o,
-        "{period},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        text(period),
         t.packets,
         t.observed_days,
         t.covered_days,
@@ -118,7 +133,7 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
         let _ = writeln!(
             monthly,
             "{},{},{},{},{},{}",
-            m.month,
+            text(&m.month),
             m.well_known_packets,
             m.other_packets,
             cell(m.well_known_per_ip_day),
@@ -130,14 +145,14 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
     let mut daily = "day,port,packets\n".to_string();
     for d in &t.daily_ports {
         for (port, n) in &d.ports {
-            let _ = writeln!(daily, "{},{port},{n}", d.day);
+            let _ = writeln!(daily, "{},{},{n}", text(&d.day), text(port));
         }
     }
     add("daily_ports", daily);
     let mut monthly = "month,port,per_ip_day\n".to_string();
     for m in &t.monthly_ports {
         for (port, rate) in &m.ports {
-            let _ = writeln!(monthly, "{},{port},{}", m.month, cell(*rate));
+            let _ = writeln!(monthly, "{},{},{}", text(&m.month), text(port), cell(*rate));
         }
     }
     add("monthly_ports", monthly);
@@ -152,4 +167,29 @@ pub fn write(dir: &Path, r: &Report) -> std::io::Result<usize> {
         std::fs::write(dir.join(name), text)?;
     }
     Ok(files.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_stay_numbers() {
+        for (raw, cell) in [
+            ("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""),
+            ("+1+2", "'+1+2"),
+            ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "\"'\rx\""),
+            ("a,b", "\"a,b\""),
+            ("-12.5", "-12.5"),
+            ("+3", "+3"),
+            ("-inf", "'-inf"),
+            ("tcp/23", "tcp/23"),
+            ("x=1", "x=1"),
+        ] {
+            assert_eq!(text(raw), cell, "{raw:?}");
+        }
+    }
 }

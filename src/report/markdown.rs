@@ -1,11 +1,44 @@
 //! The analyst report as Markdown (the default format): one section per
 //! table, numbers formatted for reading ("—" where a change is not shown).
+//! Keys come from data (a user's scanner list, a store's rows): each goes
+//! through [`md`], so a row keeps its table's columns and no HTML or
+//! Markdown of the data's own gets rendered.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::analysis::{Breakdown, Report};
 use super::numbers::{TOTALS, change, count, pct, rank, rate, share};
 use super::ranking::Row;
+
+/// Text from data, safe in a table cell or a list item: `\`, `|`, `*`,
+/// `_`, `` ` ``, `[` and `]` backslash-escaped; `&`, `<` and `>` as
+/// entities; a line break or another control character as its visible
+/// symbol (U+2400 block), so it cannot end the row.
+fn md(text: &str) -> Cow<'_, str> {
+    let plain = |c: char| !c.is_control() && !matches!(c, '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '&' | '<' | '>');
+    if text.chars().all(plain) {
+        return text.into();
+    }
+    let mut o = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' => {
+                o.push('\\');
+                o.push(c);
+            }
+            '\u{7f}' => o.push('\u{2421}'),
+            c if c.is_control() => {
+                o.push(char::from_u32(0x2400 + c as u32).filter(|_| (c as u32) < 0x20).unwrap_or('\u{fffd}'))
+            }
+            c => o.push(c),
+        }
+    }
+    o.into()
+}
 
 /// A comparison table; `per_day` shows packets per covered day instead of
 /// per day per address.
@@ -31,7 +64,7 @@ fn compared(o: &mut String, title: &str, key: &str, rows: &[Row], per_day: bool)
             "| {} | {} | {} | {} | {now} | {before} | {} | {} | {} | {} |",
             r.rank,
             rank(r.prev_rank),
-            r.key,
+            md(&r.key),
             r.packets,
             pct(r.change_pct),
             change(r.change_abs),
@@ -49,15 +82,15 @@ fn shares(o: &mut String, title: &str, key: &str, rows: &[Row]) {
     }
     let _ = writeln!(o, "| {key} | packets | share |\n|---|---:|---:|");
     for r in rows {
-        let _ = writeln!(o, "| {} | {} | {} |", r.key, r.packets, share(r.share));
+        let _ = writeln!(o, "| {} | {} | {} |", md(&r.key), r.packets, share(r.share));
     }
 }
 
 fn breakdowns(o: &mut String, title: &str, key: &str, items: &[Breakdown]) {
     let _ = writeln!(o, "\n### {title}\n");
     for b in items {
-        let parts: Vec<String> = b.rows.iter().map(|r| format!("{} {}", r.key, share(r.share))).collect();
-        let _ = writeln!(o, "* **{}** ({} packets): {}", b.key, b.packets, parts.join(", "));
+        let parts: Vec<String> = b.rows.iter().map(|r| format!("{} {}", md(&r.key), share(r.share))).collect();
+        let _ = writeln!(o, "* **{}** ({} packets): {}", md(&b.key), b.packets, parts.join(", "));
     }
     if items.is_empty() {
         let _ = writeln!(o, "(none; {key})");
@@ -101,7 +134,7 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             o,
             "| {} | {} | {} | {} | {} | {} |",
-            m.month,
+            md(&m.month),
             m.well_known_packets,
             m.other_packets,
             rate(m.well_known_per_ip_day),
@@ -112,7 +145,7 @@ pub fn render(r: &Report) -> String {
 
     let _ = writeln!(o, "\n## 4. Port shares");
     shares(&mut o, "All sources", "port", &tables.port_shares);
-    shares(&mut o, &format!("Sources in {}", r.home_country), "port", &tables.port_shares_home);
+    shares(&mut o, &format!("Sources in {}", md(&r.home_country)), "port", &tables.port_shares_home);
 
     let _ = writeln!(o, "\n## 5. Source countries of the top ports");
     breakdowns(&mut o, "Countries per port", "no ports", &tables.port_countries);
@@ -154,10 +187,27 @@ fn daily(o: &mut String, rows: &[super::analysis::DailyRow]) {
         return;
     };
     let ports: Vec<&String> = first.ports.keys().collect();
-    let _ = writeln!(o, "| day | {} |", ports.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(o, "| day | {} |", ports.iter().map(|p| md(p)).collect::<Vec<_>>().join(" | "));
     let _ = writeln!(o, "|---|{}", "---:|".repeat(ports.len()));
     for r in rows {
         let cells: Vec<String> = ports.iter().map(|p| r.ports.get(*p).copied().unwrap_or(0).to_string()).collect();
-        let _ = writeln!(o, "| {} | {} |", r.day, cells.join(" | "));
+        let _ = writeln!(o, "| {} | {} |", md(&r.day), cells.join(" | "));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_keeps_its_cell_and_renders_no_markup() {
+        assert_eq!(md("tcp/23"), "tcp/23");
+        assert_eq!(md("a|b"), "a\\|b");
+        assert_eq!(md("a\\|b"), "a\\\\\\|b");
+        assert_eq!(md("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert_eq!(md("AT&T"), "AT&amp;T");
+        assert_eq!(md("[x](http://evil) *b* _i_ `c`"), "\\[x\\](http://evil) \\*b\\* \\_i\\_ \\`c\\`");
+        assert_eq!(md("a\nb\r\tc\u{7f}"), "a\u{240a}b\u{240d}\u{2409}c\u{2421}");
+        assert_eq!(md("x\u{85}y"), "x\u{fffd}y");
     }
 }

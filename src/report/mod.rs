@@ -42,6 +42,9 @@ pub enum MonitoredBasis {
     Flag,
     /// Distinct darknet destinations seen (IPv6 prefixes or no `--darknet`).
     SeenDestinations,
+    /// A darknet of both families: the size of the IPv4 prefixes plus the
+    /// distinct IPv6 destinations seen.
+    PrefixesAndIpv6Seen,
 }
 
 impl MonitoredBasis {
@@ -50,6 +53,7 @@ impl MonitoredBasis {
             MonitoredBasis::DarknetPrefixes => "darknet_prefixes",
             MonitoredBasis::Flag => "monitored_flag",
             MonitoredBasis::SeenDestinations => "distinct_destinations_seen",
+            MonitoredBasis::PrefixesAndIpv6Seen => "darknet_prefixes_and_distinct_ipv6_seen",
         }
     }
 }

@@ -78,15 +78,18 @@ pub struct PeriodStats {
     pub address_days: f64,
     /// Σ over (sensor, day) of covered seconds ÷ 86,400.
     pub covered_days: f64,
-    /// Days with any coverage.
+    /// Days that hold data (darknet packets or covered seconds), of any
+    /// sensor: what every per-day average divides by.
     pub observed_days: u64,
+    /// Those days: the daily series has a row for each.
+    pub data_days: std::collections::BTreeSet<Day>,
     /// Σ over sensors of their monitored addresses.
     pub monitored: u64,
     /// Packets the live captures dropped, and the days they did.
     pub drops: u64,
     pub drop_days: std::collections::BTreeSet<Day>,
     pub unique_sources: u64,
-    /// Mean over observed days of the day's distinct sources.
+    /// Mean over the days that hold data of the day's distinct sources.
     pub sources_per_day: f64,
     pub ports: HashMap<PortKey, Tally>,
     pub countries: HashMap<String, Tally>,
@@ -181,6 +184,9 @@ impl PeriodStats {
                     if drops[row] > 0 {
                         self.drop_days.insert(file.day);
                     }
+                    if seconds[row] > 0.0 || packets[row] > 0 {
+                        self.data_days.insert(file.day);
+                    }
                 }
                 Ok(())
             })?;
@@ -195,12 +201,7 @@ impl PeriodStats {
             *m = (*m).max(*addresses);
         }
         self.address_days = by_day.values().sum();
-        self.observed_days = per_sensor_day
-            .iter()
-            .filter(|(_, (s, _))| *s > 0.0)
-            .map(|((_, d), _)| d)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len() as u64;
+        self.observed_days = self.data_days.len() as u64;
         self.monitored = monitored.values().sum();
         Ok(by_day)
     }

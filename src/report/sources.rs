@@ -29,31 +29,44 @@ fn port_of_index(i: u32) -> PortKey {
 }
 
 /// One part's rows, decoded by a worker. Strings (countries, scanner
-/// organisations) are numbered per part in `names`.
+/// organisations) are numbered per part in `names` (32-bit numbers, found
+/// by hashing: a scanner list may name 65,536 organisations, and a part
+/// has its countries besides).
 pub struct PartRows {
     day: Day,
     names: Vec<String>,
-    /// (address, packets, country name, scanner organisation name).
-    sources: Vec<(u128, u64, u16, Option<u16>)>,
+    numbers: FastMap<String, u32>,
+    /// (address, packets, country name, scanner organisation name or
+    /// [`NO_NAME`]).
+    sources: Vec<(u128, u64, u32, u32)>,
     /// (row in `sources`, port index, packets).
     ports: Vec<(u32, u32, u64)>,
 }
 
+/// No scanner organisation.
+const NO_NAME: u32 = u32::MAX;
+
 impl PartRows {
-    fn name(&mut self, text: &str) -> u16 {
-        match self.names.iter().position(|n| n == text) {
-            Some(i) => i as u16,
-            None => {
-                self.names.push(text.to_string());
-                self.names.len() as u16 - 1
-            }
+    fn name(&mut self, text: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(text) {
+            return n;
         }
+        let n = self.names.len() as u32;
+        self.names.push(text.to_string());
+        self.numbers.insert(text.to_string(), n);
+        n
     }
 
     /// Reads a part's `sources` file and, when the part has one, its
     /// `source_ports` file.
     pub fn read(sources: &StoredFile, ports: Option<&StoredFile>) -> Result<PartRows, StoreError> {
-        let mut part = PartRows { day: sources.day, names: Vec::new(), sources: Vec::new(), ports: Vec::new() };
+        let mut part = PartRows {
+            day: sources.day,
+            names: Vec::new(),
+            numbers: FastMap::default(),
+            sources: Vec::new(),
+            ports: Vec::new(),
+        };
         // Source texts in row order, for the join below.
         let mut texts = Texts::default();
         batches(&sources.path, &["source", "packets", "country", "scanner"], |b| {
@@ -61,7 +74,7 @@ impl PartRows {
             let (source, packets, country, scanner) =
                 (c.strings("source")?, c.u64s("packets")?, c.strings("country")?, c.strings("scanner")?);
             // Dictionary columns repeat a few names: number each once per batch.
-            let mut last_country: Option<(&str, u16)> = None;
+            let mut last_country: Option<(&str, u32)> = None;
             for (row, &n) in packets.iter().enumerate() {
                 let text = source.get(row).unwrap_or_default();
                 let addr = parse_addr(text).ok_or_else(|| no_address(&sources.path, text))?;
@@ -74,7 +87,7 @@ impl PartRows {
                         i
                     }
                 };
-                let org = scanner.get(row).map(|org| part.name(org));
+                let org = scanner.get(row).map_or(NO_NAME, |org| part.name(org));
                 part.sources.push((addr.0, n, cc, org));
                 texts.push(text);
             }
@@ -242,15 +255,14 @@ impl Accumulated {
             let source = self.source(addr);
             self.all_sources.push(source);
             self.day_words.push(source);
-            let (cc, scanner) = (names[cc as usize], org.is_some());
+            let (cc, scanner) = (names[cc as usize], org != NO_NAME);
             let c = self.country_packets.entry(cc).or_default();
             c.0 += packets;
             if !scanner {
                 c.1 += packets;
             }
             self.country_pairs.push(flagged(cc, source, scanner));
-            if let Some(org) = org {
-                let org = names[org as usize];
+            if let Some(&org) = names.get(org as usize) {
                 *self.scanner_packets.entry(org).or_default() += packets;
                 self.scanner_pairs.push(flagged(org, source, false));
             }

@@ -3,10 +3,7 @@
 //! Readers parse records straight out of the window and hand out borrowed
 //! slices; only when a record straddles the end of the window is the tail
 //! moved to the front and the window refilled. Plain files and decompressors
-//! look the same from here. A plain file can also be mapped into memory
-//! ([`ByteStream::mapped`]): the window then slides over the mapping and
-//! nothing is copied (the kernel's copy of every byte into the buffer was a
-//! fifth of the reading thread's time).
+//! look the same from here.
 
 use std::io::{self, Read};
 
@@ -19,9 +16,9 @@ const CHUNK: usize = 4 << 20;
 /// A buffered, refillable window over a reader, tracking the absolute offset.
 pub struct ByteStream {
     reader: Box<dyn Read + Send>,
-    buf: Bytes,
-    /// Told how many bytes each slide of a mapped window added.
-    progress: Option<Box<dyn FnMut(u64) + Send>>,
+    buf: Vec<u8>,
+    /// Bytes asked of the reader at a time.
+    read_size: usize,
     start: usize,
     end: usize,
     offset: u64,
@@ -32,23 +29,29 @@ pub struct ByteStream {
 
 impl ByteStream {
     pub fn new(reader: Box<dyn Read + Send>) -> ByteStream {
-        ByteStream::over(reader, Bytes::Read(vec![0; CHUNK]))
+        ByteStream::reading(reader, CHUNK)
     }
 
-    /// A window sliding over a whole mapped file, [`CHUNK`] bytes at a
-    /// time; `progress` hears of each slide.
-    pub fn mapped(map: memmap2::Mmap, progress: Option<Box<dyn FnMut(u64) + Send>>) -> ByteStream {
-        ByteStream { progress, ..ByteStream::over(Box::new(io::empty()), Bytes::Mapped(map)) }
-    }
-
-    fn over(reader: Box<dyn Read + Send>, buf: Bytes) -> ByteStream {
-        ByteStream { reader, buf, progress: None, start: 0, end: 0, offset: 0, eof: false, consumed_total: 0 }
+    /// A stream that asks `reader` for at most `read_size` bytes at a time
+    /// (unless a block needs more).
+    pub fn reading(reader: Box<dyn Read + Send>, read_size: usize) -> ByteStream {
+        let read_size = read_size.clamp(1, CHUNK);
+        ByteStream {
+            reader,
+            buf: vec![0; CHUNK],
+            read_size,
+            start: 0,
+            end: 0,
+            offset: 0,
+            eof: false,
+            consumed_total: 0,
+        }
     }
 
     /// The unread bytes currently buffered.
     #[inline]
     pub fn window(&self) -> &[u8] {
-        &self.buf.bytes()[self.start..self.end]
+        &self.buf[self.start..self.end]
     }
 
     /// Absolute offset (in the decompressed stream) of the window's first byte.
@@ -85,7 +88,7 @@ impl ByteStream {
     pub fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
         self.ensure(n)?;
         let have = (self.end - self.start).min(n);
-        Ok(&self.buf.bytes()[self.start..self.start + have])
+        Ok(&self.buf[self.start..self.start + have])
     }
 
     #[cold]
@@ -93,19 +96,7 @@ impl ByteStream {
         if n > MAX_BLOCK {
             return Ok(false);
         }
-        let buf = match &mut self.buf {
-            Bytes::Mapped(map) => {
-                // Slide the window's end on: nothing moves.
-                let end = map.len().min((self.start + n).max(self.end + CHUNK));
-                if let Some(progress) = &mut self.progress {
-                    progress((end - self.end) as u64);
-                }
-                self.end = end;
-                self.eof = end == map.len();
-                return Ok(self.end - self.start >= n);
-            }
-            Bytes::Read(buf) => buf,
-        };
+        let buf = &mut self.buf;
         // Move the unread tail to the front, grow if a block is larger than
         // the buffer, then read until `n` bytes are present or the input ends.
         if self.start > 0 {
@@ -117,7 +108,8 @@ impl ByteStream {
             buf.resize(n.next_power_of_two(), 0);
         }
         while self.end < n && !self.eof {
-            match self.reader.read(&mut buf[self.end..]) {
+            let stop = buf.len().min(n.max(self.end + self.read_size));
+            match self.reader.read(&mut buf[self.end..stop]) {
                 Ok(0) => self.eof = true,
                 Ok(got) => self.end += got,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -129,24 +121,6 @@ impl ByteStream {
 }
 
 /// A `u32` at `at`, big- or little-endian as the capture says.
-/// Where a stream's bytes are.
-enum Bytes {
-    /// A buffer the reader fills.
-    Read(Vec<u8>),
-    /// A file mapped into memory.
-    Mapped(memmap2::Mmap),
-}
-
-impl Bytes {
-    #[inline]
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Bytes::Read(buf) => buf,
-            Bytes::Mapped(map) => map,
-        }
-    }
-}
-
 #[inline]
 pub fn u32_at(b: &[u8], at: usize, be: bool) -> u32 {
     // One bounds check for the four bytes (callers have checked the length).

@@ -15,13 +15,14 @@ pub mod live;
 mod pcap;
 mod pcapng;
 mod readahead;
+mod walk;
 
 use std::fmt;
 
 pub use batch::{Batch, CaptureStats};
 pub use buffer::ByteStream;
 pub use input::{
-    Decompress, ExpandError, InputSpec, OpenError, Opened, ReadProgress, expand_inputs, map_file, open_input,
+    Decompress, ExpandError, InputSpec, OpenError, Opened, ReadProgress, Shrank, expand_inputs, open_input,
 };
 
 use crate::time::Timestamp;
@@ -122,6 +123,9 @@ pub struct ReadReport {
     pub link_types: Vec<LinkType>,
     pub records: u64,
     pub warnings: Vec<String>,
+    /// The file was truncated by another process while it was read (see
+    /// [`Shrank`]): the records after the cut are missing.
+    pub shrank: bool,
 }
 
 impl ReadReport {

@@ -236,9 +236,11 @@ pub(super) fn warn_cut_header(stream: &ByteStream, report: &mut ReadReport, what
     }
 }
 
-/// An I/O error after the header (e.g. a corrupt compressed stream) keeps
-/// the records read so far: it becomes a warning.
+/// An I/O error after the header (e.g. a corrupt compressed stream, or a
+/// file truncated while it was read) keeps the records read so far: it
+/// becomes a warning.
 pub(super) fn read_failed(stream: &ByteStream, report: &mut ReadReport, e: std::io::Error) -> Result<(), ReadError> {
+    report.shrank |= e.get_ref().is_some_and(|inner| inner.is::<super::Shrank>());
     report.warnings.push(format!("read failed near byte {}: {e}", stream.offset()));
     Ok(())
 }

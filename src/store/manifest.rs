@@ -96,8 +96,9 @@ impl Manifest {
         let path = dir.join(MANIFEST);
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let manifest: Manifest =
-                    serde_json::from_slice(&bytes).map_err(|source| StoreError::Manifest { path, source })?;
+                let manifest: Manifest = serde_json::from_slice(&bytes)
+                    .map_err(|source| StoreError::Manifest { path: path.clone(), source })?;
+                check_names(&manifest, &path)?;
                 Ok(manifest)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -166,16 +167,12 @@ impl StoreLock {
     }
 }
 
-/// The size and sha256 of a file.
+/// The size and sha256 of a file, read (never mapped: a mapping of a file
+/// that another process truncates raises SIGBUS).
 pub fn hash_file(path: &Path) -> Result<(u64, String), StoreError> {
     let io = |source| StoreError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut hasher = Sha256::new();
-    if let Some(map) = crate::source::map_file(&file) {
-        // No copy of the file into a buffer (the replay maps it too).
-        hasher.update(&map[..]);
-        return Ok((map.len() as u64, hex(&hasher.finalize())));
-    }
     let mut buffer = vec![0u8; 1 << 20];
     let mut size = 0u64;
     loop {
@@ -206,6 +203,41 @@ pub fn part_name(sensor: &str, inputs: &[InputEntry]) -> String {
         hasher.update(id.as_bytes());
     }
     hex(&hasher.finalize()[..8])
+}
+
+/// Every sensor, part and day of `manifest` is a plain name, so no path
+/// made of them (`<table>/day=<day>/<sensor>-<part>.parquet`) leaves the
+/// store: a sensor as `--sensor` allows, a part of letters and digits, a day
+/// a real `YYYY-MM-DD`.
+fn check_names(manifest: &Manifest, path: &Path) -> Result<(), StoreError> {
+    let sensor_ok = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && !s.starts_with('.')
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    let part_ok = |p: &str| !p.is_empty() && p.len() <= 64 && p.bytes().all(|b| b.is_ascii_alphanumeric());
+    let day_ok = |d: &str| crate::time::Day::parse(d).is_some_and(|day| day.to_string() == d);
+    for (index, part) in manifest.parts.iter().enumerate() {
+        let bad = |field: &'static str, value: &str| StoreError::ManifestEntry {
+            path: path.to_path_buf(),
+            index,
+            sensor: part.sensor.clone(),
+            part: part.part.clone(),
+            field,
+            value: value.to_string(),
+        };
+        if !sensor_ok(&part.sensor) {
+            return Err(bad("sensor", &part.sensor));
+        }
+        if !part_ok(&part.part) {
+            return Err(bad("part", &part.part));
+        }
+        if let Some(day) = part.days.iter().find(|d| !day_ok(d)) {
+            return Err(bad("day", day));
+        }
+    }
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -261,6 +293,34 @@ mod tests {
         assert_eq!(manifest.conflicts("a", &[input("x", 50, 60)]).len(), 1);
         assert_eq!(manifest.conflicts("c", &[input("x", 0, 10)]).len(), 0);
         assert!(manifest.holding("b", "y").is_some() && manifest.holding("a", "y").is_none());
+    }
+
+    #[test]
+    fn names_that_could_leave_the_store_are_refused() {
+        let path = Path::new("manifest.json");
+        let mut good = part("s-1.a_b", vec![input("x", 0, 10)]);
+        good.days = vec!["2024-01-01".into()];
+        let manifest = |p: Part| Manifest { schema: SCHEMA.into(), parts: vec![good.clone(), p] };
+        assert!(check_names(&manifest(good.clone()), path).is_ok());
+        for (field, value) in [
+            ("sensor", "../../x"),
+            ("sensor", ".."),
+            ("sensor", "a/b"),
+            ("part", "p/../../q"),
+            ("part", ""),
+            ("day", "2024-01-01/../../../outside"),
+            ("day", "2024-1-1"),
+            ("day", ".."),
+        ] {
+            let mut bad = good.clone();
+            match field {
+                "sensor" => bad.sensor = value.into(),
+                "part" => bad.part = value.into(),
+                _ => bad.days.push(value.into()),
+            }
+            let err = check_names(&manifest(bad), path).expect_err(value);
+            assert!(matches!(&err, StoreError::ManifestEntry { index: 1, field: f, .. } if *f == field), "{err}");
+        }
     }
 
     #[test]

@@ -57,6 +57,11 @@ pub enum StoreError {
          that part, or --sensor NAME if this is another sensor"
     )]
     Overlap { input: String, stored: String, part: String, sensor: String },
+    #[error(
+        "{path}: part {index} (sensor {sensor:?}, part {part:?}) has {field} {value:?}, which could name a file \
+         outside the store: nothing was changed; correct or remove that entry (was the manifest edited by hand?)"
+    )]
+    ManifestEntry { path: PathBuf, index: usize, sensor: String, part: String, field: &'static str, value: String },
 }
 
 /// What a run writes besides the aggregates.
