@@ -226,3 +226,17 @@ fn symbolic_links_are_followed_once_and_loops_are_named() {
     assert_eq!(v["inputs"].as_array().unwrap().len(), 2, "{v:#}");
     assert!(start.elapsed().as_secs() < 20, "the walks took {:?}", start.elapsed());
 }
+
+#[test]
+fn hidden_files_in_a_directory_are_files_in_progress_and_skipped() {
+    // A capture daemon's archive folder while it writes: a finished file
+    // and the one in progress, hidden until it is renamed into place.
+    let dir = tempfile::tempdir().unwrap();
+    write_temp(dir.path(), "s1-eth1-20240101T000000Z.pcap", &three_udp());
+    write_temp(dir.path(), ".s1-eth1-20240101T010000Z.pcap.part", &three_udp());
+    std::fs::create_dir(dir.path().join(".live")).unwrap();
+    write_temp(&dir.path().join(".live"), "x.pcap", &three_udp());
+    let v = replay(&[dir.path()], &["--darknet", NET]);
+    expect_counts(&v, [3, 3, 0, 0, 0, 3, 0, 0]);
+    assert_eq!(v["inputs"].as_array().unwrap().len(), 1);
+}
