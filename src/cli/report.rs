@@ -31,7 +31,7 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
         .with_context(|| format!("reading the store {}", args.store.display()))?
         .ok_or_else(|| Failure::Usage(format!("--store {}: it holds no days yet", args.store.display())))?;
     if let ("csv", Some(dir)) = (args.format.as_str(), &args.out) {
-        crate::report::csv::write(dir, &report)
+        crate::report::render::csv::write(dir, &report)
             .with_context(|| format!("writing the CSV report into {}", dir.display()))?;
         return Ok(());
     }

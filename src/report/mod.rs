@@ -4,24 +4,14 @@
 //! Markdown, JSON, CSV or one HTML page with SVG charts).
 
 pub mod analysis;
-pub mod csv;
-mod distinct;
-mod html;
-mod markdown;
-mod numbers;
-pub mod period;
-pub mod ranking;
-mod sources;
-mod summary;
-mod svg;
-mod terminal;
+pub mod render;
 
+pub use analysis::period::Period;
 pub use analysis::{Report, ReportOptions, build};
-pub use html::render as render_html;
-pub use markdown::render as render_markdown;
-pub use period::Period;
-pub use summary::summary_json;
-pub use terminal::render_terminal;
+pub use render::html::render as render_html;
+pub use render::markdown::render as render_markdown;
+pub use render::summary::summary_json;
+pub use render::terminal::render_terminal;
 
 use crate::aggregate::Aggregator;
 use crate::source::ReadReport;

@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{RunInfo, address_days, per_ip_day};
 use crate::aggregate::{Aggregator, MALFORMED_REASONS, country_from_index};
 use crate::classify::{Fingerprints, FlagClass};
 use crate::decode::IpProto;
+use crate::report::{RunInfo, address_days, per_ip_day};
 
 fn nonzero<K: Into<String>>(entries: impl IntoIterator<Item = (K, u64)>) -> Value {
     let mut map = Map::new();

@@ -4,9 +4,9 @@
 use std::fmt::Write;
 
 use super::summary::counted;
-use super::{RunInfo, address_days, per_ip_day};
 use crate::aggregate::{Aggregator, country_from_index};
 use crate::classify::Fingerprints;
+use crate::report::{RunInfo, address_days, per_ip_day};
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {

@@ -7,9 +7,9 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use super::analysis::{Breakdown, Report};
 use super::numbers::{TOTALS, change, count, pct, rank, rate, share};
-use super::ranking::Row;
+use crate::report::analysis::ranking::Row;
+use crate::report::analysis::{Breakdown, Report};
 
 /// Text from data, safe in a table cell or a list item: `\`, `|`, `*`,
 /// `_`, `` ` ``, `[` and `]` backslash-escaped; `&`, `<` and `>` as
@@ -181,7 +181,7 @@ pub fn render(r: &Report) -> String {
 
 /// The daily series as a table: one row per day, one column per top port
 /// (the charts of the HTML report draw the same numbers).
-fn daily(o: &mut String, rows: &[super::analysis::DailyRow]) {
+fn daily(o: &mut String, rows: &[crate::report::analysis::DailyRow]) {
     let Some(first) = rows.first() else {
         let _ = writeln!(o, "(none)");
         return;

@@ -5,10 +5,10 @@
 
 use std::fmt::Write;
 
-use super::analysis::{Breakdown, Report, Totals};
 use super::numbers::{TOTALS, change, count, pct, rank, rate, share};
-use super::ranking::Row;
 use super::svg::{self, Series, escape};
+use crate::report::analysis::ranking::Row;
+use crate::report::analysis::{Breakdown, Report, Totals};
 
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:2rem auto;max-width:62rem;\

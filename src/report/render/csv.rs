@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::analysis::{Breakdown, Report, Totals};
-use super::ranking::Row;
+use crate::report::analysis::ranking::Row;
+use crate::report::analysis::{Breakdown, Report, Totals};
 
 const ROW_HEADER: &str =
     "rank,prev_rank,key,packets,per_ip_day,prev_per_ip_day,change_pct,change_abs,sources,share,per_day";

@@ -2,7 +2,7 @@
 //! digits, signed changes, percentages, and "—" where there is no value;
 //! the lines of the totals table.
 
-use super::analysis::Totals;
+use crate::report::analysis::Totals;
 
 /// About four significant digits, never more than six decimals.
 pub fn decimals(v: f64) -> usize {

@@ -5,18 +5,25 @@
 //! (all and home-country sources), countries of each top port and ports of
 //! each top country, backscatter by victim port and country, and the daily
 //! series of the top ports. The same store and options always give the
-//! same report (ties broken by key, no run time inside).
+//! same report (ties broken by key, no run time inside). This is the
+//! numbers only: [`super::render`] makes them Markdown, HTML, CSV or the
+//! capture daemon's status page.
+
+mod distinct;
+pub mod period;
+pub mod ranking;
+mod sources;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::period::{Period, PeriodStats, PortKey};
-use super::ranking::{Baseline, Compared, Counts, Row, Scale, breakdown, compare};
 use crate::store::StoreError;
 use crate::store::read::files;
 use crate::time::Day;
+use period::{Period, PeriodStats, PortKey};
+use ranking::{Baseline, Compared, Counts, Row, Scale, breakdown, compare};
 
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
@@ -179,7 +186,7 @@ fn ranked<K: Ord + Clone + std::hash::Hash + std::fmt::Display>(
     compare(&counts(now), scale(now), baseline, opts.top)
 }
 
-fn tallies<K: Clone + Eq + std::hash::Hash>(m: &HashMap<K, super::period::Tally>) -> Counts<K> {
+fn tallies<K: Clone + Eq + std::hash::Hash>(m: &HashMap<K, period::Tally>) -> Counts<K> {
     m.iter().map(|(k, t)| (k.clone(), (t.packets, Some(t.sources)))).collect()
 }
 

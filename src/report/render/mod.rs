@@ -1,0 +1,12 @@
+//! How reports look: the analyst report ([`super::analysis`]'s numbers) as
+//! Markdown, one HTML page with inline SVG charts, or CSV files; a replay
+//! run as the summary JSON and the terminal summary; and the number formats
+//! they share. The capture daemon's status page is made of the same pieces.
+
+pub mod csv;
+pub mod html;
+pub mod markdown;
+mod numbers;
+pub mod summary;
+pub mod svg;
+pub mod terminal;
