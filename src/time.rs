@@ -17,6 +17,12 @@ pub const NANOS_PER_DAY: i64 = SECS_PER_DAY * NANOS_PER_SEC;
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SSZ`, to the second.
+    pub fn utc_seconds(self) -> String {
+        let secs = self.0.div_euclid(NANOS_PER_SEC) - self.day().start().0.div_euclid(NANOS_PER_SEC);
+        format!("{}T{:02}:{:02}:{:02}Z", self.day(), secs / 3600, secs / 60 % 60, secs % 60)
+    }
+
     pub fn from_secs_nanos(secs: i64, nanos: i64) -> Self {
         Timestamp(secs.saturating_mul(NANOS_PER_SEC).saturating_add(nanos))
     }

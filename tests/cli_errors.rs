@@ -233,3 +233,21 @@ fn help_exits_zero() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("replay"), "{args:?}: no usage text");
     }
 }
+
+#[test]
+fn a_config_file_key_that_names_no_flag_is_an_error_naming_it_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("capture.toml");
+    std::fs::write(&config, "darknet = [\"198.18.0.0/16\"]\nbufer_mb = 64\n").unwrap();
+    let path = config.to_string_lossy().into_owned();
+    let out = common::cli::run(&["capture", "--iface", "lo", "--store", "/nonexistent", "--config", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("unknown key 'bufer_mb'") && said.contains(&path) && said.contains("buffer-mb"), "{said}");
+    assert_eq!(said.lines().count(), 1, "one line: {said}");
+    // Not TOML at all: the file and the problem.
+    std::fs::write(&config, "darknet = [").unwrap();
+    let out = common::cli::run(&["report", "--store", "/nonexistent", "--config", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid TOML"));
+}

@@ -17,6 +17,7 @@ use crossbeam_channel::{Receiver, Sender, select, unbounded};
 use darkscope::aggregate::Aggregator;
 use darkscope::classify::geo::CountryDb;
 use darkscope::classify::{Cidr, CidrSet, ScannerList, Telescope};
+use darkscope::daemon::shared::Shared;
 use darkscope::daemon::{CaptureHandle, Daemon, ManualClock, Monitored, Reloaded, Sensor, Settings, serve};
 use darkscope::source::{
     Batch, CaptureStats, Decompress, InputSpec, ReadReport, Record, RecordSink, open_input, read_capture,
@@ -160,7 +161,18 @@ fn days_roll_over_and_close_by_the_injected_clock() {
         archive: None,
         clock: Arc::new(clock.clone()),
         reload: Box::new(|| Reloaded { geo: None, scanners: None }),
-        interfaces: vec!["fake".into()],
+        shared: Arc::new(Shared {
+            sensor_name: "clocked".into(),
+            interfaces: vec!["fake".into()],
+            started: JAN1,
+            max_silence: Duration::from_secs(600),
+            build: Default::default(),
+            sensor: Default::default(),
+            writer: Default::default(),
+            archive: Default::default(),
+            stored: Default::default(),
+        }),
+        http: None,
     };
     let settings = Settings {
         flush: Duration::from_millis(100),

@@ -32,6 +32,8 @@ if [ "$mode" = test ]; then
         [chromium]=/usr/bin/chromium
         [chromium-driver]=/usr/bin/chromedriver
         [default-jre-headless]=/usr/bin/java
+        [prometheus]=/usr/bin/promtool
+        [systemd]=/usr/bin/systemd-analyze
     )
     python3 -c 'import ensurepip' 2>/dev/null || wanted+=([python3-venv]=/nonexistent)
 fi

@@ -87,6 +87,11 @@ pub struct ReportArgs {
     /// for its files, required).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Read flags from a TOML file: keys are the flags' long names
+    /// (`buffer-mb = 512`; a repeatable flag takes an array, a switch
+    /// `true`). Flags on the command line override the file's.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +178,11 @@ pub struct ReplayArgs {
     /// Print no human summary and no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Read flags from a TOML file: keys are the flags' long names
+    /// (`buffer-mb = 512`; a repeatable flag takes an array, a switch
+    /// `true`). Flags on the command line override the file's.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +266,21 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub shutdown_timeout: u64,
 
+    /// Serve /metrics (Prometheus), /healthz and the live status page on
+    /// ADDRESS:PORT; 'none' serves nothing. Loopback unless told otherwise.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9187")]
+    pub metrics: String,
+
+    /// /healthz answers 503 when no packet came for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_silence: u64,
+
+    /// Become this user once the interfaces and the metrics socket are open
+    /// (its groups, gid and uid); the store and archive folders must be
+    /// writable by it.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
     /// Log level on standard error: error, warn, info or debug (each flush).
     #[arg(long, value_name = "LEVEL", default_value = "info", value_parser = ["error", "warn", "info", "debug"])]
     pub log_level: String,
@@ -264,6 +289,11 @@ pub struct CaptureArgs {
     /// [default: 1; capture and archive use the other cores].
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=2))]
     pub threads: u64,
+    /// Read flags from a TOML file: keys are the flags' long names
+    /// (`buffer-mb = 512`; a repeatable flag takes an array, a switch
+    /// `true`). Flags on the command line override the file's.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@
 //! packet is captured, and is a usage error (exit 2); the daemon itself is
 //! [`crate::daemon`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -16,6 +16,8 @@ use crate::classify::geo::CountryDb;
 use crate::classify::{CidrSet, ScannerList, Telescope};
 use crate::daemon::archive::Archive;
 use crate::daemon::log::{self, Level, log};
+use crate::daemon::privileges::become_user;
+use crate::daemon::shared::Shared;
 use crate::daemon::{Daemon, Monitored, Reloaded, Sensor, Settings, SharedClock, SystemClock};
 use crate::store::{InputEntry, LiveStore, Provenance, RunProvenance};
 
@@ -46,38 +48,37 @@ pub fn run(args: CaptureArgs) -> Result<(), Failure> {
     let sensor_name = args.sensor.clone().unwrap_or_else(default_sensor);
     let clock: SharedClock = Arc::new(SystemClock);
     let started = clock.now();
-
-    let provenance = Provenance {
-        run: RunProvenance {
-            darkscope: env!("CARGO_PKG_VERSION").to_string(),
-            geo: geo.description(),
-            scanners: Some(scanners.description()),
-            darknet: telescope.darknet.prefixes().iter().map(ToString::to_string).collect(),
-            exclude: telescope.exclude.prefixes().iter().map(ToString::to_string).collect(),
-            max_gap_secs: 0.0,
-            coverage_rule: "live capture: the seconds the capture ran, up to its last flush".into(),
-        },
-        monitored: 0,
-        monitored_basis: String::new(),
-    };
-    let run_entry = InputEntry {
-        path: format!("live:{}", args.iface.join("+")),
-        size: 0,
-        sha256: None,
-        first_ns: Some(started),
-        last_ns: Some(started),
-        records: 0,
-    };
-    let store =
-        LiveStore::open(&args.store, &sensor_name, scanners, geo.clone(), provenance, run_entry).map_err(|e| {
-            Failure::Usage(format!(
-                "--store {}: {e}; the daemon's user must be able to create and write files there",
-                args.store.display()
-            ))
-        })?;
-    let monitored = Monitored::of(&telescope.darknet, args.monitored);
+    let snaplen = args.snaplen.unwrap_or(if args.archive.is_some() { WHOLE_SNAPLEN } else { HEADERS_SNAPLEN });
     let filter = args.bpf.clone().or_else(|| darknet_filter(&telescope.darknet));
-    let mut agg = Aggregator::new(telescope, geo, 600.0);
+
+    // What needs privileges first: the interfaces, the listening socket.
+    let open = open_captures(&args, snaplen, filter.clone())?;
+    let http = match args.metrics.as_str() {
+        "none" => None,
+        address => Some(std::net::TcpListener::bind(address).map_err(|e| {
+            Failure::Usage(format!(
+                "--metrics {address}: cannot listen there ({e}): give a free ADDRESS:PORT (default \
+                 127.0.0.1:9187), or 'none'"
+            ))
+        })?),
+    };
+    if let Some(user) = &args.user {
+        let (uid, gid) = become_user(user).map_err(|e| Failure::Usage(e.to_string()))?;
+        log!(Info, "running as user {user} (uid {uid}, gid {gid})");
+    }
+    // Then, as the user it runs as, the store and the archive.
+    let writable_by = match &args.user {
+        Some(user) => format!("user {user} (--user)"),
+        None => "the daemon's user".to_string(),
+    };
+    let store = open_store(&args, &sensor_name, &scanners, &geo, &telescope, started).map_err(|e| {
+        Failure::Usage(format!(
+            "--store {}: {e}; it must be a folder {writable_by} can create and write files in",
+            args.store.display()
+        ))
+    })?;
+    let monitored = Monitored::of(&telescope.darknet, args.monitored);
+    let mut agg = Aggregator::new(telescope, geo.clone(), 600.0);
     agg.set_threads(args.threads as usize);
     let mut sensor = Sensor::new(agg, monitored, started);
     for part in store.seal_other_parts().map_err(|e| Failure::Usage(e.to_string()))? {
@@ -93,31 +94,40 @@ pub fn run(args: CaptureArgs) -> Result<(), Failure> {
     sensor.restore(stored).map_err(|e| {
         Failure::Usage(format!("--store {}: {e} (part {} of sensor {sensor_name})", args.store.display(), store.part()))
     })?;
-
-    let snaplen = args.snaplen.unwrap_or(if args.archive.is_some() { WHOLE_SNAPLEN } else { HEADERS_SNAPLEN });
     let archive = match &args.archive {
         Some(dir) => Some(Archive::open(dir, &sensor_name, args.iface.clone(), snaplen, args.rotate).map_err(|e| {
-            Failure::Usage(format!("--archive {}: {e}; the daemon's user must be able to write there", dir.display()))
+            Failure::Usage(format!("--archive {}: {e}; it must be a folder {writable_by} can write in", dir.display()))
         })?),
         None => None,
     };
-    let reload = reloader(&args);
-    let daemon = Daemon { sensor, store, archive, clock, reload, interfaces: args.iface.clone() };
+
+    let shared = Arc::new(Shared {
+        sensor_name: sensor_name.clone(),
+        interfaces: args.iface.clone(),
+        started,
+        max_silence: Duration::from_secs(args.max_silence),
+        build: Mutex::new((env!("CARGO_PKG_VERSION").to_string(), geo.description(), scanners.description())),
+        sensor: Mutex::default(),
+        writer: Mutex::default(),
+        archive: Mutex::default(),
+        stored: Mutex::default(),
+    });
+    let daemon = Daemon { sensor, store, archive, clock, reload: reloader(&args), shared, http };
     let settings = Settings {
         flush: Duration::from_secs(args.flush),
         shutdown_deadline: Duration::from_secs(args.shutdown_timeout),
         stop_grace: Duration::from_millis(u64::from(BLOCK_TIMEOUT_MS) * 2 + 100),
     };
-    let ifaces = args.iface.join(", ");
-    let open = open_captures(&args, snaplen, filter.clone())?;
     log!(
         Info,
-        "capture started on {ifaces} (sensor {sensor_name}, store {}, flush every {} s, snaplen {snaplen}, \
-         buffer {} MiB, filter {}{}{})",
+        "capture started on {} (sensor {sensor_name}, store {}, flush every {} s, snaplen {snaplen}, \
+         buffer {} MiB, filter {}, metrics {}{}{})",
+        args.iface.join(", "),
         args.store.display(),
         args.flush,
         args.buffer_mb,
         filter.as_deref().unwrap_or("none"),
+        args.metrics,
         args.archive.as_ref().map(|d| format!(", archive {}", d.display())).unwrap_or_default(),
         if continued.is_empty() { String::new() } else { format!(", continuing {}", continued.join(", ")) }
     );
@@ -125,6 +135,39 @@ pub fn run(args: CaptureArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Work(anyhow::Error::new(e)))?;
     log!(Info, "stopped");
     Ok(())
+}
+
+/// The sensor's live part of the store, with this run's provenance.
+fn open_store(
+    args: &CaptureArgs,
+    sensor: &str,
+    scanners: &Arc<ScannerList>,
+    geo: &Arc<CountryDb>,
+    telescope: &Telescope,
+    started: i64,
+) -> Result<LiveStore, crate::store::StoreError> {
+    let provenance = Provenance {
+        run: RunProvenance {
+            darkscope: env!("CARGO_PKG_VERSION").to_string(),
+            geo: geo.description(),
+            scanners: Some(scanners.description()),
+            darknet: telescope.darknet.prefixes().iter().map(ToString::to_string).collect(),
+            exclude: telescope.exclude.prefixes().iter().map(ToString::to_string).collect(),
+            max_gap_secs: 0.0,
+            coverage_rule: "live capture: the seconds the capture ran, up to its last flush".into(),
+        },
+        monitored: 0,
+        monitored_basis: String::new(),
+    };
+    let run = InputEntry {
+        path: format!("live:{}", args.iface.join("+")),
+        size: 0,
+        sha256: None,
+        first_ns: Some(started),
+        last_ns: Some(started),
+        records: 0,
+    };
+    LiveStore::open(&args.store, sensor, scanners.clone(), geo.clone(), provenance, run)
 }
 
 /// `dst net A or dst net B …`: only the darknet's packets leave the kernel.

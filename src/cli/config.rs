@@ -30,10 +30,11 @@ pub fn expand(argv: Vec<OsString>) -> Result<Vec<OsString>, String> {
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("--config {}: cannot read it ({e}): check the path", path.display()))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| format!("--config {}: not valid TOML: {}", path.display(), one_line(&e.to_string())))?;
-    let cli = Cli::command();
+    let table: toml::Table = toml::from_str(&text).map_err(|e: toml::de::Error| {
+        format!("--config {}: not valid TOML: {}", path.display(), one_line(&e.to_string()))
+    })?;
+    let mut cli = Cli::command();
+    cli.build();
     let sub = cli.find_subcommand(command).ok_or_else(|| format!("no command {command}"))?;
     let given: Vec<&str> = argv[2..].iter().filter_map(|a| a.to_str()).collect();
     let mut added: Vec<OsString> = Vec::new();
@@ -54,8 +55,8 @@ pub fn expand(argv: Vec<OsString>) -> Result<Vec<OsString>, String> {
         if given.iter().any(|g| *g == format!("--{flag}") || g.starts_with(&format!("--{flag}="))) {
             continue;
         }
-        let takes_value = arg.get_num_args().is_none_or(|n| n.takes_values());
-        let values = match value {
+        let takes_value = arg.get_action().takes_values();
+        let values = match &value {
             toml::Value::Array(items) => items.iter().map(|v| scalar(v, key, &path)).collect::<Result<Vec<_>, _>>()?,
             other => vec![scalar(other, key, &path)?],
         };

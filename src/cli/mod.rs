@@ -5,6 +5,7 @@
 
 mod args;
 mod capture;
+mod config;
 mod generate;
 mod replay;
 mod report;
@@ -33,7 +34,14 @@ impl From<anyhow::Error> for Failure {
 
 /// Runs the binary: parses arguments, dispatches, prints errors.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv = match config::expand(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(message) => {
+            eprintln!("darkscope: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => return clap_failure(e),
     };

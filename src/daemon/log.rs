@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::time::{NANOS_PER_SEC, Timestamp};
+use crate::time::Timestamp;
 
 /// Log levels, most severe first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,9 +60,7 @@ pub fn line(level: Level, message: std::fmt::Arguments<'_>) {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of a time in ns.
 pub fn utc_seconds(ns: i64) -> String {
-    let ts = Timestamp(ns);
-    let secs = ns.div_euclid(NANOS_PER_SEC) - ts.day().start().0.div_euclid(NANOS_PER_SEC);
-    format!("{}T{:02}:{:02}:{:02}Z", ts.day(), secs / 3600, secs / 60 % 60, secs % 60)
+    Timestamp(ns).utc_seconds()
 }
 
 macro_rules! log {
@@ -79,7 +77,7 @@ mod tests {
     #[test]
     fn times_print_as_utc_seconds() {
         // 2024-01-02T03:04:05Z is 1704164645 s after the epoch.
-        assert_eq!(utc_seconds(1_704_164_645 * NANOS_PER_SEC + 999), "2024-01-02T03:04:05Z");
+        assert_eq!(utc_seconds(1_704_164_645 * crate::time::NANOS_PER_SEC + 999), "2024-01-02T03:04:05Z");
         assert_eq!(Level::parse("WARN"), Some(Level::Warn));
         assert!(Level::Error < Level::Debug);
     }

@@ -11,9 +11,14 @@
 
 pub mod archive;
 pub mod clock;
+mod counting;
+mod http;
 pub mod log;
+pub mod metrics;
+pub mod privileges;
 pub mod sensor;
 pub mod service;
+pub mod shared;
 mod workers;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};

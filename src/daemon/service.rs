@@ -34,14 +34,16 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, bounded, select, unbounded};
+use crossbeam_channel::{Sender, bounded, unbounded};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::archive::Archive;
 use super::clock::SharedClock;
+use super::counting::Counting;
 use super::log::log;
 use super::sensor::Sensor;
+use super::shared::Shared;
 use super::workers::{write_archive, write_flushes};
 use crate::classify::ScannerList;
 use crate::classify::geo::CountryDb;
@@ -94,11 +96,14 @@ pub struct Daemon {
     pub archive: Option<Archive>,
     pub clock: SharedClock,
     pub reload: Reload,
-    /// The interfaces' names, in the order of their batches' `iface`.
-    pub interfaces: Vec<String>,
+    /// What the threads publish for the HTTP side (and the interfaces'
+    /// names, in the order of their batches' `iface`).
+    pub shared: Arc<Shared>,
+    /// Where `/metrics`, `/healthz` and the status page are served, if anywhere.
+    pub http: Option<std::net::TcpListener>,
 }
 
-enum Control {
+pub(super) enum Control {
     Flush,
     Rotate,
     Reloaded(Reloaded),
@@ -166,20 +171,22 @@ pub fn serve(
     let (control, control_rx) = unbounded::<Control>();
     let (jobs, jobs_rx) = bounded::<Job>(1);
     let store = daemon.store;
-    let writer = spawn("writer", move || write_flushes(store, jobs_rx)).map_err(start)?;
+    let shared = daemon.shared.clone();
+    let writer = spawn("writer", move || write_flushes(store, jobs_rx, &shared)).map_err(start)?;
     let (archive, archive_thread) = match daemon.archive {
         Some(archive) => {
             let (send, receive) = bounded::<ToArchive>(QUEUED_BATCHES);
-            (Some(send), Some(spawn("archive", move || write_archive(archive, receive)).map_err(start)?))
+            let shared = daemon.shared.clone();
+            (Some(send), Some(spawn("archive", move || write_archive(archive, receive, &shared)).map_err(start)?))
         }
         None => (None, None),
     };
     let clock = daemon.clock.clone();
     let mut sensor = daemon.sensor;
-    let interfaces = daemon.interfaces;
+    let shared = daemon.shared.clone();
     let sensor_thread = spawn("sensor", move || {
-        run_sensor(&mut sensor, &clock, &data_rx, &control_rx, &jobs, archive.as_ref());
-        for (name, stats) in interfaces.iter().zip(sensor.capture_stats()) {
+        Counting::new(&mut sensor, clock, shared.clone(), jobs, archive).run(&data_rx, &control_rx);
+        for (name, stats) in shared.interfaces.iter().zip(sensor.capture_stats()) {
             log!(
                 Info,
                 "{name}: libpcap received {}, dropped {} (buffer full), {} by the interface",
@@ -194,6 +201,9 @@ pub fn serve(
     .map_err(start)?;
     let captures = start_captures(data, events);
 
+    if let Some(listener) = daemon.http {
+        runtime.spawn(super::http::serve(listener, daemon.shared.clone(), daemon.clock.clone()));
+    }
     runtime.block_on(async move {
         let reason = main_loop(&settings, &control, &daemon.reload, &mut signals, &mut event_rx).await;
         log!(Info, "shutting down ({reason})");
@@ -302,71 +312,5 @@ async fn main_loop(
                 None => listening = false,
             },
         }
-    }
-}
-
-/// The sensor thread (see the module docs): until every capture is gone.
-fn run_sensor(
-    sensor: &mut Sensor,
-    clock: &SharedClock,
-    data: &Receiver<Batch>,
-    control: &Receiver<Control>,
-    jobs: &Sender<Job>,
-    archive: Option<&Sender<ToArchive>>,
-) {
-    loop {
-        select! {
-            recv(data) -> batch => match batch {
-                Ok(batch) => {
-                    sensor.ingest(&batch, clock.now());
-                    if let Some(archive) = archive {
-                        let _ = archive.send(ToArchive::Batch(batch));
-                    }
-                }
-                Err(_) => break,
-            },
-            recv(control) -> message => match message {
-                Ok(Control::Flush) => {
-                    // Every flush writes the whole state: while the writer
-                    // is still busy with two, this one is skipped, not lost.
-                    if jobs.is_full() {
-                        log!(Warn, "flush skipped: the previous flush is still being written");
-                        continue;
-                    }
-                    flush(sensor, clock, jobs);
-                    if let Some(archive) = archive {
-                        let _ = archive.send(ToArchive::Sync);
-                    }
-                }
-                Ok(Control::Rotate) => {
-                    if let Some(archive) = archive {
-                        let _ = archive.send(ToArchive::Rotate);
-                    }
-                }
-                Ok(Control::Reloaded(reloaded)) => {
-                    if let Some(geo) = reloaded.geo {
-                        sensor.aggregator_mut().set_geo(geo.clone());
-                        let _ = jobs.send(Job::Geo(geo));
-                    }
-                    if let Some(scanners) = reloaded.scanners {
-                        let _ = jobs.send(Job::Scanners(scanners));
-                    }
-                }
-                Err(_) => {}
-            },
-        }
-    }
-    flush(sensor, clock, jobs);
-}
-
-/// Takes the snapshot and hands it to the writer (waiting for room).
-fn flush(sensor: &mut Sensor, clock: &SharedClock, jobs: &Sender<Job>) {
-    let now = clock.now();
-    match sensor.flush(now) {
-        Ok(days) => {
-            let records = sensor.aggregator().counts.records;
-            let _ = jobs.send(Job::Flush { days, now, records });
-        }
-        Err(e) => log!(Error, "flush: {e}"),
     }
 }

@@ -7,7 +7,7 @@ pub mod analysis;
 pub mod render;
 
 pub use analysis::period::Period;
-pub use analysis::{Report, ReportOptions, build};
+pub use analysis::{Report, ReportOptions, build, hourly_ports};
 pub use render::html::render as render_html;
 pub use render::markdown::render as render_markdown;
 pub use render::summary::summary_json;

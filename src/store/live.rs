@@ -134,6 +134,11 @@ impl LiveStore {
         })
     }
 
+    /// The store's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     pub fn part(&self) -> &str {
         &self.part
     }

@@ -88,6 +88,24 @@ impl Veth {
     }
 }
 
+impl Veth {
+    /// Runs `tests/SCRIPT ARGS` with the venv's Python in the darknet's
+    /// namespace (where the daemon's HTTP side listens) and parses its JSON.
+    pub fn python_json(&self, script: &str, args: &[&str]) -> serde_json::Value {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(script);
+        let out = self.in_dark(&super::python::python().to_string_lossy()).arg(&script).args(args).output();
+        let out = out.expect("running the venv's Python in the namespace");
+        assert!(out.status.success(), "{} failed: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{} printed no JSON ({e})", script.display()))
+    }
+
+    /// GETs a URL in the darknet's namespace: (status, body).
+    pub fn get(&self, url: &str) -> (u64, String) {
+        let got = self.python_json("capture/http_get.py", &[url]);
+        (got["status"].as_u64().unwrap_or(0), got["body"].as_str().unwrap_or_default().to_string())
+    }
+}
+
 impl Drop for Veth {
     fn drop(&mut self) {
         // Deleting a namespace deletes the veth end in it, and its peer.

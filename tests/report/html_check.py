@@ -5,7 +5,9 @@ series names, its data marks and how many of them are drawn with a size, and
 per series how many pixels of its colour the chart's screenshot holds.
 A full-page screenshot is written beside the report (REPORT.png).
 
-Usage: html_check.py REPORT.html
+Usage: html_check.py REPORT.html, or html_check.py URL SCREENSHOT.png (a
+page served over HTTP: the capture daemon's status page). The JSON also
+holds every table's rows (cell texts) under its caption.
 
 Before the report, a control page that logs one console error is opened: if
 that message does not come back, console capture is broken and the script
@@ -22,7 +24,11 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-report = pathlib.Path(sys.argv[1]).resolve()
+if sys.argv[1].startswith("http://"):
+    url, screenshot = sys.argv[1], pathlib.Path(sys.argv[2]).resolve()
+else:
+    report = pathlib.Path(sys.argv[1]).resolve()
+    url, screenshot = report.as_uri(), report.with_suffix(".png")
 
 options = webdriver.ChromeOptions()
 options.binary_location = "/usr/bin/chromium"
@@ -37,11 +43,11 @@ try:
     if not any("darkscope-probe" in e.get("message", "") for e in driver.get_log("browser")):
         sys.exit("console capture does not work: the control page's console.error was not seen")
 
-    driver.get(report.as_uri())
+    driver.get(url)
     console = [{"level": e["level"], "message": e["message"]} for e in driver.get_log("browser")]
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(1200, min(height + 100, 30000))
-    driver.save_screenshot(str(report.with_suffix(".png")))
+    driver.save_screenshot(str(screenshot))
 
     charts = {}
     for figure in driver.find_elements(By.CSS_SELECTOR, "figure.chart"):
@@ -62,6 +68,12 @@ try:
         legend = [li.text for li in figure.find_elements(By.CSS_SELECTOR, "ul.legend li")]
         charts[figure.get_attribute("id")] = {"series": series, "legend": legend,
                                               "width": figure.rect["width"], "height": figure.rect["height"]}
-    print(json.dumps({"console": console, "charts": charts, "screenshot": str(report.with_suffix(".png"))}))
+    tables = {}
+    for table in driver.find_elements(By.CSS_SELECTOR, "table"):
+        caption = table.find_element(By.CSS_SELECTOR, "caption").text
+        rows = [[td.text for td in tr.find_elements(By.CSS_SELECTOR, "td")]
+                for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+        tables.setdefault(caption, rows)
+    print(json.dumps({"console": console, "charts": charts, "tables": tables, "screenshot": str(screenshot)}))
 finally:
     driver.quit()

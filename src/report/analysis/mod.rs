@@ -10,6 +10,7 @@
 //! capture daemon's status page.
 
 mod distinct;
+mod hourly;
 pub mod period;
 pub mod ranking;
 mod sources;
@@ -22,6 +23,7 @@ use serde::Serialize;
 use crate::store::StoreError;
 use crate::store::read::files;
 use crate::time::Day;
+pub use hourly::hourly_ports;
 use period::{Period, PeriodStats, PortKey};
 use ranking::{Baseline, Compared, Counts, Row, Scale, breakdown, compare};
 

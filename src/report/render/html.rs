@@ -10,7 +10,7 @@ use super::svg::{self, Series, escape};
 use crate::report::analysis::ranking::Row;
 use crate::report::analysis::{Breakdown, Report, Totals};
 
-const STYLE: &str = "\
+pub(super) const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:2rem auto;max-width:62rem;\
 padding:0 1rem;color:#111;background:#fff;line-height:1.4}\
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ccc}\
@@ -26,7 +26,7 @@ ul.legend{list-style:none;padding:0;margin:.3rem 0;display:flex;flex-wrap:wrap;g
 .swatch{margin-right:.35rem;vertical-align:-.1rem}\
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,figure{break-inside:avoid}}";
 
-fn table_head(o: &mut String, caption: &str, columns: &[(&str, bool)]) {
+pub(super) fn table_head(o: &mut String, caption: &str, columns: &[(&str, bool)]) {
     let _ = write!(o, "<table><caption>{}</caption><thead><tr>", escape(caption));
     for (name, numeric) in columns {
         let _ = write!(o, r#"<th{}>{}</th>"#, if *numeric { r#" class="n""# } else { "" }, escape(name));
@@ -34,7 +34,7 @@ fn table_head(o: &mut String, caption: &str, columns: &[(&str, bool)]) {
     o.push_str("</tr></thead><tbody>");
 }
 
-fn cells(o: &mut String, values: &[(String, bool)]) {
+pub(super) fn cells(o: &mut String, values: &[(String, bool)]) {
     o.push_str("<tr>");
     for (v, numeric) in values {
         let _ = write!(o, r#"<td{}>{}</td>"#, if *numeric { r#" class="n""# } else { "" }, escape(v));
@@ -44,7 +44,7 @@ fn cells(o: &mut String, values: &[(String, bool)]) {
 
 /// A ranking with its comparison columns; `per_day` shows packets per
 /// covered day (backscatter) instead of per day per address.
-fn compared(o: &mut String, caption: &str, key: &str, rows: &[Row], per_day: bool) {
+pub(super) fn compared(o: &mut String, caption: &str, key: &str, rows: &[Row], per_day: bool) {
     if rows.is_empty() {
         let _ = write!(o, r#"<p class="note">{}: none.</p>"#, escape(caption));
         return;
@@ -110,7 +110,7 @@ fn breakdowns(o: &mut String, caption: &str, parent: &str, items: &[Breakdown]) 
     o.push_str("</tbody></table>");
 }
 
-fn totals(o: &mut String, now: &Totals, before: Option<&Totals>) {
+pub(super) fn totals(o: &mut String, now: &Totals, before: Option<&Totals>) {
     table_head(o, "Totals", &[("", false), ("this period", true), ("baseline", true)]);
     for (name, value) in TOTALS {
         cells(o, &[(name.to_string(), false), (value(now), true), (before.map_or("—".to_string(), value), true)]);
