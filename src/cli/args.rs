@@ -19,6 +19,7 @@ use crate::classify::Cidr;
                   TSUBAME and the NPA publish them.",
     after_help = "Examples:\n  darkscope replay captures/sample.pcap.zst --darknet 198.18.0.0/16\n  \
                   darkscope replay /data/telescope/2024-01/ --darknet 198.18.0.0/16 --summary-json out.json\n  \
+                  darkscope capture --iface eth1 --darknet 198.18.0.0/16 --store /srv/darkscope/store\n  \
                   darkscope generate --out test.pcap --packets 1000000 --days 3"
 )]
 pub struct Cli {
