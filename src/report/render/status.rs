@@ -37,7 +37,7 @@ pub fn render(page: &StatusPage) -> String {
     let mut o = String::with_capacity(32 * 1024);
     let _ = write!(
         o,
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="{REFRESH_SECS}"><title>{}</title><style>{STYLE}.ok{{color:#1a7f37}}.bad{{color:#b42318}}</style></head><body><header><h1>{}</h1>"#,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="{REFRESH_SECS}"><link rel="icon" href="data:,"><title>{}</title><style>{STYLE}.ok{{color:#1a7f37}}.bad{{color:#b42318}}</style></head><body><header><h1>{}</h1>"#,
         escape(&title),
         escape(&title)
     );
