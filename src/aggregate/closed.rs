@@ -1,18 +1,22 @@
 //! Days that are done (DESIGN.md "Store": a day stays open until the newest
 //! record read is more than an hour past its end). A closed day's tables go
 //! to the run's [`DaySink`] (the store writes them) and are dropped; what the
-//! run's summary still needs of them stays here: packets and bytes, the tool
-//! labels earned, and the day's sources as a sorted list (4 bytes an IPv4
-//! source), so unique-source counts stay exact over the run.
+//! run's summary still needs of them stays here: packets and bytes, and the
+//! day's sources as a sorted list (4 bytes an IPv4 source) with a byte each
+//! saying whether they sent a SYN and which tools' fingerprints one of their
+//! SYNs missed, so unique-source counts stay exact over the run and tool
+//! labels are decided per source-day over all its records.
 //!
 //! A day closed once and opened again by late records (or first seen when
 //! the newest record is already past it) stays open to the end of the run
 //! and is closed once more there: its tables form an extra part in the
-//! store, and here its counts add to the first closing's.
+//! store, and here its counts add to the first closing's, its sources join
+//! the day's (their SYN bytes combined).
 
 use std::collections::BTreeMap;
 
-use super::day::DayTables;
+use super::day::{DayTables, SourceDay, ToolLabel};
+use super::pairs::merge_by_key;
 use crate::decode::Addr;
 use crate::time::{Day, NANOS_PER_DAY};
 
@@ -37,19 +41,69 @@ pub fn closing_time(day: Day) -> i64 {
 pub struct DaySummary {
     pub packets: u64,
     pub bytes: u64,
-    /// Sources that earned each tool label (mirai, masscan, zmap).
-    pub tool_labels: [u64; 3],
     /// How many times the day was closed (more than one: late records).
     pub closings: u32,
-    v4: Vec<u32>,
-    v6: Vec<u128>,
+    v4: Sources<u32>,
+    v6: Sources<u128>,
 }
 
 impl DaySummary {
     /// Distinct sources of the day.
     pub fn sources(&self) -> u64 {
-        (self.v4.len() + self.v6.len()) as u64
+        (self.v4.addrs.len() + self.v6.addrs.len()) as u64
     }
+
+    /// Sources that earned each tool label (mirai, masscan, zmap), decided
+    /// over every record of the source that day, whatever closing it was in.
+    pub fn tool_labels(&self) -> [u64; 3] {
+        let mut labels = [0u64; 3];
+        for &bits in self.v4.syn.iter().chain(&self.v6.syn) {
+            if let Some(label) = label_of(bits) {
+                labels[label as usize] += 1;
+            }
+        }
+        labels
+    }
+}
+
+/// A day's sources of one family, sorted, each with its SYN byte: [`SENT_SYN`]
+/// and the [`Pending`](super::day::Pending) bits of the tools whose
+/// fingerprint a SYN missed.
+#[derive(Clone, Debug, Default)]
+struct Sources<T> {
+    addrs: Vec<T>,
+    syn: Vec<u8>,
+}
+
+/// In a SYN byte: the source sent a SYN that day.
+const SENT_SYN: u8 = 1;
+
+impl<T: Ord + Copy> Sources<T> {
+    fn sorted(mut pairs: Vec<(T, u8)>) -> Sources<T> {
+        pairs.sort_unstable_by_key(|&(addr, _)| addr);
+        let (addrs, syn) = pairs.into_iter().unzip();
+        Sources { addrs, syn }
+    }
+
+    /// `self` ∪ `other`, the SYN bytes of a source in both combined.
+    fn union(&self, other: &Sources<T>) -> Sources<T> {
+        let pairs = |s: &Sources<T>| s.addrs.iter().copied().zip(s.syn.iter().copied()).collect::<Vec<_>>();
+        let both = merge_by_key(&pairs(self), &pairs(other), |&(addr, _)| addr, |(addr, a), (_, b)| (addr, a | b));
+        let (addrs, syn) = both.into_iter().unzip();
+        Sources { addrs, syn }
+    }
+}
+
+/// The SYN byte of a source's day.
+fn syn_byte(source: &SourceDay) -> u8 {
+    if source.syn_packets() == 0 { 0 } else { SENT_SYN | source.syn_misses() }
+}
+
+/// The tool label of a SYN byte (DESIGN.md: every SYN matched; precedence
+/// mirai, masscan, zmap), as [`SourceDay::tool_label`] decides one record's.
+fn label_of(bits: u8) -> Option<ToolLabel> {
+    let record = SourceDay::default().with_syn_packets(u64::from(bits & SENT_SYN)).with_syn_misses(bits);
+    record.tool_label()
 }
 
 /// The closed days of a run, and the darknet addresses they saw when the
@@ -60,11 +114,6 @@ pub struct ClosedDays {
     darknet_addrs: Option<hashbrown::HashSet<Addr, foldhash::fast::RandomState>>,
 }
 
-/// Sorted `a` ∪ sorted `b`, sorted.
-fn union<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
-    super::pairs::merge_by_key(a, b, |x| *x, |x, _| x)
-}
-
 impl ClosedDays {
     /// `count_darknet_addrs`: keep the distinct darknet addresses seen.
     pub fn new(count_darknet_addrs: bool) -> ClosedDays {
@@ -73,37 +122,27 @@ impl ClosedDays {
 
     /// Keeps what the summary needs of a day's (finished) tables.
     pub fn add(&mut self, tables: &DayTables) {
-        let mut v4: Vec<u32> = Vec::with_capacity(tables.sources.len());
-        let mut v6: Vec<u128> = Vec::new();
-        for addr in tables.sources.addrs() {
+        let mut v4: Vec<(u32, u8)> = Vec::with_capacity(tables.sources.len());
+        let mut v6: Vec<(u128, u8)> = Vec::new();
+        for (addr, source) in tables.sources.iter() {
             match addr.as_v4() {
-                Some(a) => v4.push(a),
-                None => v6.push(addr.0),
+                Some(a) => v4.push((a, syn_byte(source))),
+                None => v6.push((addr.0, syn_byte(source))),
             }
         }
-        v4.sort_unstable();
-        v6.sort_unstable();
-        let mut labels = [0u64; 3];
-        for source in tables.sources.records() {
-            if let Some(label) = source.tool_label() {
-                labels[label as usize] += 1;
-            }
-        }
+        let (v4, v6) = (Sources::sorted(v4), Sources::sorted(v6));
         if let Some(seen) = &mut self.darknet_addrs {
             seen.extend(tables.darknet_addrs.iter().map(|(addr, _)| addr));
         }
         let day = self.days.entry(tables.day).or_default();
         day.packets += tables.packets;
         day.bytes += tables.bytes;
-        for (sum, n) in day.tool_labels.iter_mut().zip(labels) {
-            *sum += n;
-        }
         day.closings += 1;
         if day.closings == 1 {
             (day.v4, day.v6) = (v4, v6);
         } else {
-            day.v4 = union(&day.v4, &v4);
-            day.v6 = union(&day.v6, &v6);
+            day.v4 = day.v4.union(&v4);
+            day.v6 = day.v6.union(&v6);
         }
     }
 
@@ -130,8 +169,8 @@ impl ClosedDays {
             0 => 0,
             1 => self.days.values().map(DaySummary::sources).sum(),
             _ => {
-                let mut v4: Vec<u32> = self.days.values().flat_map(|d| d.v4.iter().copied()).collect();
-                let mut v6: Vec<u128> = self.days.values().flat_map(|d| d.v6.iter().copied()).collect();
+                let mut v4: Vec<u32> = self.days.values().flat_map(|d| d.v4.addrs.iter().copied()).collect();
+                let mut v6: Vec<u128> = self.days.values().flat_map(|d| d.v6.addrs.iter().copied()).collect();
                 v4.sort_unstable();
                 v4.dedup();
                 v6.sort_unstable();
@@ -153,7 +192,7 @@ impl ClosedDays {
     pub fn tool_labels(&self) -> [u64; 3] {
         let mut all = [0u64; 3];
         for d in self.days.values() {
-            for (sum, n) in all.iter_mut().zip(d.tool_labels) {
+            for (sum, n) in all.iter_mut().zip(d.tool_labels()) {
                 *sum += n;
             }
         }
@@ -168,12 +207,26 @@ impl ClosedDays {
 
 #[cfg(test)]
 mod tests {
+    use super::super::day::Pending;
     use super::*;
 
     #[test]
-    fn unions_are_sorted_and_distinct() {
-        assert_eq!(union(&[1, 3, 5], &[2, 3, 6, 7]), vec![1, 2, 3, 5, 6, 7]);
-        assert_eq!(union::<u32>(&[], &[4]), vec![4]);
+    fn unions_are_sorted_and_distinct_with_the_syn_bytes_combined() {
+        let a = Sources::sorted(vec![(5u32, 0), (1, SENT_SYN), (3, SENT_SYN)]);
+        let b = Sources::sorted(vec![(7u32, 0), (3, SENT_SYN | Pending::MIRAI), (2, 0), (6, 0)]);
+        let both = a.union(&b);
+        assert_eq!(both.addrs, vec![1, 2, 3, 5, 6, 7]);
+        assert_eq!(both.syn, vec![SENT_SYN, 0, SENT_SYN | Pending::MIRAI, 0, 0, 0]);
+        assert_eq!(Sources::<u32>::default().union(&Sources::sorted(vec![(4, 0)])).addrs, vec![4]);
+    }
+
+    #[test]
+    fn a_syn_byte_labels_as_one_record_would() {
+        assert_eq!(label_of(0), None, "no SYN, no label");
+        assert_eq!(label_of(SENT_SYN), Some(ToolLabel::Mirai), "every tool matched: precedence");
+        assert_eq!(label_of(SENT_SYN | Pending::MIRAI), Some(ToolLabel::Masscan));
+        assert_eq!(label_of(SENT_SYN | Pending::MIRAI | Pending::MASSCAN), Some(ToolLabel::Zmap));
+        assert_eq!(label_of(SENT_SYN | Pending::MIRAI | Pending::MASSCAN | Pending::ZMAP), None);
     }
 
     #[test]

@@ -55,6 +55,15 @@ impl Chunk {
     }
 }
 
+/// Room for a new day's sources: the next day in time (not late, after
+/// every open day) is sized like the day before it (the newest open day,
+/// else the last closed), since a telescope's days are alike; any other
+/// day (late records, an earlier day) starts small and grows with what it
+/// holds, so stray records of many old days cost what they hold.
+fn room(late: bool, newest: bool, newest_open: Option<usize>, last_closed: usize) -> usize {
+    if late || !newest { 0 } else { newest_open.unwrap_or(last_closed) }
+}
+
 /// An open day: whether it is late, and its sources' numbers.
 #[derive(Debug)]
 struct OpenDay {
@@ -97,8 +106,8 @@ impl Calendar {
                 if !late {
                     self.close_at = self.close_at.min(closes);
                 }
-                // Room for as many sources as the day before had.
-                let room = self.open.get(i.wrapping_sub(1)).map_or(self.last_sources, |d| d.sources.len());
+                let room =
+                    room(late, i == self.open.len(), self.open.last().map(|d| d.sources.len()), self.last_sources);
                 self.open.insert(i, OpenDay { day, late, sources: SourceIndex::with_capacity(room) });
                 i
             }
@@ -301,8 +310,8 @@ impl DayWorker {
             self.last_day = match self.open.binary_search_by_key(&day, |d| d.day) {
                 Ok(i) => i,
                 Err(i) => {
-                    // Room for as many sources as the day before had.
-                    let sources = self.open.get(i.wrapping_sub(1)).map_or(self.last_sources, |d| d.sources.len());
+                    let newest = i == self.open.len();
+                    let sources = room(late, newest, self.open.last().map(|d| d.sources.len()), self.last_sources);
                     self.open.insert(i, DayTables::new(day, self.dense.as_ref(), sources, late));
                     i
                 }

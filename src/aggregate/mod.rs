@@ -33,6 +33,7 @@ mod hourly;
 mod live;
 pub mod pairs;
 mod prefetch;
+mod record;
 mod sort;
 mod source_table;
 mod sources;
@@ -53,10 +54,10 @@ pub use state::StateError;
 use std::sync::Arc;
 
 use crate::classify::geo::CountryDb;
-use crate::classify::{Backscatter, Scope, Telescope, classify};
-use crate::decode::{Addr, Decoded, IpProto, IpVersion, Packet, decode};
-use crate::source::{LinkType, ReadReport, Record, RecordSink};
-use crate::time::{Day, NANOS_PER_DAY, Timestamp};
+use crate::classify::{Backscatter, Telescope, classify};
+use crate::decode::{Addr, IpProto};
+use crate::source::{LinkType, ReadReport};
+use crate::time::{Day, Timestamp};
 use days::{Calendar, Chunk, Command, DayWorker};
 use handoff::Days;
 
@@ -215,11 +216,14 @@ impl Aggregator {
         self.ipv6_seen.as_ref().map_or(0, |seen| seen.len() as u64)
     }
 
-    /// Closes the open days whose closing time the newest record passed.
+    /// Closes the open days whose closing time `newest`, the record just
+    /// read, passed. The open batch is numbered first, as of the records
+    /// before it: its day is late only if they were past its closing time.
     #[cold]
-    fn close_passed_days(&mut self) {
+    fn close_passed_days(&mut self, newest: i64) {
         self.flush();
-        for day in self.calendar.passed(self.newest) {
+        self.newest = newest;
+        for day in self.calendar.passed(newest) {
             self.chunk.commands.push(Command::Close(day));
         }
     }
@@ -239,59 +243,6 @@ impl Aggregator {
             self.threaded = false;
         }
         self.batch_start = 0;
-    }
-
-    /// Counts one decoded IP packet: darknet scope, classification, then
-    /// the batch (see the module docs).
-    #[inline]
-    pub fn count_ip(&mut self, packet: Packet) {
-        match packet.version {
-            IpVersion::V4 => self.counts.ipv4 += 1,
-            IpVersion::V6 => self.counts.ipv6 += 1,
-        }
-        match self.telescope.scope(&packet) {
-            Scope::Inside => {
-                self.counts.darknet_inside += 1;
-                if let (IpVersion::V6, Some(seen)) = (packet.version, &mut self.ipv6_seen) {
-                    seen.insert(packet.dst.0);
-                }
-            }
-            Scope::Outside => {
-                self.counts.darknet_outside += 1;
-                return;
-            }
-            Scope::Excluded => {
-                self.counts.excluded += 1;
-                return;
-            }
-        }
-        let ts = packet.ts.0;
-        if ts < self.live_floor {
-            self.late += 1;
-            return;
-        }
-        let class = classify(&packet);
-        // A batch holds one day: compare with the day's bounds rather than
-        // dividing every timestamp.
-        let in_batch_day = (self.batch_day.0..self.batch_day.1).contains(&ts);
-        if self.batch_len() > 0 && !in_batch_day {
-            self.flush();
-        }
-        if self.batch_len() == 0 {
-            let start = packet.ts.day().start().0;
-            self.batch_day = (start, start.saturating_add(NANOS_PER_DAY));
-        }
-        self.traffic.add(&packet, &class);
-        if let (Some(kind), Some(victim)) = (class.backscatter, class.victim) {
-            let proto = if packet.proto == IpProto::TCP { IpProto::TCP } else { packet.inner_proto };
-            let port = class.victim_port.map(|port| (proto, port));
-            let key = VictimKey { day: packet.ts.day(), victim, kind, port };
-            *self.victims.entry(key).or_default() += 1;
-        }
-        self.chunk.pending.push(Pending::new(&packet, &class));
-        if self.batch_len() == BATCH {
-            self.flush();
-        }
     }
 
     /// Packets of the open batch.
@@ -357,50 +308,5 @@ impl Aggregator {
     /// days' sources). Call after [`Aggregator::finish`].
     pub fn unique_sources(&self) -> u64 {
         self.closed.unique_sources()
-    }
-}
-
-impl RecordSink for Aggregator {
-    #[inline]
-    fn record(&mut self, record: &Record<'_>) {
-        self.counts.records += 1;
-        self.coverage.observe(record.ts);
-        let t = record.ts.0;
-        // Live capture's time is the clock's, passed in at each snapshot
-        // (see `live`), not the newest record's.
-        if t > self.newest && self.snapshots.is_none() {
-            self.newest = t;
-            if t > self.calendar.close_at {
-                self.close_passed_days();
-            }
-        }
-        self.input_span = Some(match self.input_span {
-            Some((first, last)) => (first.min(t), last.max(t)),
-            None => (t, t),
-        });
-        let packet = match decode(record) {
-            Decoded::Ip(packet) => packet,
-            Decoded::NonIp => {
-                self.counts.non_ip += 1;
-                return;
-            }
-            Decoded::UnsupportedLink(link) => {
-                self.counts.non_ip += 1;
-                if !self.unsupported.contains(&link) {
-                    self.unsupported.push(link);
-                }
-                return;
-            }
-            Decoded::Malformed(why) => {
-                self.counts.malformed += 1;
-                self.counts.malformed_by[malformed_index(why)] += 1;
-                return;
-            }
-        };
-        self.count_ip(packet);
-    }
-
-    fn capture_span(&mut self, start: Timestamp, end: Timestamp) {
-        self.coverage.state_span(start, end);
     }
 }

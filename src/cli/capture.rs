@@ -89,6 +89,11 @@ pub fn run(args: CaptureArgs) -> Result<(), Failure> {
             store.part()
         );
     }
+    let leftovers = store.remove_leftovers().map_err(|e| Failure::Usage(e.to_string()))?;
+    if !leftovers.is_empty() {
+        let names: Vec<String> = leftovers.iter().map(|p| p.display().to_string()).collect();
+        log!(Warn, "removed temporary files of writers killed before they finished: {}", names.join(", "));
+    }
     let stored = store.stored_days().map_err(|e| Failure::Usage(e.to_string()))?;
     let continued: Vec<String> = stored.iter().map(|d| d.day.to_string()).collect();
     sensor.restore(stored).map_err(|e| {

@@ -185,6 +185,14 @@ fn store_line(written: &Written, sensor: &str, args: &ReplayArgs) -> String {
             written.dropped_inputs.join(", ")
         );
     }
+    if !written.leftovers.is_empty() {
+        let names: Vec<String> = written.leftovers.iter().map(|p| p.display().to_string()).collect();
+        line += &format!(
+            "\nstore: removed {} temporary file(s) of writers that were killed before they finished: {}",
+            names.len(),
+            names.join(", ")
+        );
+    }
     line
 }
 

@@ -183,7 +183,9 @@ impl StoreRun {
             Ok(written) => Ok(Some((written, self.sensor))),
             // The data is aggregated: say what to do, keep the exit status
             // of bad usage out of it (the work was done).
-            Err(e @ StoreError::Overlap { .. }) => Err(Failure::Work(anyhow::Error::new(e))),
+            Err(e @ (StoreError::Overlap { .. } | StoreError::StoredMeanwhile { .. })) => {
+                Err(Failure::Work(anyhow::Error::new(e)))
+            }
             Err(e) => Err(Failure::Work(anyhow::Error::new(e).context("writing the store"))),
         }
     }

@@ -162,6 +162,13 @@ impl LiveStore {
         self.state_dir().join(format!("{day}.day"))
     }
 
+    /// Removes the temporary files of writers killed before they finished
+    /// (see [`super::leftovers`]); gives their paths.
+    pub fn remove_leftovers(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let _lock = StoreLock::acquire(&self.dir)?;
+        Ok(super::leftovers::remove_leftovers(&self.dir))
+    }
+
     /// Makes final the open days of the sensor's other live parts (runs
     /// with another darknet or exclusion: this run cannot continue them):
     /// their files stay as last flushed, their states go. Gives the parts.

@@ -7,6 +7,7 @@
 //! [`part`]) and renamed into place once all of the part's files exist; the
 //! manifest is written last, the same way.
 
+mod leftovers;
 mod live;
 mod manifest;
 mod parquet;
@@ -14,6 +15,7 @@ mod part;
 pub mod read;
 mod tables;
 
+pub use leftovers::remove_leftovers;
 pub use live::{Flushed, LiveDay, LiveStore, StoredDay, live_part_name};
 pub use manifest::{
     InputEntry, LiveInfo, MANIFEST, Manifest, Part, Provenance, RunProvenance, StoreLock, hash_file, part_name,
@@ -58,6 +60,11 @@ pub enum StoreError {
     )]
     Overlap { input: String, stored: String, part: String, sensor: String },
     #[error(
+        "{input} was stored by another writer while this run read it (part {part} of sensor {sensor}): this run \
+         wrote nothing and the store holds it once; pass --replace to store this run's reading instead"
+    )]
+    StoredMeanwhile { input: String, part: String, sensor: String },
+    #[error(
         "{path}: part {index} (sensor {sensor:?}, part {part:?}) has {field} {value:?}, which could name a file \
          outside the store: nothing was changed; correct or remove that entry (was the manifest edited by hand?)"
     )]
@@ -85,6 +92,8 @@ pub struct Written {
     /// Inputs of replaced parts that this run did not read again: their
     /// data left the store with the part.
     pub dropped_inputs: Vec<String>,
+    /// Temporary files of killed writers, removed (see [`leftovers`]).
+    pub leftovers: Vec<PathBuf>,
 }
 
 pub struct Store {
@@ -123,8 +132,13 @@ impl Store {
         // writer may have stored parts since this run began.
         let _lock = StoreLock::acquire(&self.dir)?;
         self.manifest = Manifest::load(&self.dir)?;
+        let leftovers = remove_leftovers(&self.dir);
         let conflicts = self.manifest.conflicts(&meta.sensor, &meta.inputs);
         if let (false, Some((part, new, old))) = (meta.replace, conflicts.first()) {
+            if new.sha256.is_some() && new.sha256 == old.sha256 {
+                let (input, part, sensor) = (new.path.clone(), part.part.clone(), part.sensor.clone());
+                return Err(StoreError::StoredMeanwhile { input, part, sensor });
+            }
             return Err(StoreError::Overlap {
                 input: new.path.clone(),
                 stored: old.path.clone(),
@@ -144,7 +158,7 @@ impl Store {
 
         // Every file in place under its name.
         let pending = writer.take_pending();
-        let mut written = Written { part: part.clone(), ..Written::default() };
+        let mut written = Written { part: part.clone(), leftovers, ..Written::default() };
         let mut targets: BTreeSet<PathBuf> = BTreeSet::new();
         let mut extra_days: BTreeMap<u32, BTreeSet<Day>> = BTreeMap::new();
         let result = (|| {

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use arrow_array::builder::{StringBuilder, StringDictionaryBuilder, UInt16Builder};
 use arrow_array::types::Int32Type;
 use arrow_array::{
-    ArrayRef, DictionaryArray, Float64Array, Int32Array, RecordBatch, StringArray, TimestampNanosecondArray,
-    UInt16Array, UInt32Array, UInt64Array,
+    ArrayRef, BooleanArray, DictionaryArray, Float64Array, Int32Array, RecordBatch, StringArray,
+    TimestampNanosecondArray, UInt16Array, UInt32Array, UInt64Array,
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
 
 use crate::aggregate::{
-    Aggregator, DayTables, HourlyRow, ToolLabel, VictimKey, country_from_index, country_index, split_source_port_key,
+    Aggregator, DayTables, HourlyRow, Pending, SourceDay, ToolLabel, VictimKey, country_from_index, country_index,
+    split_source_port_key,
 };
 use crate::classify::ScannerList;
 use crate::classify::geo::CountryDb;
@@ -159,6 +160,9 @@ pub fn sources(
         Field::new("country", dict(), false),
         Field::new("tool", dict(), true),
         Field::new("scanner", dict(), true),
+        Field::new("syn_all_mirai", DataType::Boolean, true),
+        Field::new("syn_all_masscan", DataType::Boolean, true),
+        Field::new("syn_all_zmap", DataType::Boolean, true),
     ];
     let columns: Vec<ArrayRef> = vec![
         repeated(sensor, n),
@@ -173,8 +177,19 @@ pub fn sources(
         keyed_column(records.iter().map(|r| Some(country_index(r.country))), &codes),
         keyed_column(records.iter().map(|r| r.tool_label().map(|t| t as usize)), &tool_names),
         dict_column(addrs.iter().map(|&a| scanners.lookup(a))),
+        syn_all(records, Pending::MIRAI),
+        syn_all(records, Pending::MASSCAN),
+        syn_all(records, Pending::ZMAP),
     ];
     batch(fields, columns)
+}
+
+/// Whether every SYN of each record matched `tool`'s fingerprint (null
+/// without SYNs): what a reader needs to decide a source-day's tool label
+/// over the rows of all its parts (README, "The store").
+fn syn_all(records: &[SourceDay], tool: u8) -> ArrayRef {
+    let all = records.iter().map(|r| (r.syn_packets() > 0).then_some(r.syn_misses() & tool == 0));
+    Arc::new(BooleanArray::from_iter(all))
 }
 
 /// `source_ports`: packets per (source, protocol, destination port) per day;
