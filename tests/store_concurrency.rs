@@ -9,18 +9,13 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 mod common;
-use common::cli::ok;
 use common::json::as_counts as counts;
 
 use serde_json::Value;
 
-/// A one-day capture starting on `start`, and its per-day packets (truth).
+/// A capture starting on `start`, and its packets per day (truth).
 fn generate(dir: &Path, start: &str) -> (String, BTreeMap<String, u64>) {
-    let path = dir.join(format!("{start}.pcap")).to_string_lossy().into_owned();
-    ok(&["generate", "--out", &path, "--packets", "150000", "--days", "1", "--start", start, "--sources", "5000"]);
-    let truth: Value =
-        serde_json::from_slice(&std::fs::read(format!("{path}.truth.json")).expect("truth")).expect("JSON");
-    (path, counts(&truth["summary"]["days"]))
+    common::store::generate_days(dir, start, 1, 150_000, 5_000)
 }
 
 fn start_replay(capture: &str, store: &str, extra: &[&str]) -> Child {

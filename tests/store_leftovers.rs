@@ -16,14 +16,9 @@ mod common;
 use common::cli::ok;
 use common::json::as_counts as counts;
 
-use serde_json::Value;
-
+/// A capture starting on `start`, and its packets per day (truth).
 fn generate(dir: &Path, start: &str) -> (String, BTreeMap<String, u64>) {
-    let path = dir.join(format!("{start}.pcap")).to_string_lossy().into_owned();
-    ok(&["generate", "--out", &path, "--packets", "60000", "--days", "3", "--start", start, "--sources", "3000"]);
-    let truth: Value =
-        serde_json::from_slice(&std::fs::read(format!("{path}.truth.json")).expect("truth")).expect("JSON");
-    (path, counts(&truth["summary"]["days"]))
+    common::store::generate_days(dir, start, 3, 60_000, 3_000)
 }
 
 /// The hidden temporary files below `store`.

@@ -1,6 +1,6 @@
 //! Store fixtures shared by the store and report tests.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Writes a research-scanner list naming the generator's three Japanese
@@ -12,6 +12,25 @@ pub fn jp_scanner_list(dir: &Path, organisation: &str) -> String {
     let lines: String = blocks.iter().map(|b| format!("{b} {organisation}\n")).collect();
     std::fs::write(&path, format!("# source: test\n{lines}")).expect("writing the scanner list");
     path.to_string_lossy().into_owned()
+}
+
+/// `darkscope generate` of `packets` packets from `sources` sources over
+/// `days` days from `start` into `dir/<start>.pcap`: its path and the
+/// ground truth's packets per day.
+pub fn generate_days(
+    dir: &Path,
+    start: &str,
+    days: u32,
+    packets: u32,
+    sources: u32,
+) -> (String, BTreeMap<String, u64>) {
+    let path = dir.join(format!("{start}.pcap")).to_string_lossy().into_owned();
+    let (days, packets, sources) = (days.to_string(), packets.to_string(), sources.to_string());
+    let args = ["--packets", &packets, "--days", &days, "--start", start, "--sources", &sources];
+    super::cli::ok(&[&["generate", "--out", &path][..], &args].concat());
+    let truth = std::fs::read(format!("{path}.truth.json")).expect("reading the truth file");
+    let truth: serde_json::Value = serde_json::from_slice(&truth).expect("truth JSON");
+    (path, super::json::as_counts(&truth["summary"]["days"]))
 }
 
 /// Every file below `dir` (a store), recursively.

@@ -14,6 +14,7 @@
 # Work files: tools/bench/work/late-days/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/bench/peak-rss.sh
 SOURCES=${SOURCES:-400000}
 STRAYS=${STRAYS:-150}
 if [ -z "${BIN:-}" ]; then
@@ -31,22 +32,15 @@ truth=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['summary
 
 run() { # capture, expected unique sources, expected days
     cat "$1" >/dev/null # into the page cache
-    local start end peak=0 kb
+    local start end
     start=$(date +%s.%N)
     "$BIN" replay "$1" --darknet 198.18.0.0/16 -q --summary-json "$work/summary.json" &
-    local pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
-        kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-        [ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb
-        sleep 0.02
-    done
-    wait "$pid"
+    peak_rss_anon $!
     end=$(date +%s.%N)
     read -r sources days < <(python3 -c "import json,sys; v = json.load(open(sys.argv[1])); print(v['unique_sources'], len(v['days']))" "$work/summary.json")
-    awk -v f="$(basename "$1")" -v s="$start" -v e="$end" -v kb="$peak" -v u="$sources" -v d="$days" \
+    awk -v f="$(basename "$1")" -v s="$start" -v e="$end" -v kb="$PEAK" -v u="$sources" -v d="$days" \
         'BEGIN {printf "%-40s %6.2f s  peak RssAnon %7.1f MiB  %d sources, %d days\n", f, e - s, kb / 1024, u, d}'
     [ "$sources" = "$2" ] && [ "$days" = "$3" ] || { echo "late-days.sh: expected $2 sources and $3 days" >&2; exit 1; }
-    PEAK=$peak
 }
 echo "$BIN, $(nproc) CPUs, $(date -u +%F)"
 run "$day" "$truth" 1

@@ -12,6 +12,7 @@
 # Work files: tools/bench/work/ (the capture is kept between runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/bench/peak-rss.sh
 PACKETS=${PACKETS:-12000000}
 SOURCES=${SOURCES:-10000000}
 THREADS=${THREADS:-2}
@@ -27,14 +28,8 @@ rm -rf "$work/store"
 start=$(date +%s.%N)
 "$bin" replay "$capture" --darknet 198.18.0.0/16 -q --threads "$THREADS" \
     --store "$work/store" --sensor bench --summary-json "$work/summary.json" &
-pid=$!
-peak=0
-while kill -0 "$pid" 2>/dev/null; do
-    kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-    [ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb
-    sleep 0.02
-done
-wait "$pid"
+peak_rss_anon $!
+peak=$PEAK
 end=$(date +%s.%N)
 
 got=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['unique_sources'])" "$work/summary.json")
