@@ -150,8 +150,15 @@ fn days_roll_over_and_close_by_the_injected_clock() {
         monitored: 0,
         monitored_basis: String::new(),
     };
-    let run =
-        InputEntry { path: "live:fake".into(), size: 0, sha256: None, first_ns: Some(JAN1), last_ns: None, records: 0 };
+    let run = InputEntry {
+        path: "live:fake".into(),
+        size: 0,
+        blake3: None,
+        sha256: None,
+        first_ns: Some(JAN1),
+        last_ns: None,
+        records: 0,
+    };
     let live = LiveStore::open(&store, "clocked", scanners, geo.clone(), provenance, run).expect("store");
     let monitored = Monitored::of(&telescope.darknet, None);
     let sensor = Sensor::new(Aggregator::new(telescope, geo, 600.0), monitored, JAN1);

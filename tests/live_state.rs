@@ -138,8 +138,15 @@ fn try_live_store(store: &Path, darknet: &str) -> Result<darkscope::store::LiveS
         coverage_rule: "live".into(),
     };
     let provenance = Provenance { run, monitored: 0, monitored_basis: String::new() };
-    let entry =
-        InputEntry { path: "live:x".into(), size: 0, sha256: None, first_ns: Some(NOW), last_ns: None, records: 0 };
+    let entry = InputEntry {
+        path: "live:x".into(),
+        size: 0,
+        blake3: None,
+        sha256: None,
+        first_ns: Some(NOW),
+        last_ns: None,
+        records: 0,
+    };
     LiveStore::open(store, "s1", scanners, geo, provenance, entry)
 }
 

@@ -6,7 +6,9 @@
 #                          against: tshark and editcap, tcpreplay and
 #                          iproute2 (live capture in network namespaces),
 #                          Chromium with its driver and a Java runtime (the
-#                          HTML report), and .venv with DuckDB, Selenium,
+#                          HTML report), promtool and systemd-analyze (the
+#                          daemon's metrics and unit), b3sum (the store's
+#                          input hashes), and .venv with DuckDB, Selenium,
 #                          Pillow and the W3C HTML validator
 #
 # Runs apt-get through sudo when not root. .ci/run calls `test`.
@@ -34,6 +36,7 @@ if [ "$mode" = test ]; then
         [default-jre-headless]=/usr/bin/java
         [prometheus]=/usr/bin/promtool
         [systemd]=/usr/bin/systemd-analyze
+        [b3sum]=/usr/bin/b3sum
     )
     python3 -c 'import ensurepip' 2>/dev/null || wanted+=([python3-venv]=/nonexistent)
 fi

@@ -167,6 +167,7 @@ fn open_store(
     let run = InputEntry {
         path: format!("live:{}", args.iface.join("+")),
         size: 0,
+        blake3: None,
         sha256: None,
         first_ns: Some(started),
         last_ns: Some(started),

@@ -11,7 +11,9 @@ use crate::aggregate::Aggregator;
 use crate::classify::ScannerList;
 use crate::report::RunInfo;
 use crate::source::InputSpec;
-use crate::store::{InputEntry, PartWriter, Provenance, RunProvenance, Store, StoreError, Written, hash_file};
+use crate::store::{
+    FileHash, InputEntry, PartWriter, Provenance, RunProvenance, Store, StoreError, Written, hash_file,
+};
 
 /// How replay coverage is derived (recorded in every part's provenance).
 const COVERAGE_RULE: &str = "union of the spans between records consecutive in time over the whole run, cut at \
@@ -32,18 +34,18 @@ pub struct StoreRun {
     writer: JoinHandle<(PartWriter, Option<StoreError>)>,
 }
 
-/// An input's identity: its size, and its sha256 (known before it is
-/// read, or still being computed beside the reading).
+/// An input's identity: its size, and its content hashes (known before
+/// it is read, or still being computed beside the reading).
 pub struct Identity {
     size: u64,
-    sha256: Sha256,
+    hash: Hash,
 }
 
-enum Sha256 {
+enum Hash {
     None,
-    Known(String),
+    Known(FileHash),
     /// Hashed on another thread while the input is read.
-    Hashing(std::thread::JoinHandle<Result<(u64, String), StoreError>>),
+    Hashing(std::thread::JoinHandle<Result<FileHash, StoreError>>),
 }
 
 impl StoreRun {
@@ -90,23 +92,23 @@ impl StoreRun {
 
     /// Says whether the store already holds an input: then the run skips
     /// it (unless `--replace`) and the note says why. Only an input as long
-    /// as one this sensor has stored can be one of them: it is hashed here;
-    /// any other is hashed on another thread while it is read (the hash
-    /// costs as much as reading the input once).
+    /// as one this sensor has stored can be one of them: it is hashed here
+    /// (with SHA-256 too if the store knows that input by SHA-256 alone);
+    /// any other is hashed on another thread while it is read.
     pub fn check(&self, input: &InputSpec) -> Result<(Identity, Option<String>), Failure> {
         let InputSpec::File(path) = input else {
-            return Ok((Identity { size: 0, sha256: Sha256::None }, None));
+            return Ok((Identity { size: 0, hash: Hash::None }, None));
         };
         let size = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
         if !self.store.manifest().holds_size(&self.sensor, size) {
             let path = path.clone();
-            return Ok((
-                Identity { size, sha256: Sha256::Hashing(std::thread::spawn(move || hash_file(&path))) },
-                None,
-            ));
+            let hashing = std::thread::spawn(move || hash_file(&path, false));
+            return Ok((Identity { size, hash: Hash::Hashing(hashing) }, None));
         }
-        let (size, sha) = hash_file(path).with_context(|| format!("hashing {}", path.display()))?;
-        let note = match self.store.manifest().holding(&self.sensor, &sha) {
+        let with_sha256 = self.store.manifest().needs_sha256(&self.sensor, size);
+        let hash = hash_file(path, with_sha256).with_context(|| format!("hashing {}", path.display()))?;
+        let probe = InputEntry { size: hash.size, ..entry(String::new(), Some(hash.clone()), None, 0) };
+        let note = match self.store.manifest().holding(&self.sensor, &probe) {
             Some(part) if !self.replace => Some(format!(
                 "{} is already in the store (part {} of sensor {}): skipped; pass --replace to read it again",
                 path.display(),
@@ -115,7 +117,7 @@ impl StoreRun {
             )),
             _ => None,
         };
-        Ok((Identity { size, sha256: Sha256::Known(sha) }, note))
+        Ok((Identity { size: hash.size, hash: Hash::Known(hash) }, note))
     }
 
     /// Notes an input that was read (waiting for its hash if need be).
@@ -126,32 +128,26 @@ impl StoreRun {
         span: Option<(i64, i64)>,
         records: u64,
     ) -> Result<(), Failure> {
-        let (size, sha256) = match identity.sha256 {
-            Sha256::None => (identity.size, None),
-            Sha256::Known(sha) => (identity.size, Some(sha)),
-            Sha256::Hashing(thread) => {
+        let hash = match identity.hash {
+            Hash::None => None,
+            Hash::Known(hash) => Some(hash),
+            Hash::Hashing(thread) => {
                 let hashed =
                     thread.join().map_err(|_| anyhow::anyhow!("hashing {}: the thread failed", input.display()))?;
-                let (size, sha) = hashed.with_context(|| format!("hashing {}", input.display()))?;
-                if size < identity.size {
+                let hash = hashed.with_context(|| format!("hashing {}", input.display()))?;
+                if hash.size < identity.size {
                     return Err(Failure::Work(anyhow::anyhow!(
-                        "{} shrank from {} to {size} bytes while it was read (another process truncated it): \
+                        "{} shrank from {} to {} bytes while it was read (another process truncated it): \
                          nothing was stored; replay it again once it is complete",
                         input.display(),
-                        identity.size
+                        identity.size,
+                        hash.size
                     )));
                 }
-                (size, Some(sha))
+                Some(hash)
             }
         };
-        self.inputs.push(InputEntry {
-            path: input.display(),
-            size,
-            sha256,
-            first_ns: span.map(|s| s.0),
-            last_ns: span.map(|s| s.1),
-            records,
-        });
+        self.inputs.push(entry(input.display(), hash, span, records));
         Ok(())
     }
 
@@ -189,6 +185,15 @@ impl StoreRun {
             Err(e) => Err(Failure::Work(anyhow::Error::new(e).context("writing the store"))),
         }
     }
+}
+
+/// The manifest's entry of an input (`hash`: `None` for standard input).
+fn entry(path: String, hash: Option<FileHash>, span: Option<(i64, i64)>, records: u64) -> InputEntry {
+    let (size, blake3, sha256) = match hash {
+        Some(h) => (h.size, Some(h.blake3), h.sha256),
+        None => (0, None, None),
+    };
+    InputEntry { path, size, blake3, sha256, first_ns: span.map(|s| s.0), last_ns: span.map(|s| s.1), records }
 }
 
 /// This machine's host name, as a valid sensor name ("sensor" if none).

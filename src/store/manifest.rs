@@ -1,5 +1,5 @@
 //! The ingest manifest (`manifest.json` at the store's root): every part
-//! with the inputs that produced it (path, size, sha256, time span) and its
+//! with the inputs that produced it (path, size, content hash, time span) and its
 //! provenance. It decides which inputs a new run skips, which parts it
 //! replaces, and which files belong to a part.
 
@@ -48,8 +48,14 @@ pub struct LiveInfo {
 pub struct InputEntry {
     pub path: String,
     pub size: u64,
-    /// Of the file's bytes as stored (compressed or not); `None` for
-    /// standard input.
+    /// BLAKE3 of the file's bytes as stored (compressed or not), hex (what
+    /// `b3sum` prints); `None` for standard input and in stores written
+    /// before BLAKE3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blake3: Option<String>,
+    /// SHA-256 of the same bytes: the identity of inputs stored before
+    /// BLAKE3, and of a new input of the same size compared with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
     /// First and last record timestamps, ns since the epoch (UTC); `None`
     /// when the input held no records.
@@ -59,6 +65,12 @@ pub struct InputEntry {
 }
 
 impl InputEntry {
+    /// Whether the two hold the same bytes, by a hash both have.
+    pub fn same_content(&self, other: &InputEntry) -> bool {
+        let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+        same(&self.blake3, &other.blake3) || same(&self.sha256, &other.sha256)
+    }
+
     fn overlaps(&self, other: &InputEntry) -> bool {
         match (self.first_ns, self.last_ns, other.first_ns, other.last_ns) {
             (Some(a0), Some(a1), Some(b0), Some(b1)) => a0 <= b1 && b0 <= a1,
@@ -114,9 +126,18 @@ impl Manifest {
         text
     }
 
-    /// The part of `sensor` that already holds a file with this digest.
-    pub fn holding(&self, sensor: &str, sha256: &str) -> Option<&Part> {
-        self.parts.iter().find(|p| p.sensor == sensor && p.inputs.iter().any(|i| i.sha256.as_deref() == Some(sha256)))
+    /// The part of `sensor` that already holds a file with these digests.
+    pub fn holding(&self, sensor: &str, file: &InputEntry) -> Option<&Part> {
+        self.parts.iter().find(|p| p.sensor == sensor && p.inputs.iter().any(|i| i.same_content(file)))
+    }
+
+    /// Whether a part of `sensor` identifies an input of `size` bytes by
+    /// SHA-256 alone (stored before BLAKE3): a new input of that size is
+    /// then hashed with both.
+    pub fn needs_sha256(&self, sensor: &str, size: u64) -> bool {
+        self.parts.iter().any(|p| {
+            p.sensor == sensor && p.inputs.iter().any(|i| i.size == size && i.blake3.is_none() && i.sha256.is_some())
+        })
     }
 
     /// Whether a part of `sensor` holds an input of `size` bytes (only then
@@ -126,7 +147,7 @@ impl Manifest {
     }
 
     /// Parts of `sensor` with an input that is one of `inputs` (same
-    /// sha256) or overlaps one in time, each with the first such pair
+    /// content) or overlaps one in time, each with the first such pair
     /// (new input, stored input).
     pub fn conflicts<'a>(
         &'a self,
@@ -136,10 +157,7 @@ impl Manifest {
         let mut found = Vec::new();
         for part in self.parts.iter().filter(|p| p.sensor == sensor) {
             let pair = inputs.iter().find_map(|new| {
-                part.inputs
-                    .iter()
-                    .find(|old| (new.sha256.is_some() && new.sha256 == old.sha256) || new.overlaps(old))
-                    .map(|old| (new, old))
+                part.inputs.iter().find(|old| new.same_content(old) || new.overlaps(old)).map(|old| (new, old))
             });
             if let Some((new, old)) = pair {
                 found.push((part, new, old));
@@ -167,12 +185,23 @@ impl StoreLock {
     }
 }
 
-/// The size and sha256 of a file, read (never mapped: a mapping of a file
-/// that another process truncates raises SIGBUS).
-pub fn hash_file(path: &Path) -> Result<(u64, String), StoreError> {
+/// A file's size and content hashes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileHash {
+    pub size: u64,
+    pub blake3: String,
+    /// Only when asked for (see [`Manifest::needs_sha256`]).
+    pub sha256: Option<String>,
+}
+
+/// The size and BLAKE3 (and, `with_sha256`, SHA-256) of a file, read
+/// (never mapped: a mapping of a file that another process truncates
+/// raises SIGBUS).
+pub fn hash_file(path: &Path, with_sha256: bool) -> Result<FileHash, StoreError> {
     let io = |source| StoreError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
+    let mut blake3 = blake3::Hasher::new();
+    let mut sha256 = with_sha256.then(Sha256::new);
     let mut buffer = vec![0u8; 1 << 20];
     let mut size = 0u64;
     loop {
@@ -180,10 +209,14 @@ pub fn hash_file(path: &Path) -> Result<(u64, String), StoreError> {
         if n == 0 {
             break;
         }
-        hasher.update(&buffer[..n]);
+        blake3.update(&buffer[..n]);
+        if let Some(hasher) = &mut sha256 {
+            hasher.update(&buffer[..n]);
+        }
         size += n as u64;
     }
-    Ok((size, hex(&hasher.finalize())))
+    let sha256 = sha256.map(|h| hex(&h.finalize()));
+    Ok(FileHash { size, blake3: blake3.finalize().to_hex().to_string(), sha256 })
 }
 
 /// The part name for a sensor's run over `inputs`.
@@ -192,9 +225,9 @@ pub fn part_name(sensor: &str, inputs: &[InputEntry]) -> String {
     hasher.update(sensor.as_bytes());
     let mut ids: Vec<String> = inputs
         .iter()
-        .map(|i| match &i.sha256 {
-            Some(sha) => sha.clone(),
-            None => format!("stdin:{:?}:{:?}:{}", i.first_ns, i.last_ns, i.records),
+        .map(|i| match (&i.blake3, &i.sha256) {
+            (Some(hash), _) | (None, Some(hash)) => hash.clone(),
+            (None, None) => format!("stdin:{:?}:{:?}:{}", i.first_ns, i.last_ns, i.records),
         })
         .collect();
     ids.sort_unstable();
@@ -252,7 +285,8 @@ mod tests {
         InputEntry {
             path: format!("{sha}.pcap"),
             size: 1,
-            sha256: Some(sha.into()),
+            blake3: Some(sha.into()),
+            sha256: None,
             first_ns: Some(first),
             last_ns: Some(last),
             records: 1,
@@ -292,7 +326,20 @@ mod tests {
         assert_eq!(manifest.conflicts("a", &[input("z", 10, 20)]).len(), 1);
         assert_eq!(manifest.conflicts("a", &[input("x", 50, 60)]).len(), 1);
         assert_eq!(manifest.conflicts("c", &[input("x", 0, 10)]).len(), 0);
-        assert!(manifest.holding("b", "y").is_some() && manifest.holding("a", "y").is_none());
+        let y = input("y", 0, 10);
+        assert!(manifest.holding("b", &y).is_some() && manifest.holding("a", &y).is_none());
+    }
+
+    #[test]
+    fn inputs_stored_by_sha256_alone_are_matched_by_sha256() {
+        let old = InputEntry { blake3: None, sha256: Some("s".into()), ..input("-", 0, 10) };
+        let manifest = Manifest { schema: SCHEMA.into(), parts: vec![part("a", vec![old])] };
+        assert!(manifest.needs_sha256("a", 1) && !manifest.needs_sha256("a", 2) && !manifest.needs_sha256("b", 1));
+        let new = |sha256: Option<&str>| InputEntry { sha256: sha256.map(Into::into), ..input("b3", 20, 30) };
+        assert!(manifest.holding("a", &new(Some("s"))).is_some(), "the same SHA-256");
+        assert!(manifest.holding("a", &new(None)).is_none(), "BLAKE3 alone cannot match a SHA-256 entry");
+        assert!(manifest.holding("a", &new(Some("t"))).is_none());
+        assert!(new(None).same_content(&new(None)), "the same BLAKE3");
     }
 
     #[test]

@@ -18,7 +18,8 @@ mod tables;
 pub use leftovers::remove_leftovers;
 pub use live::{Flushed, LiveDay, LiveStore, StoredDay, live_part_name};
 pub use manifest::{
-    InputEntry, LiveInfo, MANIFEST, Manifest, Part, Provenance, RunProvenance, StoreLock, hash_file, part_name,
+    FileHash, InputEntry, LiveInfo, MANIFEST, Manifest, Part, Provenance, RunProvenance, StoreLock, hash_file,
+    part_name,
 };
 pub use part::PartWriter;
 use part::part_with_extra;
@@ -135,7 +136,7 @@ impl Store {
         let leftovers = remove_leftovers(&self.dir);
         let conflicts = self.manifest.conflicts(&meta.sensor, &meta.inputs);
         if let (false, Some((part, new, old))) = (meta.replace, conflicts.first()) {
-            if new.sha256.is_some() && new.sha256 == old.sha256 {
+            if new.same_content(old) {
                 let (input, part, sensor) = (new.path.clone(), part.part.clone(), part.sensor.clone());
                 return Err(StoreError::StoredMeanwhile { input, part, sensor });
             }
@@ -199,7 +200,7 @@ impl Store {
             }
             written.replaced.push(old.part.clone());
             for input in &old.inputs {
-                let again = meta.inputs.iter().any(|i| i.sha256.is_some() && i.sha256 == input.sha256);
+                let again = meta.inputs.iter().any(|i| i.same_content(input));
                 if !again && !written.dropped_inputs.contains(&input.path) {
                     written.dropped_inputs.push(input.path.clone());
                 }
