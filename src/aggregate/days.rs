@@ -106,9 +106,9 @@ impl Calendar {
                 if !late {
                     self.close_at = self.close_at.min(closes);
                 }
-                let room =
-                    room(late, i == self.open.len(), self.open.last().map(|d| d.sources.len()), self.last_sources);
-                self.open.insert(i, OpenDay { day, late, sources: SourceIndex::with_capacity(room) });
+                let newest = i == self.open.len();
+                let sources = room(late, newest, self.open.last().map(|d| d.sources.len()), self.last_sources);
+                self.open.insert(i, OpenDay { day, late, sources: SourceIndex::with_capacity(sources) });
                 i
             }
         };

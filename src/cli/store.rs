@@ -107,7 +107,7 @@ impl StoreRun {
         }
         let with_sha256 = self.store.manifest().needs_sha256(&self.sensor, size);
         let hash = hash_file(path, with_sha256).with_context(|| format!("hashing {}", path.display()))?;
-        let probe = InputEntry { size: hash.size, ..entry(String::new(), Some(hash.clone()), None, 0) };
+        let probe = entry(String::new(), Some(hash.clone()), None, 0);
         let note = match self.store.manifest().holding(&self.sensor, &probe) {
             Some(part) if !self.replace => Some(format!(
                 "{} is already in the store (part {} of sensor {}): skipped; pass --replace to read it again",
