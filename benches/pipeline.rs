@@ -8,19 +8,27 @@
 //! * `classify`: flag class, backscatter, fingerprints of decoded packets;
 //! * `aggregate`: darknet scope, classification and every per-day table,
 //!   from decoded packets;
+//! * `pairs`: the exact (source, port) pair counts alone: each packet's
+//!   key logged, the logs radix sorted and folded (sources numbered
+//!   beforehand, outside the timing);
+//! * `store`: the closed days' tables written as a store part (Parquet),
+//!   per packet of the capture;
 //! * `replay`: the file from the page cache through reader, decoder,
 //!   classifier and aggregator, as `darkscope replay` runs it.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use darkscope::aggregate::Aggregator;
+use darkscope::aggregate::pairs::PairCounts;
+use darkscope::aggregate::{Aggregator, DayTables, source_port_key};
 use darkscope::classify::geo::CountryDb;
-use darkscope::classify::{CidrSet, Telescope, classify};
+use darkscope::classify::{CidrSet, ScannerList, Telescope, classify};
 use darkscope::decode::{Decoded, Packet, decode};
 use darkscope::generate::{GenerateConfig, generate};
 use darkscope::source::{Decompress, InputSpec, LinkType, ReadReport, Record, RecordSink, open_input, read_capture};
+use darkscope::store::{PartWriter, RunProvenance};
 use darkscope::time::Timestamp;
 
 const PACKETS: u64 = 200_000;
@@ -97,6 +105,42 @@ fn stages(c: &mut Criterion) {
             black_box(agg.unique_sources())
         })
     });
+    // Each (day, source) numbered in order of first appearance, as the
+    // calendar numbers a day's sources; the keys the day worker logs.
+    let keys: Vec<u64> = {
+        let mut numbers = std::collections::HashMap::new();
+        packets
+            .iter()
+            .filter_map(|p| {
+                let day = p.ts.day();
+                let next = numbers.len() as u32;
+                let id = *numbers.entry((day, p.src)).or_insert(next);
+                p.dst_port().map(|port| source_port_key(id, p.proto, port))
+            })
+            .collect()
+    };
+    group.bench_function("pairs", |b| {
+        b.iter(|| {
+            let mut pairs = PairCounts::new(17, 17);
+            for &key in &keys {
+                pairs.push(key);
+            }
+            pairs.fold();
+            black_box(pairs.len())
+        })
+    });
+    let days = closed_days(&packets);
+    let scanners = Arc::new(ScannerList::bundled().expect("the bundled scanner list"));
+    group.bench_function("store", |b| {
+        b.iter(|| {
+            let store = tempfile::tempdir().expect("a temporary store");
+            let mut part = PartWriter::new(store.path(), "bench", scanners.clone(), &provenance());
+            for day in &days {
+                part.write_day(day).expect("writing a day");
+            }
+            black_box(part.take_pending().len())
+        })
+    });
     group.bench_function("replay", |b| {
         b.iter(|| {
             let geo = CountryDb::bundled().expect("the bundled country database");
@@ -107,6 +151,35 @@ fn stages(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// The capture's days, closed (pair logs folded) as the store gets them.
+fn closed_days(packets: &[Packet]) -> Vec<DayTables> {
+    let days = Arc::new(Mutex::new(Vec::new()));
+    let geo = CountryDb::bundled().expect("the bundled country database");
+    let mut agg = Aggregator::new(telescope(), geo, 600.0);
+    let sink = days.clone();
+    agg.set_sink(Box::new(move |day| {
+        sink.lock().expect("the sink's lock").push(day);
+        Ok(())
+    }));
+    for p in packets {
+        agg.count_ip(*p);
+    }
+    agg.finish();
+    std::mem::take(&mut *days.lock().expect("the sink's lock"))
+}
+
+fn provenance() -> RunProvenance {
+    RunProvenance {
+        darkscope: "bench".into(),
+        geo: "bundled".into(),
+        scanners: None,
+        darknet: vec!["198.18.0.0/16".into()],
+        exclude: Vec::new(),
+        max_gap_secs: 600.0,
+        coverage_rule: "bench".into(),
+    }
 }
 
 criterion_group!(benches, stages);

@@ -32,6 +32,7 @@ pub trait Word: Copy + Ord + Default + std::fmt::Debug {
     fn pack(local_id: u64, value: u64, value_bits: u32) -> Self;
     fn local_id(self, value_bits: u32) -> usize;
     fn value(self, value_bits: u32) -> u64;
+    fn bits(self) -> u64;
 }
 
 macro_rules! word {
@@ -49,6 +50,10 @@ macro_rules! word {
             #[inline]
             fn value(self, value_bits: u32) -> u64 {
                 u64::from(self) & ((1u64 << value_bits) - 1)
+            }
+            #[inline]
+            fn bits(self) -> u64 {
+                u64::from(self)
             }
         }
     };

@@ -55,6 +55,9 @@ impl TableFile {
                     .set_column_dictionary_enabled(ColumnPath::from(column), false)
                     .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::None);
             }
+            for column in super::tables::LOW_CARDINALITY_COLUMNS {
+                props = props.set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::None);
+            }
             for column in super::tables::DISTINCT_NUMBER_COLUMNS {
                 props = props.set_column_dictionary_enabled(ColumnPath::from(column), false);
             }
