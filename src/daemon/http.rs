@@ -12,6 +12,7 @@ use axum::routing::get;
 use super::clock::SharedClock;
 use super::log::log;
 use super::shared::{Shared, read, unhealthy};
+use crate::report::render::numbers::grouped;
 use crate::report::render::status::{StatusPage, render};
 
 /// Serves until the runtime ends.
@@ -58,10 +59,10 @@ fn status_page(shared: &Shared, now: i64) -> Response {
     let c = &sensor.counts;
     let drops: u64 = sensor.capture.iter().map(|s| s.dropped + s.if_dropped).sum();
     let mut facts = vec![
-        ("records captured since the start".to_string(), c.records.to_string()),
-        ("darknet packets since the start".to_string(), c.darknet_inside.to_string()),
-        ("packets dropped by the capture since the start".to_string(), drops.to_string()),
-        ("flushes (failed)".to_string(), format!("{} ({})", writer.flushes, writer.failures)),
+        ("records captured since the start".to_string(), grouped(c.records)),
+        ("darknet packets since the start".to_string(), grouped(c.darknet_inside)),
+        ("packets dropped by the capture since the start".to_string(), grouped(drops)),
+        ("flushes (failed)".to_string(), format!("{} ({})", grouped(writer.flushes), grouped(writer.failures))),
     ];
     if let Some(t) = writer.last_success {
         facts.push(("last flush".to_string(), super::log::utc_seconds(t)));

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::numbers::{TOTALS, change, count, pct, rank, rate, share};
+use super::numbers::{TOTALS, change, count, grouped, pct, rank, rate, share};
 use super::svg::{self, Series, escape};
 use crate::report::analysis::ranking::Row;
 use crate::report::analysis::{Breakdown, Report, Totals};
@@ -72,7 +72,7 @@ pub(super) fn compared(o: &mut String, caption: &str, key: &str, rows: &[Row], p
                 (r.rank.to_string(), true),
                 (rank(r.prev_rank), true),
                 (r.key.clone(), false),
-                (r.packets.to_string(), true),
+                (grouped(r.packets), true),
                 (now, true),
                 (before, true),
                 (pct(r.change_pct), true),
@@ -92,7 +92,7 @@ fn shares(o: &mut String, caption: &str, key: &str, rows: &[Row]) {
     }
     table_head(o, caption, &[(key, false), ("packets", true), ("share", true)]);
     for r in rows {
-        cells(o, &[(r.key.clone(), false), (r.packets.to_string(), true), (share(r.share), true)]);
+        cells(o, &[(r.key.clone(), false), (grouped(r.packets), true), (share(r.share), true)]);
     }
     o.push_str("</tbody></table>");
 }
@@ -105,7 +105,7 @@ fn breakdowns(o: &mut String, caption: &str, parent: &str, items: &[Breakdown]) 
     table_head(o, caption, &[(parent, false), ("packets", true), ("largest parts", false)]);
     for b in items {
         let parts: Vec<String> = b.rows.iter().map(|r| format!("{} {}", r.key, share(r.share))).collect();
-        cells(o, &[(b.key.clone(), false), (b.packets.to_string(), true), (parts.join(", "), false)]);
+        cells(o, &[(b.key.clone(), false), (grouped(b.packets), true), (parts.join(", "), false)]);
     }
     o.push_str("</tbody></table>");
 }
@@ -224,8 +224,8 @@ pub fn render(r: &Report) -> String {
             &mut o,
             &[
                 (m.month.clone(), false),
-                (m.well_known_packets.to_string(), true),
-                (m.other_packets.to_string(), true),
+                (grouped(m.well_known_packets), true),
+                (grouped(m.other_packets), true),
                 (rate(m.well_known_per_ip_day), true),
                 (rate(m.other_per_ip_day), true),
                 (share(m.well_known_share), true),

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use super::numbers::{TOTALS, change, count, pct, rank, rate, share};
+use super::numbers::{TOTALS, change, count, grouped, pct, rank, rate, share};
 use crate::report::analysis::ranking::Row;
 use crate::report::analysis::{Breakdown, Report};
 
@@ -65,7 +65,7 @@ fn compared(o: &mut String, title: &str, key: &str, rows: &[Row], per_day: bool)
             r.rank,
             rank(r.prev_rank),
             md(&r.key),
-            r.packets,
+            grouped(r.packets),
             pct(r.change_pct),
             change(r.change_abs),
             count(r.sources),
@@ -82,7 +82,7 @@ fn shares(o: &mut String, title: &str, key: &str, rows: &[Row]) {
     }
     let _ = writeln!(o, "| {key} | packets | share |\n|---|---:|---:|");
     for r in rows {
-        let _ = writeln!(o, "| {} | {} | {} |", md(&r.key), r.packets, share(r.share));
+        let _ = writeln!(o, "| {} | {} | {} |", md(&r.key), grouped(r.packets), share(r.share));
     }
 }
 
@@ -90,7 +90,7 @@ fn breakdowns(o: &mut String, title: &str, key: &str, items: &[Breakdown]) {
     let _ = writeln!(o, "\n### {title}\n");
     for b in items {
         let parts: Vec<String> = b.rows.iter().map(|r| format!("{} {}", md(&r.key), share(r.share))).collect();
-        let _ = writeln!(o, "* **{}** ({} packets): {}", md(&b.key), b.packets, parts.join(", "));
+        let _ = writeln!(o, "* **{}** ({} packets): {}", md(&b.key), grouped(b.packets), parts.join(", "));
     }
     if items.is_empty() {
         let _ = writeln!(o, "(none; {key})");
@@ -135,8 +135,8 @@ pub fn render(r: &Report) -> String {
             o,
             "| {} | {} | {} | {} | {} | {} |",
             md(&m.month),
-            m.well_known_packets,
-            m.other_packets,
+            grouped(m.well_known_packets),
+            grouped(m.other_packets),
             rate(m.well_known_per_ip_day),
             rate(m.other_per_ip_day),
             share(m.well_known_share)
@@ -190,7 +190,7 @@ fn daily(o: &mut String, rows: &[crate::report::analysis::DailyRow]) {
     let _ = writeln!(o, "| day | {} |", ports.iter().map(|p| md(p)).collect::<Vec<_>>().join(" | "));
     let _ = writeln!(o, "|---|{}", "---:|".repeat(ports.len()));
     for r in rows {
-        let cells: Vec<String> = ports.iter().map(|p| r.ports.get(*p).copied().unwrap_or(0).to_string()).collect();
+        let cells: Vec<String> = ports.iter().map(|p| grouped(r.ports.get(*p).copied().unwrap_or(0))).collect();
         let _ = writeln!(o, "| {} | {} |", md(&r.day), cells.join(" | "));
     }
 }

@@ -6,7 +6,7 @@
 pub mod csv;
 pub mod html;
 pub mod markdown;
-mod numbers;
+pub mod numbers;
 pub mod status;
 pub mod summary;
 pub mod svg;

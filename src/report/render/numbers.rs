@@ -1,8 +1,33 @@
-//! Numbers as the reports print them: rates with about four significant
-//! digits, signed changes, percentages, and "—" where there is no value;
-//! the lines of the totals table.
+//! Numbers as the reports and the terminal summary print them: counts and
+//! the integer digits of rates grouped by threes (41,833), rates with about
+//! four significant digits, signed changes, percentages, and "—" where
+//! there is no value; the lines of the totals table. CSV and JSON keep
+//! plain numbers.
 
 use crate::report::analysis::Totals;
+
+/// `1234567` → `1,234,567`.
+pub fn grouped(n: u64) -> String {
+    group_digits(&n.to_string())
+}
+
+/// A number as text with the digits before its decimal point grouped by
+/// threes: `-12345.6` → `-12,345.6`.
+pub fn group_digits(text: &str) -> String {
+    let start = usize::from(text.starts_with(['-', '+']));
+    let end = text.find('.').unwrap_or(text.len());
+    let digits = &text[start..end];
+    let mut out = String::with_capacity(text.len() + digits.len() / 3);
+    out.push_str(&text[..start]);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out.push_str(&text[end..]);
+    out
+}
 
 /// About four significant digits, never more than six decimals.
 pub fn decimals(v: f64) -> usize {
@@ -13,7 +38,7 @@ pub fn decimals(v: f64) -> usize {
 }
 
 pub fn rate(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.*}", decimals(v)))
+    v.map_or("—".into(), |v| group_digits(&format!("{v:.*}", decimals(v))))
 }
 
 pub fn pct(v: Option<f64>) -> String {
@@ -21,7 +46,7 @@ pub fn pct(v: Option<f64>) -> String {
 }
 
 pub fn change(v: Option<f64>) -> String {
-    v.map_or("—".into(), |v| format!("{v:+.*}", decimals(v)))
+    v.map_or("—".into(), |v| group_digits(&format!("{v:+.*}", decimals(v))))
 }
 
 pub fn share(v: Option<f64>) -> String {
@@ -33,20 +58,20 @@ pub fn rank(v: Option<usize>) -> String {
 }
 
 pub fn count(v: Option<u64>) -> String {
-    v.map_or("—".into(), |v| v.to_string())
+    v.map_or("—".into(), grouped)
 }
 
 /// A line of the totals table: its name and how to print it.
 pub type TotalsLine = (&'static str, fn(&Totals) -> String);
 
 pub const TOTALS: [TotalsLine; 9] = [
-    ("packets", |t| t.packets.to_string()),
-    ("observed days", |t| t.observed_days.to_string()),
-    ("monitored addresses", |t| t.monitored_addresses.to_string()),
+    ("packets", |t| grouped(t.packets)),
+    ("observed days", |t| grouped(t.observed_days)),
+    ("monitored addresses", |t| grouped(t.monitored_addresses)),
     ("packets per day per address", |t| rate(t.per_ip_day)),
     ("one packet every N s per address", |t| rate(t.seconds_between_packets_per_address)),
-    ("unique sources", |t| t.unique_sources.to_string()),
-    ("unique sources per day", |t| format!("{:.1}", t.unique_sources_per_day)),
+    ("unique sources", |t| grouped(t.unique_sources)),
+    ("unique sources per day", |t| group_digits(&format!("{:.1}", t.unique_sources_per_day))),
     ("research-scanner packets", |t| share(t.research_scanner_share)),
     ("packets dropped by the capture", drops),
 ];
@@ -54,7 +79,25 @@ pub const TOTALS: [TotalsLine; 9] = [
 /// Capture drops, with the days they happened on (their counts are short).
 fn drops(t: &Totals) -> String {
     match t.days_with_drops.as_slice() {
-        [] => t.capture_drops.to_string(),
-        days => format!("{} (on {})", t.capture_drops, days.join(", ")),
+        [] => grouped(t.capture_drops),
+        days => format!("{} (on {})", grouped(t.capture_drops), days.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_before_the_point_are_grouped_by_threes() {
+        for (n, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (41_833, "41,833"), (12_345_678, "12,345,678")] {
+            assert_eq!(grouped(n), text);
+        }
+        assert_eq!(group_digits("-12345.678"), "-12,345.678");
+        assert_eq!(group_digits("+1234567"), "+1,234,567");
+        assert_eq!(group_digits("123.4567"), "123.4567");
+        assert_eq!(rate(Some(123_456.7)), "123,457");
+        assert_eq!(change(Some(-4_321.0)), "-4,321");
+        assert_eq!(count(Some(41_833)), "41,833");
     }
 }

@@ -3,23 +3,11 @@
 
 use std::fmt::Write;
 
+use super::numbers::grouped;
 use super::summary::counted;
 use crate::aggregate::{Aggregator, country_from_index};
 use crate::classify::Fingerprints;
 use crate::report::{RunInfo, address_days, per_ip_day};
-
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
 
 fn share(n: u64, of: u64) -> String {
     if of == 0 { "-".into() } else { format!("{:.2}%", 100.0 * n as f64 / of as f64) }
@@ -48,22 +36,22 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         (Some((a, _)), Some((b, _))) => format!("{a} .. {b} ({} days, {covered_h:.1} h covered)", days.len()),
         _ => "no darknet packets".into(),
     };
-    let _ = writeln!(o, "darkscope replay: {} input(s), {} records, {span}", run.inputs.len(), thousands(c.records));
+    let _ = writeln!(o, "darkscope replay: {} input(s), {} records, {span}", run.inputs.len(), grouped(c.records));
     let _ = writeln!(
         o,
         "  records   IPv4 {}  IPv6 {}  non-IP {}  malformed {}",
-        thousands(c.ipv4),
-        thousands(c.ipv6),
-        thousands(c.non_ip),
-        thousands(c.malformed)
+        grouped(c.ipv4),
+        grouped(c.ipv6),
+        grouped(c.non_ip),
+        grouped(c.malformed)
     );
     let _ = writeln!(
         o,
         "  darknet   inside {}  outside {}  excluded {}  ({} monitored addresses, {})",
-        thousands(c.darknet_inside),
-        thousands(c.darknet_outside),
-        thousands(c.excluded),
-        thousands(run.monitored),
+        grouped(c.darknet_inside),
+        grouped(c.darknet_outside),
+        grouped(c.excluded),
+        grouped(run.monitored),
         run.monitored_basis.name().replace('_', " ")
     );
     let per_ip = per_ip_day(t.packets, ad);
@@ -71,15 +59,15 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
     let _ = writeln!(
         o,
         "  packets   {}  ({} per address per day; one packet every {every} per address)",
-        thousands(t.packets),
+        grouped(t.packets),
         rate(t.packets, ad)
     );
     let mean_sources = agg.closed.mean_daily_sources() as u64;
     let _ = writeln!(
         o,
         "  sources   {} unique ({} per day on average)",
-        thousands(agg.unique_sources()),
-        thousands(mean_sources)
+        grouped(agg.unique_sources()),
+        grouped(mean_sources)
     );
 
     let totals = agg.hourly.totals();
@@ -87,14 +75,8 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
     let ports = counted(tcp_ports, |p| format!("{p}/TCP")).chain(counted(udp_ports, |p| format!("{p}/UDP")));
     let _ = writeln!(o, "\nTop destination ports     packets      share   per IP/day");
     for (i, (port, n)) in top(ports, top_n).into_iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "  {:>2}  {port:<13} {:>12} {:>9} {:>12}",
-            i + 1,
-            thousands(n),
-            share(n, t.packets),
-            rate(n, ad)
-        );
+        let _ =
+            writeln!(o, "  {:>2}  {port:<13} {:>12} {:>9} {:>12}", i + 1, grouped(n), share(n, t.packets), rate(n, ad));
     }
 
     let countries = (0..677).map(|i| (country_from_index(i), t.countries[i]));
@@ -105,7 +87,7 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
             "  {:>2}  {:<13} {:>12} {:>9} {:>12}",
             i + 1,
             cc.as_str(),
-            thousands(n),
+            grouped(n),
             share(n, t.packets),
             rate(n, ad)
         );
@@ -113,15 +95,15 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
 
     let bs = t.backscatter_total();
     let kinds: Vec<String> =
-        t.backscatter_kinds().into_iter().map(|(k, n)| format!("{} {}", k.key(), thousands(n))).collect();
-    let _ = writeln!(o, "\nBackscatter  {} packets ({})", thousands(bs), share(bs, t.packets));
+        t.backscatter_kinds().into_iter().map(|(k, n)| format!("{} {}", k.key(), grouped(n))).collect();
+    let _ = writeln!(o, "\nBackscatter  {} packets ({})", grouped(bs), share(bs, t.packets));
     if !kinds.is_empty() {
         let _ = writeln!(o, "  {}", kinds.join(", "));
     }
     let fps: Vec<String> = Fingerprints::NAMES
         .iter()
         .enumerate()
-        .map(|(i, (_, n))| format!("{n} {}", thousands(t.fingerprints[i])))
+        .map(|(i, (_, n))| format!("{n} {}", grouped(t.fingerprints[i])))
         .collect();
     let _ = writeln!(o, "Fingerprints (packets)  {}", fps.join(", "));
 
@@ -146,14 +128,6 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(12_345_678), "12,345,678");
-    }
 
     #[test]
     fn top_orders_by_count_then_position() {
