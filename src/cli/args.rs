@@ -88,6 +88,14 @@ pub struct ReportArgs {
     /// for its files, required).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+
+    /// Print only what changed against the store's 28 days before the
+    /// period (one line per alert; with --format json the section as
+    /// JSON) and exit 3 when an alert fired, 0 when none did: for cron and
+    /// monitoring.
+    #[arg(long)]
+    pub alerts: bool,
+
     /// Read flags from a TOML file: keys are the flags' long names
     /// (`buffer-mb = 512`; a repeatable flag takes an array, a switch
     /// `true`). Flags on the command line override the file's.

@@ -32,6 +32,9 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// The exit status of `report --alerts` when an alert fired.
+pub const ALERTED: u8 = 3;
+
 /// Runs the binary: parses arguments, dispatches, prints errors.
 pub fn main() -> ExitCode {
     let argv = match config::expand(std::env::args_os().collect()) {
@@ -45,14 +48,18 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_failure(e),
     };
+    let done = |()| ExitCode::SUCCESS;
     let result = match cli.command {
-        Command::Replay(args) => replay::run(args),
-        Command::Capture(args) => capture::run(args),
-        Command::Report(args) => report::run(args),
-        Command::Generate(args) => generate::run(args),
+        Command::Replay(args) => replay::run(args).map(done),
+        Command::Capture(args) => capture::run(args).map(done),
+        Command::Report(args) => report::run(args).map(|alerted| match alerted {
+            true => ExitCode::from(ALERTED),
+            false => ExitCode::SUCCESS,
+        }),
+        Command::Generate(args) => generate::run(args).map(done),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(Failure::Usage(message)) => {
             eprintln!("darkscope: error: {message}");
             ExitCode::from(2)

@@ -6,9 +6,13 @@ use std::io::Write;
 use anyhow::Context;
 
 use super::{Failure, ReportArgs};
+use crate::report::analysis::changes::{Alert, MIN_HISTORY_DAYS};
+use crate::report::render::numbers::{grouped, rate};
 use crate::report::{ReportOptions, build, render_html, render_markdown};
 
-pub fn run(args: ReportArgs) -> Result<(), Failure> {
+/// Writes the report; with `--alerts`, only what changed. Gives whether an
+/// alert fired (`--alerts` only).
+pub fn run(args: ReportArgs) -> Result<bool, Failure> {
     if !args.store.join(crate::store::MANIFEST).is_file() {
         return Err(Failure::Usage(format!(
             "--store {}: no darkscope store there (no {}); write one with `darkscope replay INPUT --store DIR`",
@@ -26,20 +30,62 @@ pub fn run(args: ReportArgs) -> Result<(), Failure> {
         home_country: args.home_country.clone(),
         min_baseline: args.min_baseline,
         sensors: args.sensor.clone(),
+        changes: true,
     };
     let report = build(&args.store, &options)
         .with_context(|| format!("reading the store {}", args.store.display()))?
         .ok_or_else(|| Failure::Usage(format!("--store {}: it holds no days yet", args.store.display())))?;
+    if args.alerts {
+        let changes = report.changes.as_ref().expect("asked for");
+        if changes.history_days < MIN_HISTORY_DAYS {
+            eprintln!(
+                "darkscope: warning: --alerts: the store holds {} covered day(s) in the 28 before the period \
+                 ({}..{}), fewer than {MIN_HISTORY_DAYS}: nothing is judged",
+                changes.history_days, changes.history.from, changes.history.to
+            );
+        }
+        let text = match args.format.as_str() {
+            "json" => serde_json::to_string_pretty(changes).context("encoding the alerts")? + "\n",
+            _ => changes.alerts.iter().map(|a| alert_line(a, changes.history_days) + "\n").collect(),
+        };
+        write(&args, &text)?;
+        return Ok(!changes.alerts.is_empty());
+    }
     if let ("csv", Some(dir)) = (args.format.as_str(), &args.out) {
         crate::report::render::csv::write(dir, &report)
             .with_context(|| format!("writing the CSV report into {}", dir.display()))?;
-        return Ok(());
+        return Ok(false);
     }
     let text = match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&report).context("encoding the report")? + "\n",
         "html" => render_html(&report),
         _ => render_markdown(&report),
     };
+    write(&args, &text)?;
+    Ok(false)
+}
+
+/// One alert as a line of text.
+fn alert_line(a: &Alert, history_days: usize) -> String {
+    let head = format!(
+        "{} {} {}: {} packets, {} per IP/day",
+        a.kind,
+        a.key,
+        a.change,
+        grouped(a.packets),
+        rate(Some(a.per_ip_day))
+    );
+    match a.ratio {
+        Some(ratio) => format!(
+            "{head}, {ratio:.2}× the usual {} (score {:+.1} over {history_days} days)",
+            rate(Some(a.usual_per_ip_day)),
+            a.score
+        ),
+        None => format!("{head}, not seen on the {history_days} days before (score {:+.1})", a.score),
+    }
+}
+
+fn write(args: &ReportArgs, text: &str) -> Result<(), Failure> {
     match &args.out {
         Some(path) => std::fs::write(path, text).with_context(|| format!("writing --out {}", path.display()))?,
         None => std::io::stdout().lock().write_all(text.as_bytes()).context("writing the report")?,

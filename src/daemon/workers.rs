@@ -116,6 +116,7 @@ fn publish_stored(store: &LiveStore, shared: &Shared, now: i64, wall: i64) {
         home_country: "JP".into(),
         min_baseline: 100,
         sensors: sensors.clone(),
+        changes: false,
     };
     let view = build(store.dir(), &options).and_then(|report| {
         let Some(report) = report else {

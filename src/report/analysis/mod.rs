@@ -4,11 +4,13 @@
 //! decrease rankings, well-known vs other ports per month, port shares
 //! (all and home-country sources), countries of each top port and ports of
 //! each top country, backscatter by victim port and country, and the daily
-//! series of the top ports. The same store and options always give the
+//! series of the top ports, and what changed against the store's trailing
+//! days ([`changes`]). The same store and options always give the
 //! same report (ties broken by key, no run time inside). This is the
 //! numbers only: [`super::render`] makes them Markdown, HTML, CSV or the
 //! capture daemon's status page.
 
+pub mod changes;
 mod distinct;
 mod hourly;
 pub mod period;
@@ -37,6 +39,9 @@ pub struct ReportOptions {
     pub home_country: String,
     pub min_baseline: u64,
     pub sensors: Vec<String>,
+    /// Judge the period against the store's trailing days (section 10;
+    /// reads [`changes::HISTORY_DAYS`] more days).
+    pub changes: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -52,6 +57,9 @@ pub struct Report {
     pub totals: Totals,
     pub baseline_totals: Option<Totals>,
     pub tables: Tables,
+    /// Section 10: the period against the store's trailing days (when
+    /// asked for).
+    pub changes: Option<changes::Changes>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -298,6 +306,10 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
         .collect();
     let monthly_ports = monthly_rates(&daily_ports, &now);
     let country_totals: HashMap<String, u64> = now.countries.iter().map(|(k, t)| (k.clone(), t.packets)).collect();
+    let changes = match opts.changes {
+        true => Some(changes::what_changed(store, period, &opts.sensors, &now, opts.min_baseline)?),
+        false => None,
+    };
 
     let span = |p: Period| Span { from: p.from.to_string(), to: p.to.to_string(), days: p.days() };
     Ok(Some(Report {
@@ -335,6 +347,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
             monthly_ports,
             country_shares: shares(&country_totals, top),
         },
+        changes,
     }))
 }
 

@@ -161,7 +161,7 @@ impl PeriodStats {
     }
 
     /// Coverage and address-days; gives the address-days of each day.
-    fn load_coverage(
+    pub(super) fn load_coverage(
         &mut self,
         store: &Path,
         period: Period,
@@ -248,7 +248,7 @@ impl PeriodStats {
         Ok(())
     }
 
-    fn load_hourly(&mut self, store: &Path, period: Period, sensors: &[String]) -> Result<(), StoreError> {
+    pub(super) fn load_hourly(&mut self, store: &Path, period: Period, sensors: &[String]) -> Result<(), StoreError> {
         let hourly = files(store, "ports_hourly", period.from, period.to, sensors)?;
         decode_in_order(&hourly, HourlyFile::read, |sum| {
             let daily = self.daily_ports.entry(sum.day).or_default();

@@ -156,6 +156,24 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
         }
     }
     add("monthly_ports", monthly);
+    if let Some(c) = &r.changes {
+        let mut changes = "kind,key,change,packets,per_ip_day,usual_per_ip_day,ratio,score\n".to_string();
+        for a in &c.alerts {
+            let _ = writeln!(
+                changes,
+                "{},{},{},{},{},{},{},{}",
+                a.kind,
+                text(&a.key),
+                a.change,
+                a.packets,
+                a.per_ip_day,
+                a.usual_per_ip_day,
+                cell(a.ratio),
+                a.score
+            );
+        }
+        add("changes", changes);
+    }
     out
 }
 

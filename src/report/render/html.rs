@@ -5,8 +5,9 @@
 
 use std::fmt::Write;
 
-use super::numbers::{TOTALS, change, count, grouped, pct, rank, rate, share};
+use super::numbers::{TOTALS, change, changes_note, count, grouped, pct, rank, rate, share};
 use super::svg::{self, Series, escape};
+use crate::report::analysis::changes::Changes;
 use crate::report::analysis::ranking::Row;
 use crate::report::analysis::{Breakdown, Report, Totals};
 
@@ -261,6 +262,46 @@ pub fn render(r: &Report) -> String {
     compared(&mut o, "Largest decreases", "country", &t.countries_no_scanners_decrease, false);
     section(&mut o, "charts", "9. Charts");
     charts(&mut o, r);
+    if let Some(c) = &r.changes {
+        changes(&mut o, c, r.min_baseline);
+    }
     o.push_str("</section></main></body></html>\n");
     o
+}
+
+/// Section 10: the alerts against the store's trailing days.
+fn changes(o: &mut String, c: &Changes, min_packets: u64) {
+    section(o, "changes", "10. What changed");
+    let _ = write!(o, r#"<p class="note">{}</p>"#, escape(&changes_note(c, min_packets)));
+    if c.alerts.is_empty() {
+        o.push_str(r#"<p class="note">No alert.</p>"#);
+        return;
+    }
+    let columns = [
+        ("kind", false),
+        ("key", false),
+        ("change", false),
+        ("packets", true),
+        ("per IP/day", true),
+        ("usual per IP/day", true),
+        ("× usual", true),
+        ("score", true),
+    ];
+    table_head(o, "Alerts", &columns);
+    for a in &c.alerts {
+        cells(
+            o,
+            &[
+                (a.kind.to_string(), false),
+                (a.key.clone(), false),
+                (a.change.to_string(), false),
+                (grouped(a.packets), true),
+                (rate(Some(a.per_ip_day)), true),
+                (rate(Some(a.usual_per_ip_day)), true),
+                (a.ratio.map_or("—".into(), |x| format!("{x:.2}")), true),
+                (format!("{:+.1}", a.score), true),
+            ],
+        );
+    }
+    o.push_str("</tbody></table>");
 }

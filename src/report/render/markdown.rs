@@ -7,7 +7,8 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use super::numbers::{TOTALS, change, count, grouped, pct, rank, rate, share};
+use super::numbers::{TOTALS, change, changes_note, count, grouped, pct, rank, rate, share};
+use crate::report::analysis::changes::Changes;
 use crate::report::analysis::ranking::Row;
 use crate::report::analysis::{Breakdown, Report};
 
@@ -176,7 +177,35 @@ pub fn render(r: &Report) -> String {
 
     let _ = writeln!(o, "\n## 9. Daily packets of the top ports\n");
     daily(&mut o, &tables.daily_ports);
+    if let Some(c) = &r.changes {
+        changes(&mut o, c, r.min_baseline);
+    }
     o
+}
+
+/// Section 10: the alerts against the store's trailing days.
+fn changes(o: &mut String, c: &Changes, min_packets: u64) {
+    let _ = writeln!(o, "\n## 10. What changed\n\n{}\n", changes_note(c, min_packets));
+    if c.alerts.is_empty() {
+        let _ = writeln!(o, "(no alert)");
+        return;
+    }
+    let _ = writeln!(o, "| kind | key | change | packets | per IP/day | usual per IP/day | × usual | score |");
+    let _ = writeln!(o, "|---|---|---|---:|---:|---:|---:|---:|");
+    for a in &c.alerts {
+        let ratio = a.ratio.map_or("—".into(), |x| format!("{x:.2}"));
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {ratio} | {:+.1} |",
+            a.kind,
+            md(&a.key),
+            a.change,
+            grouped(a.packets),
+            rate(Some(a.per_ip_day)),
+            rate(Some(a.usual_per_ip_day)),
+            a.score
+        );
+    }
 }
 
 /// The daily series as a table: one row per day, one column per top port

@@ -61,6 +61,23 @@ pub fn count(v: Option<u64>) -> String {
     v.map_or("—".into(), grouped)
 }
 
+/// The note over section 10 ("What changed"): the history judged against
+/// and the rule, or why nothing was judged.
+pub fn changes_note(c: &crate::report::analysis::changes::Changes, min_packets: u64) -> String {
+    use crate::report::analysis::changes::{ALERT_SCORE, MIN_HISTORY_DAYS};
+    let days =
+        format!("{} covered of the {} days {} .. {}", c.history_days, c.history.days, c.history.from, c.history.to);
+    if c.history_days < MIN_HISTORY_DAYS {
+        return format!("Too little history to judge: {days} before the period (at least {MIN_HISTORY_DAYS} needed).");
+    }
+    format!(
+        "Against the daily rates of {days} before the period: a port or country alerts when its rate departs \
+         from its median by {ALERT_SCORE} robust standard deviations (from the median absolute deviation of \
+         the log rates) and it has at least {} packets; \"new\": none on any of those days.",
+        grouped(min_packets)
+    )
+}
+
 /// A line of the totals table: its name and how to print it.
 pub type TotalsLine = (&'static str, fn(&Totals) -> String);
 
