@@ -28,6 +28,8 @@ pub struct StoreRun {
     replace: bool,
     inputs: Vec<InputEntry>,
     provenance: RunProvenance,
+    dir: std::path::PathBuf,
+    scanners: Arc<ScannerList>,
     /// The thread that writes each closed day's per-source tables, fed by
     /// the aggregator's day sink (so a day is encoded while the next one is
     /// counted); it gives the writer back, with its first error, at the end.
@@ -74,7 +76,8 @@ impl StoreRun {
             max_gap_secs: args.max_gap,
             coverage_rule: COVERAGE_RULE.to_string(),
         };
-        let mut part = PartWriter::new(dir, &sensor, Arc::new(scanners), &provenance);
+        let scanners = Arc::new(scanners);
+        let mut part = PartWriter::new(dir, &sensor, scanners.clone(), &provenance);
         // One day waits at most while another is written.
         let (send, days) = std::sync::mpsc::sync_channel::<crate::aggregate::DayTables>(0);
         let writer = std::thread::spawn(move || {
@@ -87,7 +90,8 @@ impl StoreRun {
             (part, failed)
         });
         agg.set_sink(Box::new(move |day| send.send(day).map_err(|_| "the store's day writer stopped".into())));
-        Ok(Some(StoreRun { store, sensor, replace: args.replace, inputs: Vec::new(), provenance, writer }))
+        let (dir, replace) = (dir.clone(), args.replace);
+        Ok(Some(StoreRun { store, sensor, replace, inputs: Vec::new(), provenance, dir, scanners, writer }))
     }
 
     /// Says whether the store already holds an input: then the run skips
@@ -168,6 +172,10 @@ impl StoreRun {
             provenance,
             replace: self.replace,
         };
+        // The run's own tables are written here while the days' writer
+        // may still be writing the last day.
+        let mut run_writer = PartWriter::new(&self.dir, &self.sensor, self.scanners.clone(), &self.provenance);
+        let run_tables = Store::write_run_tables(agg, &meta, &mut run_writer);
         let (writer, failed) = match self.writer.join() {
             Ok(done) => done,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -175,7 +183,8 @@ impl StoreRun {
         if let Some(e) = failed {
             return Err(Failure::Work(anyhow::Error::new(e).context("writing a closed day into the store")));
         }
-        match self.store.write_run(agg, &meta, writer) {
+        run_tables.context("writing the store")?;
+        match self.store.write_run(agg, &meta, vec![writer, run_writer]) {
             Ok(written) => Ok(Some((written, self.sensor))),
             // The data is aggregated: say what to do, keep the exit status
             // of bad usage out of it (the work was done).

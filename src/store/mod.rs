@@ -119,15 +119,29 @@ impl Store {
         self.dir.join(table).join(format!("day={day}")).join(format!("{sensor}-{part}.parquet"))
     }
 
-    /// Writes the run's part: the per-source tables `writer` wrote as the
-    /// days closed, and now the hourly ports, backscatter victims and
-    /// coverage of every day; then renames them into place (replacing the
-    /// files of replaced parts) and writes the manifest.
+    /// Writes the tables of the whole run into `writer`: the hourly ports,
+    /// backscatter victims and coverage of every day. Call once `agg` is
+    /// finished, while the days' writer may still be writing the last day.
+    pub fn write_run_tables(agg: &Aggregator, meta: &RunMeta, writer: &mut PartWriter) -> Result<(), StoreError> {
+        let mut extras = DayExtras::of(agg);
+        for day in days_of_run(agg) {
+            for (table, batch) in run_batches(agg, meta, day, &mut extras)? {
+                writer.write(table, day, 0, &batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the run's part: the files `writers` wrote (the per-source
+    /// tables as the days closed, [`Store::write_run_tables`]'), renamed
+    /// into place (replacing the files of replaced parts), then the
+    /// manifest. Nothing is renamed when the part conflicts with the
+    /// store; dropped, the writers remove their files.
     pub fn write_run(
         &mut self,
         agg: &Aggregator,
         meta: &RunMeta,
-        mut writer: PartWriter,
+        mut writers: Vec<PartWriter>,
     ) -> Result<Written, StoreError> {
         // Decided against the manifest as it is now, under the lock: another
         // writer may have stored parts since this run began.
@@ -150,15 +164,9 @@ impl Store {
         let replaced: Vec<Part> = conflicts.into_iter().map(|(part, _, _)| part.clone()).collect();
         let part = part_name(&meta.sensor, &meta.inputs);
         let days = days_of_run(agg);
-        let mut extras = DayExtras::of(agg);
-        for &day in &days {
-            for (table, batch) in run_batches(agg, meta, day, &mut extras)? {
-                writer.write(table, day, 0, &batch)?;
-            }
-        }
 
         // Every file in place under its name.
-        let pending = writer.take_pending();
+        let pending: Vec<_> = writers.iter_mut().flat_map(PartWriter::take_pending).collect();
         let mut written = Written { part: part.clone(), leftovers, ..Written::default() };
         let mut targets: BTreeSet<PathBuf> = BTreeSet::new();
         let mut extra_days: BTreeMap<u32, BTreeSet<Day>> = BTreeMap::new();

@@ -45,6 +45,11 @@ pub struct PartWriter {
     closings: HashMap<Day, u32>,
 }
 
+/// Names the table of an Arrow error.
+fn arrow(table: &'static str) -> impl Fn(arrow_schema::ArrowError) -> StoreError {
+    move |source| StoreError::Arrow { table, source }
+}
+
 /// The name of the `extra`-th extra part of `part` (0: the part itself).
 pub fn part_with_extra(part: &str, extra: u32) -> String {
     if extra == 0 { part.to_string() } else { format!("{part}x{extra}") }
@@ -67,36 +72,61 @@ impl PartWriter {
     }
 
     /// Writes a closed day's per-source tables, [`CHUNK_ROWS`] rows at a
-    /// time.
+    /// time: `sources` on a thread of its own beside `source_ports` and
+    /// `darknet_addrs` (when the run's reading is done, the last days are
+    /// written while nothing else runs).
     pub fn write_day(&mut self, day: &DayTables) -> Result<(), StoreError> {
         let count = self.closings.entry(day.day).or_default();
         let extra = *count;
         *count += 1;
-        let arrow = |table: &'static str| move |source| StoreError::Arrow { table, source };
-        let sensor = self.sensor.clone();
+        let this = &*self;
+        let (sources, ports, darknet) = std::thread::scope(|scope| {
+            let sources = scope.spawn(|| this.sources_file(day, extra));
+            let ports = this.source_ports_file(day, extra);
+            let darknet = this.darknet_file(day, extra);
+            let sources = sources.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (sources, ports, darknet)
+        });
+        // Each file kept (or removed, on an error) whatever the others did.
+        let mut first_error = None;
+        for (table, file) in [("sources", sources), ("source_ports", ports), ("darknet_addrs", darknet)] {
+            let kept = file.and_then(|file| self.keep(file, table, day.day, extra));
+            if let Err(e) = kept {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
 
+    fn sources_file(&self, day: &DayTables, extra: u32) -> Result<TableFile, StoreError> {
         let mut file = self.file("sources", day.day, extra);
         let sources = day.sources.len();
         for start in (0..sources).step_by(CHUNK_ROWS) {
             let rows = start..sources.min(start + CHUNK_ROWS);
-            file.write(&tables::sources(&sensor, day, &self.scanners, rows).map_err(arrow("sources"))?)?;
+            let batch = tables::sources(&self.sensor, day, &self.scanners, rows).map_err(arrow("sources"))?;
+            file.write(&batch)?;
         }
-        self.keep(file, "sources", day.day, extra)?;
+        Ok(file)
+    }
 
+    fn source_ports_file(&self, day: &DayTables, extra: u32) -> Result<TableFile, StoreError> {
         let mut file = self.file("source_ports", day.day, extra);
         let mut runs = day.source_ports.runs();
         let mut left = day.source_ports.len();
         while left > 0 {
             let n = left.min(CHUNK_ROWS);
-            let batch = tables::source_ports(&sensor, day, runs.by_ref().take(n), n).map_err(arrow("source_ports"))?;
+            let batch =
+                tables::source_ports(&self.sensor, day, runs.by_ref().take(n), n).map_err(arrow("source_ports"))?;
             file.write(&batch)?;
             left -= n;
         }
-        self.keep(file, "source_ports", day.day, extra)?;
+        Ok(file)
+    }
 
+    fn darknet_file(&self, day: &DayTables, extra: u32) -> Result<TableFile, StoreError> {
         let mut file = self.file("darknet_addrs", day.day, extra);
-        file.write(&tables::darknet_addrs(&sensor, day).map_err(arrow("darknet_addrs"))?)?;
-        self.keep(file, "darknet_addrs", day.day, extra)
+        file.write(&tables::darknet_addrs(&self.sensor, day).map_err(arrow("darknet_addrs"))?)?;
+        Ok(file)
     }
 
     /// Writes `batch` as the temporary file of `table` (a day's table of
