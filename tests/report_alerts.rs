@@ -120,6 +120,17 @@ fn a_planted_surge_and_new_port_alert_and_ordinary_days_do_not() {
         }
     }
 
+    // The CSV report writes them as changes.csv.
+    let csv = dir.path().join("csv");
+    let csv_arg = csv.to_string_lossy().into_owned();
+    ok(&["report", "--store", &store, "--period", "2024-01-29..2024-01-29", "--format", "csv", "--out", &csv_arg]);
+    let rows = std::fs::read_to_string(csv.join("changes.csv")).expect("changes.csv");
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(rows[0], "kind,key,change,packets,per_ip_day,usual_per_ip_day,ratio,score");
+    assert!(rows[1].starts_with(&format!("port,tcp/{new_port},new,500,")), "{rows:?}");
+    assert!(rows[2].starts_with(&format!("port,tcp/8088,surge,{day_8088},")), "{rows:?}");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+
     // The report's section 10 shows the same alerts.
     let md = String::from_utf8(ok(&["report", "--store", &store, "--period", "2024-01-29..2024-01-29"]).stdout)
         .expect("UTF-8");
