@@ -120,6 +120,12 @@ fn a_planted_surge_and_new_port_alert_and_ordinary_days_do_not() {
         }
     }
 
+    // Without --period, --alerts judges the newest stored day.
+    let out = darkscope().args(["report", "--store", &store, "--alerts", "--format", "json"]).output().expect("run");
+    let newest: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(newest["history"]["to"], "2024-02-25", "the 28 days before 2024-02-26: {newest}");
+    assert_eq!((out.status.code(), newest["history_days"].as_u64()), (Some(0), Some(28)));
+
     // The CSV report writes them as changes.csv.
     let csv = dir.path().join("csv");
     let csv_arg = csv.to_string_lossy().into_owned();

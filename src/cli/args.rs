@@ -90,9 +90,9 @@ pub struct ReportArgs {
     pub out: Option<PathBuf>,
 
     /// Print only what changed against the store's 28 days before the
-    /// period (one line per alert; with --format json the section as
-    /// JSON) and exit 3 when an alert fired, 0 when none did: for cron and
-    /// monitoring.
+    /// period (default: the newest stored day), one line per alert (with
+    /// --format json the section as JSON), and exit 3 when an alert fired,
+    /// 0 when none did: for cron and monitoring.
     #[arg(long)]
     pub alerts: bool,
 

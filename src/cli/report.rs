@@ -8,7 +8,7 @@ use anyhow::Context;
 use super::{Failure, ReportArgs};
 use crate::report::analysis::changes::{Alert, MIN_HISTORY_DAYS};
 use crate::report::render::numbers::{grouped, rate};
-use crate::report::{ReportOptions, build, render_html, render_markdown};
+use crate::report::{Period, ReportOptions, build, render_html, render_markdown};
 
 /// Writes the report; with `--alerts`, only what changed. Gives whether an
 /// alert fired (`--alerts` only).
@@ -23,8 +23,15 @@ pub fn run(args: ReportArgs) -> Result<bool, Failure> {
     if args.format == "csv" && args.out.is_none() {
         return Err(Failure::Usage("--format csv writes one file per table: give the folder with --out DIR".into()));
     }
+    // Alerts are about the newest day unless a period is given.
+    let period = match (args.period, args.alerts) {
+        (None, true) => crate::report::analysis::stored_days(&args.store, &args.sensor)
+            .with_context(|| format!("reading the store {}", args.store.display()))?
+            .map(|days| Period { from: days.to, to: days.to }),
+        (period, _) => period,
+    };
     let options = ReportOptions {
-        period: args.period,
+        period,
         baseline: args.baseline,
         top: args.top as usize,
         home_country: args.home_country.clone(),
