@@ -267,7 +267,7 @@ impl LiveStore {
     }
 
     fn write_tables(&self, writer: &mut PartWriter, day: &LiveDay) -> Result<(), StoreError> {
-        let arrow = |table: &'static str| move |source| StoreError::Arrow { table, source };
+        let arrow = StoreError::arrow;
         let snapshot = &day.snapshot;
         let mut cover = DayCoverage {
             seconds: day.coverage.iter().map(|(s, e)| (e - s) as f64).sum::<f64>() / 1e9,

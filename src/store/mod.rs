@@ -72,6 +72,13 @@ pub enum StoreError {
     ManifestEntry { path: PathBuf, index: usize, sensor: String, part: String, field: &'static str, value: String },
 }
 
+impl StoreError {
+    /// Names the table of an Arrow error (for `map_err`).
+    pub(crate) fn arrow(table: &'static str) -> impl Fn(ArrowError) -> StoreError {
+        move |source| StoreError::Arrow { table, source }
+    }
+}
+
 /// What a run writes besides the aggregates.
 #[derive(Clone, Debug)]
 pub struct RunMeta {
@@ -267,7 +274,7 @@ fn run_batches(
     extras: &mut DayExtras,
 ) -> Result<Vec<(&'static str, RecordBatch)>, StoreError> {
     let sensor = meta.sensor.as_str();
-    let arrow = |table: &'static str| move |source| StoreError::Arrow { table, source };
+    let arrow = StoreError::arrow;
     let mut batches = Vec::new();
     let rows = extras.hourly.remove(&day).unwrap_or_default();
     batches.push(("ports_hourly", tables::ports_hourly(sensor, &rows).map_err(arrow("ports_hourly"))?));

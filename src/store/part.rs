@@ -45,11 +45,6 @@ pub struct PartWriter {
     closings: HashMap<Day, u32>,
 }
 
-/// Names the table of an Arrow error.
-fn arrow(table: &'static str) -> impl Fn(arrow_schema::ArrowError) -> StoreError {
-    move |source| StoreError::Arrow { table, source }
-}
-
 /// The name of the `extra`-th extra part of `part` (0: the part itself).
 pub fn part_with_extra(part: &str, extra: u32) -> String {
     if extra == 0 { part.to_string() } else { format!("{part}x{extra}") }
@@ -103,7 +98,8 @@ impl PartWriter {
         let sources = day.sources.len();
         for start in (0..sources).step_by(CHUNK_ROWS) {
             let rows = start..sources.min(start + CHUNK_ROWS);
-            let batch = tables::sources(&self.sensor, day, &self.scanners, rows).map_err(arrow("sources"))?;
+            let batch =
+                tables::sources(&self.sensor, day, &self.scanners, rows).map_err(StoreError::arrow("sources"))?;
             file.write(&batch)?;
         }
         Ok(file)
@@ -115,8 +111,8 @@ impl PartWriter {
         let mut left = day.source_ports.len();
         while left > 0 {
             let n = left.min(CHUNK_ROWS);
-            let batch =
-                tables::source_ports(&self.sensor, day, runs.by_ref().take(n), n).map_err(arrow("source_ports"))?;
+            let batch = tables::source_ports(&self.sensor, day, runs.by_ref().take(n), n)
+                .map_err(StoreError::arrow("source_ports"))?;
             file.write(&batch)?;
             left -= n;
         }
@@ -125,7 +121,7 @@ impl PartWriter {
 
     fn darknet_file(&self, day: &DayTables, extra: u32) -> Result<TableFile, StoreError> {
         let mut file = self.file("darknet_addrs", day.day, extra);
-        file.write(&tables::darknet_addrs(&self.sensor, day).map_err(arrow("darknet_addrs"))?)?;
+        file.write(&tables::darknet_addrs(&self.sensor, day).map_err(StoreError::arrow("darknet_addrs"))?)?;
         Ok(file)
     }
 
