@@ -11,40 +11,7 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 
 mod common;
 use common::cli::ok;
-
-/// Splits a classic pcap into `n` files at `n - 1` record boundaries
-/// picked by a fixed pseudo-random sequence; gives the files in order.
-fn split(path: &Path, n: usize, dir: &Path) -> Vec<String> {
-    let bytes = std::fs::read(path).expect("reading the capture");
-    let (header, mut at, mut records) = (&bytes[..24], 24, Vec::new());
-    while at < bytes.len() {
-        records.push(at);
-        let incl = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().expect("4 bytes"));
-        at += 16 + incl as usize;
-    }
-    let mut x = 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(n as u64);
-    let mut cuts: Vec<usize> = (1..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            records[1 + (x as usize) % (records.len() - 1)]
-        })
-        .collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    assert_eq!(cuts.len(), n - 1, "{n} distinct cuts");
-    let bounds: Vec<usize> = std::iter::once(24).chain(cuts).chain(std::iter::once(bytes.len())).collect();
-    bounds
-        .windows(2)
-        .enumerate()
-        .map(|(i, w)| {
-            let file = dir.join(format!("split{n}-{i:03}.pcap"));
-            std::fs::write(&file, [header, &bytes[w[0]..w[1]]].concat()).expect("writing a piece");
-            file.to_string_lossy().into_owned()
-        })
-        .collect()
-}
+use common::files::split_pcap as split;
 
 /// Every table file of a store as `table/day=…` → its schema and rows as
 /// text, in file order.

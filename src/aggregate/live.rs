@@ -50,7 +50,8 @@ pub enum LiveError {
 
 impl Aggregator {
     /// Switches to live capture: days close only by [`snapshot`]'s clock.
-    /// Call before the first record.
+    /// Call before the first record. Backscatter is not logged for attack
+    /// detection: a daemon's log would grow for as long as it runs.
     ///
     /// [`snapshot`]: Aggregator::snapshot
     pub fn set_live(&mut self) {
@@ -60,6 +61,7 @@ impl Aggregator {
         }
         self.snapshots = Some(receive);
         self.live_floor = i64::MIN;
+        self.log_attacks = false;
     }
 
     /// Records counted in no day because their day had closed already.

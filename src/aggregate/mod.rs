@@ -21,6 +21,7 @@
 //! ([`closed`]): its tables go to the [`DaySink`] and memory holds only the
 //! days still open, whatever the length of the run.
 
+pub mod attacks;
 mod closed;
 mod closer;
 mod counters;
@@ -40,6 +41,7 @@ mod sources;
 mod state;
 pub mod table;
 
+pub use attacks::{Attack, AttackLog, DosProfile};
 pub use closed::{CLOSE_AFTER_NS, ClosedDays, DaySink, DaySummary, SinkError, closing_time};
 pub use counters::{MALFORMED_REASONS, RecordCounts, Traffic, country_from_index, country_index, malformed_index};
 pub use coverage::Coverage;
@@ -92,6 +94,10 @@ pub struct Aggregator {
     pub hourly: HourlyPorts,
     /// Backscatter packets per victim, kind and victim port, per day.
     pub victims: hashbrown::HashMap<VictimKey, u64, foldhash::fast::RandomState>,
+    /// Every backscatter packet, for DoS attack detection (not kept in live
+    /// capture, see [`live`]).
+    pub attacks: AttackLog,
+    log_attacks: bool,
     /// The darknet's dense address index, if it has one.
     dense: Option<Arc<DenseIndex>>,
     /// Live capture (see [`live`]): where the day worker's snapshots come
@@ -149,6 +155,8 @@ impl Aggregator {
             input_span: None,
             hourly: HourlyPorts::default(),
             victims: Default::default(),
+            attacks: AttackLog::default(),
+            log_attacks: true,
             dense,
             snapshots: None,
             live_floor: i64::MIN,

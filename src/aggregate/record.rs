@@ -5,7 +5,7 @@
 
 use super::{Aggregator, BATCH, CLOSE_AFTER_NS, Pending, VictimKey, classify, malformed_index};
 use crate::classify::Scope;
-use crate::decode::{Decoded, IpProto, IpVersion, Packet, decode};
+use crate::decode::{Decoded, Fields, IpProto, IpVersion, Packet, decode};
 use crate::source::{Record, RecordSink};
 use crate::time::{NANOS_PER_DAY, Timestamp};
 
@@ -61,6 +61,11 @@ impl Aggregator {
             let port = class.victim_port.map(|port| (proto, port));
             let key = VictimKey { day: packet.ts.day(), victim, kind, port };
             *self.victims.entry(key).or_default() += 1;
+            if self.log_attacks {
+                // The attacked protocol: the quoted one of an ICMP error.
+                let attacked = if packet.has(Fields::INNER) { packet.inner_proto } else { packet.proto };
+                self.attacks.push(victim, attacked, ts, packet.ip_len, class.victim_port, packet.dst);
+            }
         }
         self.chunk.pending.push(Pending::new(&packet, &class));
         if self.batch_len() == BATCH {

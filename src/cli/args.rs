@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::aggregate::DosProfile;
 use crate::classify::Cidr;
 
 #[derive(Debug, Parser)]
@@ -180,6 +181,13 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
 
+    /// DoS attacks in the backscatter: 'rsdos' (CAIDA's RS-DoS: ≥ 25
+    /// packets, ≥ 60 s, ≥ 30 packets in a 60 s window sliding by 10 s) or
+    /// 'moore' (Moore et al.: ≥ 100 packets, ≥ 60 s); either way a victim
+    /// silent for 300 s ends its attack.
+    #[arg(long, value_name = "PROFILE", default_value = "rsdos", value_parser = parse_dos_profile)]
+    pub dos_profile: DosProfile,
+
     /// Rows in each ranking of the human summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
@@ -339,8 +347,10 @@ pub struct GenerateArgs {
 
     /// Plant known events: 'two-period' (second half of the days: 5555/tcp
     /// surges, 445/tcp falls, 37215/tcp appears, Vietnamese sources rise, a
-    /// German DoS victim's backscatter appears) or 'gap' (no traffic 12:00-15:00
-    /// UTC on the first day). The truth file then has per-day numbers.
+    /// German DoS victim's backscatter appears), 'gap' (no traffic 12:00-15:00
+    /// UTC on the first day) or 'events' (DoS attacks at exact times, above
+    /// and just below the thresholds, listed in the truth; needs --days 2 or
+    /// more). The truth file then has per-day numbers.
     #[arg(long, value_name = "NAME")]
     pub scenario: Option<crate::generate::Scenario>,
 }
@@ -356,6 +366,10 @@ pub fn parse_sensor(text: &str) -> Result<String, String> {
     } else {
         Err(format!("'{text}' is not a sensor name: use 1-64 letters, digits, '.', '_' or '-' (e.g. tokyo-1)"))
     }
+}
+
+fn parse_dos_profile(text: &str) -> Result<DosProfile, String> {
+    DosProfile::named(text).ok_or_else(|| format!("'{text}' is not a DoS profile: use rsdos or moore"))
 }
 
 /// `FROM..TO`, inclusive UTC dates.

@@ -96,7 +96,8 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
         return Err(Failure::Work(anyhow::Error::msg(e).context("writing a closed day into the store")));
     }
 
-    let run = run_info(&agg, &args, infos, notes);
+    let mut run = run_info(&agg, &args, infos, notes);
+    run.attacks = agg.attacks.detect(&run.dos_profile);
     if let Some(store) = store {
         let quiet = args.quiet;
         match store.write(&agg, &run)? {
@@ -166,6 +167,13 @@ fn run_info(agg: &Aggregator, args: &ReplayArgs, inputs: Vec<InputInfo>, skipped
         monitored_basis,
         geo_description: agg.geo().description(),
         max_gap_secs: args.max_gap,
+        attacks: Vec::new(),
+        dos_profile: args.dos_profile,
+        monitored_ipv4: match args.monitored {
+            Some(n) => n,
+            None if darknet.ipv4_size() > 0 => darknet.ipv4_size(),
+            None => monitored,
+        },
     }
 }
 

@@ -171,6 +171,9 @@ impl StoreRun {
             inputs: std::mem::take(&mut self.inputs),
             provenance,
             replace: self.replace,
+            attacks: run.attacks.clone(),
+            dos_profile: run.dos_profile,
+            monitored_ipv4: run.monitored_ipv4,
         };
         // The run's own tables are written here while the days' writer
         // may still be writing the last day.

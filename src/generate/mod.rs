@@ -54,6 +54,7 @@
 //! [`truth`]), so chance coincidences count exactly as DESIGN.md defines.
 
 pub mod by_day;
+pub mod events;
 pub mod frame;
 pub mod geo;
 pub mod mix;
@@ -137,6 +138,9 @@ fn validate(cfg: &GenerateConfig) -> Result<(), GenerateError> {
     if cfg.scenario == Some(Scenario::TwoPeriod) && cfg.days < 2 {
         return bad("--scenario two-period needs --days 2 or more (a baseline and a period)".into());
     }
+    if cfg.scenario == Some(Scenario::Events) && cfg.days < 2 {
+        return bad("--scenario events needs --days 2 or more (an attack crosses the first midnight)".into());
+    }
     if cfg.darknet.1 > 32 {
         return bad(format!("darknet prefix length {} is over 32", cfg.darknet.1));
     }
@@ -144,6 +148,21 @@ fn validate(cfg: &GenerateConfig) -> Result<(), GenerateError> {
     let end = start + i64::from(cfg.days) * NANOS_PER_DAY;
     if start < 0 || end / 1_000_000_000 > i64::from(u32::MAX) {
         return bad("--start and --days must stay between 1970 and 2106 (pcap time range)".into());
+    }
+    Ok(())
+}
+
+/// Writes the next planted packet of `events`.
+fn plant(
+    events: &mut events::Events,
+    traffic: &mut traffic::Traffic,
+    frame: &mut frame::Frame,
+    tally: &mut truth::Tally,
+    out: &mut writer::PcapWriter,
+) -> Result<(), GenerateError> {
+    if let Some(ts) = events.emit(traffic, frame) {
+        tally.observe(ts, frame.captured());
+        out.record(ts, frame.captured(), frame.orig)?;
     }
     Ok(())
 }
@@ -161,8 +180,14 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
         Some(Scenario::TwoPeriod) => Some(scenario::Plan::new(pop.planted(&mut setup_rng)?)),
         _ => None,
     };
+    let start_us = (i64::from(cfg.start.0) * NANOS_PER_DAY / 1000) as u64;
+    let mut events = match cfg.scenario {
+        Some(Scenario::Events) => Some(events::Events::new(&mut pop, &mut setup_rng, start_us)?),
+        _ => None,
+    };
     let mut traffic = traffic::Traffic::new(rng::Rng::new(cfg.seed, 2), pop, net, prefix);
     traffic.plan = plan;
+    traffic.no_backscatter = events.is_some();
     let mut time_rng = rng::Rng::new(cfg.seed, 3);
     let mut tally = truth::Tally::new(net, prefix, cfg.sources as usize + 64);
     if cfg.scenario.is_some() {
@@ -172,7 +197,6 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
     let mut frame = frame::Frame::default();
     let mut out = writer::PcapWriter::create(&cfg.out)?;
 
-    let start_us = (i64::from(cfg.start.0) * NANOS_PER_DAY / 1000) as u64;
     let span_us = u64::from(cfg.days) * 86_400_000_000;
     let recorded_us = scenario::recorded_span(cfg.scenario, span_us);
     let step = recorded_us as f64 / cfg.packets.max(1) as f64;
@@ -184,9 +208,15 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
         if let Some(plan) = &mut traffic.plan {
             plan.active = offset >= second_period_us;
         }
+        while let Some(events) = events.as_mut().filter(|e| e.next_at().is_some_and(|at| at <= ts)) {
+            plant(events, &mut traffic, &mut frame, &mut tally, &mut out)?;
+        }
         traffic.next(i, n, &mut frame);
         tally.observe(ts, frame.captured());
         out.record(ts, frame.captured(), frame.orig)?;
+    }
+    while let Some(events) = events.as_mut().filter(|e| e.next_at().is_some()) {
+        plant(events, &mut traffic, &mut frame, &mut tally, &mut out)?;
     }
     out.finish()?;
 
@@ -200,7 +230,8 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
         darknet: format!("{}/{}", Ipv4Addr::from(net), prefix),
         scenario: cfg.scenario.map(|s| Scenario::NAMES[s as usize].to_string()),
     };
-    let truth = tally.finish(config);
+    let mut truth = tally.finish(config);
+    truth.attacks = events.map(events::Events::truth);
     let path = truth_path(&cfg.out);
     let mut json = serde_json::to_vec_pretty(&truth)
         .map_err(|e| GenerateError::Io { path: path.clone(), source: std::io::Error::other(e) })?;

@@ -303,6 +303,13 @@ impl Population {
         Ok(Planted { shift_sources, victim })
     }
 
+    /// A further victim in country `cc` (a scenario's planted attacks).
+    pub fn draw_victim(&mut self, rng: &mut Rng, cc: [u8; 2]) -> Result<Victim, GenerateError> {
+        let country = geo::COUNTRY_WEIGHTS.iter().position(|c| c.0 == cc).unwrap_or(0);
+        let addr = self.drawer.draw_in(rng, country)?;
+        Ok(Victim { addr, ttl: ttl(rng), port: 0 })
+    }
+
     /// A destination port drawn from the Zipf ranking.
     #[inline]
     pub fn zipf_port(&self, rng: &mut Rng) -> u16 {

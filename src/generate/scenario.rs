@@ -9,6 +9,8 @@
 //!   packets are SYNs from 300 extra Vietnamese sources (a country shift)
 //!   and 1 % are SYN-ACK backscatter from one extra German victim serving
 //!   8443/tcp.
+//! * `events`: DoS attacks planted at exact times (see [`super::events`]);
+//!   the background has no backscatter. Needs two days or more.
 //! * `gap`: the sensor records nothing from 12:00 to 15:00 UTC on the first
 //!   day (that day is covered 21 hours); the packets are spread over the
 //!   remaining time.
@@ -32,10 +34,11 @@ pub const GAP_LEN_US: u64 = 3 * 3_600_000_000;
 pub enum Scenario {
     TwoPeriod,
     Gap,
+    Events,
 }
 
 impl Scenario {
-    pub const NAMES: [&'static str; 2] = ["two-period", "gap"];
+    pub const NAMES: [&'static str; 3] = ["two-period", "gap", "events"];
 }
 
 impl FromStr for Scenario {
@@ -44,6 +47,7 @@ impl FromStr for Scenario {
         match text {
             "two-period" => Ok(Scenario::TwoPeriod),
             "gap" => Ok(Scenario::Gap),
+            "events" => Ok(Scenario::Events),
             _ => Err(format!("'{text}' is not a scenario: use one of {}", Scenario::NAMES.join(", "))),
         }
     }

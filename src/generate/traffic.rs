@@ -28,6 +28,9 @@ pub struct Traffic {
     pending: Option<Pending>,
     /// A scenario's planted changes (see [`super::scenario`]).
     pub plan: Option<Plan>,
+    /// Draws of backscatter become generic scans (the `events` scenario:
+    /// only its planted attacks have backscatter).
+    pub no_backscatter: bool,
 }
 
 impl Traffic {
@@ -53,6 +56,7 @@ impl Traffic {
             next_unseen: 0,
             pending: None,
             plan: None,
+            no_backscatter: false,
         }
     }
 
@@ -134,6 +138,10 @@ impl Traffic {
                 self.scan(class, s, f)
             }
             Class::FragPair => self.fragments(f),
+            _ if self.no_backscatter => {
+                let s = self.source(Pool::Generic);
+                self.scan(Class::SynGeneric, s, f)
+            }
             _ => self.backscatter(class, f),
         }
         if class == Class::TruncTcp4 {
@@ -247,7 +255,7 @@ impl Traffic {
         self.backscatter_from(class, v, f);
     }
 
-    fn backscatter_from(&mut self, class: Class, v: Victim, f: &mut Frame) {
+    pub fn backscatter_from(&mut self, class: Class, v: Victim, f: &mut Frame) {
         let dark = self.darknet_addr();
         let dport = self.rng.range_u16(1024, 65535);
         let r = self.rng.next_u64();

@@ -96,6 +96,10 @@ pub struct Truth {
     /// Per UTC day (scenarios only; see [`super::by_day`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_day: Option<BTreeMap<String, super::by_day::DayTruth>>,
+    /// The `events` scenario's planted DoS attacks, above the thresholds
+    /// and below them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attacks: Option<Vec<super::events::AttackTruth>>,
 }
 
 const BACKSCATTER_ICMP: [u8; 9] = [0, 3, 4, 5, 11, 12, 14, 16, 18];
@@ -319,7 +323,15 @@ impl Tally {
         }
         let sources = busiest.iter().take(100).map(|&(addr, n)| (Ipv4Addr::from(addr).to_string(), n)).collect();
         let by_day = self.by_day.map(ByDay::finish);
-        Truth { schema: "darkscope.truth/1".into(), config, summary: s, sources, bytes: self.bytes, by_day }
+        Truth {
+            schema: "darkscope.truth/1".into(),
+            config,
+            summary: s,
+            sources,
+            bytes: self.bytes,
+            by_day,
+            attacks: None,
+        }
     }
 }
 

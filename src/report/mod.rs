@@ -59,6 +59,11 @@ pub struct RunInfo {
     pub geo_description: String,
     /// `--max-gap`: coverage's outage threshold.
     pub max_gap_secs: f64,
+    /// The DoS attacks found in the backscatter, by the profile named, and
+    /// the IPv4 addresses their estimated rates are scaled by.
+    pub attacks: Vec<crate::aggregate::Attack>,
+    pub dos_profile: crate::aggregate::DosProfile,
+    pub monitored_ipv4: u64,
 }
 
 /// The per-IP-per-day denominator: Σ over days of (covered seconds ÷

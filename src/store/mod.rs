@@ -7,6 +7,7 @@
 //! [`part`]) and renamed into place once all of the part's files exist; the
 //! manifest is written last, the same way.
 
+mod events;
 mod leftovers;
 mod live;
 mod manifest;
@@ -31,7 +32,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
 
-use crate::aggregate::{Aggregator, HourlyRow, VictimKey};
+use crate::aggregate::{Aggregator, Attack, DosProfile, HourlyRow, VictimKey};
 use crate::time::{Day, Timestamp};
 use tables::DayCoverage;
 
@@ -87,6 +88,11 @@ pub struct RunMeta {
     pub provenance: Provenance,
     /// Replace stored parts holding these inputs or overlapping them.
     pub replace: bool,
+    /// The run's DoS attacks, the profile that found them, and the IPv4
+    /// addresses their estimated rates are scaled by.
+    pub attacks: Vec<Attack>,
+    pub dos_profile: DosProfile,
+    pub monitored_ipv4: u64,
 }
 
 /// What [`Store::write_run`] did.
@@ -127,10 +133,10 @@ impl Store {
     }
 
     /// Writes the tables of the whole run into `writer`: the hourly ports,
-    /// backscatter victims and coverage of every day. Call once `agg` is
+    /// backscatter victims, coverage and attacks of every day. Call once `agg` is
     /// finished, while the days' writer may still be writing the last day.
     pub fn write_run_tables(agg: &Aggregator, meta: &RunMeta, writer: &mut PartWriter) -> Result<(), StoreError> {
-        let mut extras = DayExtras::of(agg);
+        let mut extras = DayExtras::of(agg, &meta.attacks);
         for day in days_of_run(agg) {
             for (table, batch) in run_batches(agg, meta, day, &mut extras)? {
                 writer.write(table, day, 0, &batch)?;
@@ -253,20 +259,31 @@ struct DayExtras {
     seconds: BTreeMap<Day, f64>,
     victims: BTreeMap<Day, Vec<(VictimKey, u64)>>,
     hourly: BTreeMap<Day, Vec<HourlyRow>>,
+    /// Attacks by the day they started.
+    attacks: BTreeMap<Day, Vec<Attack>>,
 }
 
 impl DayExtras {
-    fn of(agg: &Aggregator) -> DayExtras {
+    fn of(agg: &Aggregator, attacks: &[Attack]) -> DayExtras {
         let mut hourly: BTreeMap<Day, Vec<HourlyRow>> = BTreeMap::new();
         for row in agg.hourly.rows() {
             hourly.entry(Timestamp(row.start_nanos()).day()).or_default().push(row);
         }
-        DayExtras { seconds: agg.coverage.seconds_by_day(), victims: tables::victims_by_day(agg), hourly }
+        let mut by_day: BTreeMap<Day, Vec<Attack>> = BTreeMap::new();
+        for attack in attacks {
+            by_day.entry(attack.day()).or_default().push(*attack);
+        }
+        DayExtras {
+            seconds: agg.coverage.seconds_by_day(),
+            victims: tables::victims_by_day(agg),
+            hourly,
+            attacks: by_day,
+        }
     }
 }
 
-/// The tables of one day written when the run ends: hourly ports and
-/// backscatter (when not empty) and coverage.
+/// The tables of one day written when the run ends: hourly ports,
+/// backscatter and attacks (each when not empty) and coverage.
 fn run_batches(
     agg: &Aggregator,
     meta: &RunMeta,
@@ -291,5 +308,8 @@ fn run_batches(
     };
     let basis = meta.provenance.monitored_basis.as_str();
     batches.push(("coverage", tables::coverage(sensor, cover, basis).map_err(arrow("coverage"))?));
+    let rows = extras.attacks.remove(&day).unwrap_or_default();
+    let attacks = events::attacks(sensor, &meta.dos_profile, &rows, agg.geo(), meta.monitored_ipv4);
+    batches.push(("attacks", attacks.map_err(arrow("attacks"))?));
     Ok(batches)
 }

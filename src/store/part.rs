@@ -128,6 +128,10 @@ impl PartWriter {
     /// Writes `batch` as the temporary file of `table` (a day's table of
     /// the whole run, written when the run ends).
     pub fn write(&mut self, table: &'static str, day: Day, extra: u32, batch: &RecordBatch) -> Result<(), StoreError> {
+        if batch.num_rows() == 0 && table != "coverage" {
+            // Not even the day's folder (see `keep`).
+            return Ok(());
+        }
         let mut file = self.file(table, day, extra);
         file.write(batch)?;
         self.keep(file, table, day, extra)

@@ -41,7 +41,8 @@ pub const LOW_CARDINALITY_COLUMNS: [&str; 8] =
     ["sensor", "country", "proto", "tool", "scanner", "kind", "victim_proto", "monitored_basis"];
 
 /// The tables, by directory name.
-pub const TABLES: [&str; 6] = ["sources", "source_ports", "darknet_addrs", "ports_hourly", "backscatter", "coverage"];
+pub const TABLES: [&str; 7] =
+    ["sources", "source_ports", "darknet_addrs", "ports_hourly", "backscatter", "coverage", "attacks"];
 
 /// One row of `coverage`: a sensor's day.
 #[derive(Clone, Copy, Debug, Default)]
@@ -56,27 +57,27 @@ pub struct DayCoverage {
     pub drops: u64,
 }
 
-fn utc_timestamp() -> DataType {
+pub(super) fn utc_timestamp() -> DataType {
     DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
 }
 
 /// Strings that repeat a lot (sensor, country, protocol) are dictionary
 /// encoded in memory; Parquet stores them as dictionaries either way.
-fn dict() -> DataType {
+pub(super) fn dict() -> DataType {
     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
-fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch, ArrowError> {
+pub(super) fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> Result<RecordBatch, ArrowError> {
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }
 
 /// A dictionary column holding `value` in each of `rows` rows.
-fn repeated(value: &str, rows: usize) -> ArrayRef {
+pub(super) fn repeated(value: &str, rows: usize) -> ArrayRef {
     let keys = Int32Array::from(vec![0; rows]);
     Arc::new(DictionaryArray::<Int32Type>::new(keys, Arc::new(StringArray::from(vec![value]))))
 }
 
-fn dict_column<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+pub(super) fn dict_column<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
     let mut b = StringDictionaryBuilder::<Int32Type>::new();
     for v in values {
         b.append_option(v);

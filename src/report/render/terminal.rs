@@ -100,6 +100,7 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
     if !kinds.is_empty() {
         let _ = writeln!(o, "  {}", kinds.join(", "));
     }
+    attacks(&mut o, agg, run);
     let fps: Vec<String> = Fingerprints::NAMES
         .iter()
         .enumerate()
@@ -123,6 +124,38 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         }
     }
     o
+}
+
+/// The DoS attacks line and the largest five.
+fn attacks(o: &mut String, agg: &Aggregator, run: &RunInfo) {
+    let mut victims: Vec<_> = run.attacks.iter().map(|a| a.victim).collect();
+    victims.sort_unstable();
+    victims.dedup();
+    let _ = writeln!(
+        o,
+        "DoS attacks  {} on {} victim(s) ({} profile)",
+        grouped(run.attacks.len() as u64),
+        grouped(victims.len() as u64),
+        run.dos_profile.name
+    );
+    let mut largest: Vec<_> = run.attacks.iter().collect();
+    largest.sort_by(|a, b| b.packets.cmp(&a.packets).then(a.first_seen.cmp(&b.first_seen)));
+    for a in largest.into_iter().take(5) {
+        let estimate = a
+            .estimated_pps(run.monitored_ipv4)
+            .map_or_else(String::new, |pps| format!(", ~{} pps at the victim (estimate)", grouped(pps.round() as u64)));
+        let _ = writeln!(
+            o,
+            "  {} ({}) {}  {} packets  from {}  for {:.0} s  peak {}/min{estimate}",
+            a.victim,
+            agg.geo().lookup(a.victim.to_ip()),
+            a.proto.name().to_uppercase(),
+            grouped(a.packets),
+            crate::time::Timestamp(a.first_seen).utc_seconds(),
+            a.duration_secs(),
+            grouped(a.peak_window_packets),
+        );
+    }
 }
 
 #[cfg(test)]

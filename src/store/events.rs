@@ -1,0 +1,65 @@
+//! The event tables: `attacks`, the DoS attacks found in a run's
+//! backscatter (see [`crate::aggregate::attacks`]), Hive-partitioned by the
+//! day each attack started (an attack crossing midnight is one row, in the
+//! partition of its first day).
+
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, Float64Array, RecordBatch, StringArray, TimestampNanosecondArray, UInt32Array, UInt64Array,
+};
+use arrow_schema::{ArrowError, DataType, Field};
+
+use super::tables::{batch, dict, dict_column, repeated, utc_timestamp};
+use crate::aggregate::{Attack, DosProfile};
+use crate::classify::geo::CountryDb;
+
+/// `attacks`: one row per attack (`rows`: the attacks of one start day).
+/// `monitored_ipv4` scales the estimated rate (see
+/// [`Attack::estimated_pps`]).
+pub fn attacks(
+    sensor: &str,
+    profile: &DosProfile,
+    rows: &[Attack],
+    geo: &CountryDb,
+    monitored_ipv4: u64,
+) -> Result<RecordBatch, ArrowError> {
+    let countries: Vec<String> = rows.iter().map(|a| geo.lookup(a.victim.to_ip()).to_string()).collect();
+    let protos: Vec<String> = rows.iter().map(|a| a.proto.name().into_owned()).collect();
+    let fields = vec![
+        Field::new("sensor", dict(), false),
+        Field::new("victim", DataType::Utf8, false),
+        Field::new("proto", dict(), false),
+        Field::new("country", dict(), false),
+        Field::new("first_seen", utc_timestamp(), false),
+        Field::new("last_seen", utc_timestamp(), false),
+        Field::new("duration_secs", DataType::Float64, false),
+        Field::new("packets", DataType::UInt64, false),
+        Field::new("bytes", DataType::UInt64, false),
+        Field::new("peak_packets_per_minute", DataType::UInt64, false),
+        Field::new("victim_ports", DataType::UInt32, false),
+        Field::new("darknet_addrs", DataType::UInt32, false),
+        Field::new("estimated_pps", DataType::Float64, true),
+        Field::new("profile", dict(), false),
+    ];
+    let timestamps = |f: fn(&Attack) -> i64| {
+        Arc::new(TimestampNanosecondArray::from_iter_values(rows.iter().map(f)).with_timezone("UTC")) as ArrayRef
+    };
+    let columns: Vec<ArrayRef> = vec![
+        repeated(sensor, rows.len()),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|a| a.victim.to_string()))),
+        dict_column(protos.iter().map(|p| Some(p.as_str()))),
+        dict_column(countries.iter().map(|c| Some(c.as_str()))),
+        timestamps(|a| a.first_seen),
+        timestamps(|a| a.last_seen),
+        Arc::new(Float64Array::from_iter_values(rows.iter().map(Attack::duration_secs))),
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|a| a.packets))),
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|a| a.bytes))),
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|a| a.peak_window_packets))),
+        Arc::new(UInt32Array::from_iter_values(rows.iter().map(|a| a.victim_ports))),
+        Arc::new(UInt32Array::from_iter_values(rows.iter().map(|a| a.darknet_addrs))),
+        Arc::new(Float64Array::from_iter(rows.iter().map(|a| a.estimated_pps(monitored_ipv4)))),
+        repeated(profile.name, rows.len()),
+    ];
+    batch(fields, columns)
+}

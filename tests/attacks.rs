@@ -1,0 +1,128 @@
+//! DoS attacks (DESIGN "DoS attacks"): the `events` scenario's planted
+//! attacks are found with their exact packets, bytes, times, peak, ports
+//! and darknet addresses, and none of those planted just below a
+//! threshold; an independent reading of the capture (tshark + Python,
+//! `tests/store/attacks.py`) finds the same rows in the store; the capture
+//! split anywhere, read in reverse order, on one thread or two, gives the
+//! same `attacks` table.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+mod common;
+use common::cli::ok;
+use common::files::split_pcap;
+
+const DARKNET: &str = "198.18.0.0/16";
+
+fn generate(dir: &Path) -> (String, Value) {
+    let out = dir.join("events.pcap");
+    let out_arg = out.to_string_lossy().into_owned();
+    ok(&["generate", "--out", &out_arg, "--packets", "150000", "--days", "2", "--sources", "4000"]
+        .into_iter()
+        .chain(["--seed", "9", "--scenario", "events"])
+        .collect::<Vec<_>>());
+    let truth = std::fs::read(format!("{out_arg}.truth.json")).expect("the truth file");
+    (out_arg, serde_json::from_slice(&truth).expect("truth JSON"))
+}
+
+/// Replays `inputs` into a new store; gives the store.
+fn replay(dir: &Path, name: &str, inputs: &[String], extra: &[&str]) -> std::path::PathBuf {
+    let store = dir.join(name);
+    let store_arg = store.to_string_lossy().into_owned();
+    let mut args = vec!["replay"];
+    args.extend(inputs.iter().map(String::as_str));
+    args.extend(["--darknet", DARKNET, "--store", &store_arg, "--sensor", "s1", "-q"]);
+    args.extend(extra);
+    ok(&args);
+    store
+}
+
+/// The oracle's and the store's rows (see the script's docs).
+fn check(profile: &str, store: &Path, captures: &[String]) -> (Vec<Value>, Vec<Value>) {
+    let mut args: Vec<&Path> = vec![Path::new(profile), Path::new(DARKNET), store];
+    args.extend(captures.iter().map(Path::new));
+    let got = common::python::json("store/attacks.py", &args);
+    let rows = |key: &str| got[key].as_array().expect("rows").clone();
+    (rows("oracle"), rows("store"))
+}
+
+/// The truth's attacks that `profile` reports, as the script's rows.
+fn planted(truth: &Value, profile: &str) -> Vec<Vec<Value>> {
+    let mut rows: Vec<Vec<Value>> = truth["attacks"]
+        .as_array()
+        .expect("the events scenario lists its attacks")
+        .iter()
+        .filter(|a| a[profile] == true)
+        .map(|a| {
+            let keys = ["victim", "proto", "first_seen_ns", "last_seen_ns", "packets", "bytes"];
+            let more = ["peak_packets_per_minute", "victim_ports", "darknet_addrs", "country"];
+            keys.iter().chain(&more).map(|k| a[*k].clone()).collect()
+        })
+        .collect();
+    rows.sort_by_key(|r| (r[0].to_string(), r[2].as_i64()));
+    rows
+}
+
+/// Store rows without their day partition, day check and country: the
+/// oracle's columns.
+fn oracle_columns(store: &[Value]) -> Vec<Value> {
+    store.iter().map(|r| Value::from(r.as_array().expect("a row")[..9].to_vec())).collect()
+}
+
+/// A store row without its day partition and day check: the truth's keys.
+fn as_planted(store: &[Value]) -> Vec<Vec<Value>> {
+    let mut rows: Vec<Vec<Value>> = store
+        .iter()
+        .map(|r| {
+            let r = r.as_array().expect("a row");
+            assert_eq!(r[10], true, "the partition is the first packet's day: {r:?}");
+            r[..9].iter().chain(&r[11..]).cloned().collect()
+        })
+        .collect();
+    rows.sort_by_key(|r| (r[0].to_string(), r[2].as_i64()));
+    rows
+}
+
+#[test]
+fn planted_attacks_are_found_exactly_and_none_below_the_thresholds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (capture, truth) = generate(dir.path());
+    let whole = std::slice::from_ref(&capture);
+    for profile in ["rsdos", "moore"] {
+        let store = replay(dir.path(), profile, whole, &["--dos-profile", profile, "--threads", "1"]);
+        let (oracle, stored) = check(profile, &store, whole);
+        let want = planted(&truth, profile);
+        assert_eq!(want.len(), if profile == "rsdos" { 8 } else { 6 }, "the scenario's plan");
+        assert_eq!(as_planted(&stored), want, "{profile}: the store against the planted attacks");
+        assert_eq!(oracle_columns(&stored), oracle, "{profile}: the store against the independent reading");
+    }
+    // The one crossing midnight is one row, in the partition of its first day.
+    let store = dir.path().join("rsdos");
+    let (_, stored) = check("rsdos", &store, whole);
+    let midnight = stored.iter().find(|r| r[4] == 900).expect("the attack across midnight");
+    assert_eq!(midnight[9], "2024-01-01");
+}
+
+#[test]
+fn a_split_capture_in_any_order_on_any_threads_gives_the_same_attacks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (capture, _) = generate(dir.path());
+    let whole = replay(dir.path(), "whole", std::slice::from_ref(&capture), &["--threads", "1"]);
+    let (_, want) = check("rsdos", &whole, std::slice::from_ref(&capture));
+    assert_eq!(want.len(), 8);
+    for (pieces, threads, reversed) in [(7, "2", true), (13, "1", false), (13, "2", true)] {
+        let split_dir = dir.path().join(format!("pieces{pieces}{threads}{reversed}"));
+        std::fs::create_dir(&split_dir).expect("a folder for the pieces");
+        let mut files = split_pcap(Path::new(&capture), pieces, &split_dir);
+        if reversed {
+            files.reverse();
+        }
+        let name = format!("split{pieces}-{threads}-{reversed}");
+        let store = replay(dir.path(), &name, &files, &["--threads", threads]);
+        let (oracle, got) = check("rsdos", &store, &files);
+        assert_eq!(got, want, "{name}: the attacks table differs from the whole capture's");
+        assert_eq!(oracle_columns(&got), oracle, "{name}: the independent reading of the pieces");
+    }
+}
