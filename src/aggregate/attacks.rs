@@ -172,7 +172,7 @@ impl AttackLog {
                 }
             }
         }
-        attacks.sort_by(|a, b| (a.first_seen, a.victim, a.proto).cmp(&(b.first_seen, b.victim, b.proto)));
+        attacks.sort_by_key(|a| (a.first_seen, a.victim, a.proto));
         attacks
     }
 }
