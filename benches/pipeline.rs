@@ -179,6 +179,7 @@ fn provenance() -> RunProvenance {
         exclude: Vec::new(),
         max_gap_secs: 600.0,
         coverage_rule: "bench".into(),
+        asn: None,
     }
 }
 

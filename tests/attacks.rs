@@ -39,11 +39,16 @@ fn replay(dir: &Path, name: &str, inputs: &[String], extra: &[&str]) -> std::pat
     store
 }
 
-/// The oracle's and the store's rows (see the script's docs).
-fn check(profile: &str, store: &Path, captures: &[String]) -> (Vec<Value>, Vec<Value>) {
+/// The script's output (see its docs).
+fn script(profile: &str, store: &Path, captures: &[String]) -> Value {
     let mut args: Vec<&Path> = vec![Path::new(profile), Path::new(DARKNET), store];
     args.extend(captures.iter().map(Path::new));
-    let got = common::python::json("store/attacks.py", &args);
+    common::python::json("store/attacks.py", &args)
+}
+
+/// The oracle's and the store's rows.
+fn check(profile: &str, store: &Path, captures: &[String]) -> (Vec<Value>, Vec<Value>) {
+    let got = script(profile, store, captures);
     let rows = |key: &str| got[key].as_array().expect("rows").clone();
     (rows("oracle"), rows("store"))
 }
@@ -103,6 +108,39 @@ fn planted_attacks_are_found_exactly_and_none_below_the_thresholds() {
     let (_, stored) = check("rsdos", &store, whole);
     let midnight = stored.iter().find(|r| r[4] == 900).expect("the attack across midnight");
     assert_eq!(midnight[9], "2024-01-01");
+}
+
+#[test]
+fn the_reports_dos_section_equals_duckdbs_sums_of_the_table() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (capture, _) = generate(dir.path());
+    let store = replay(dir.path(), "store", std::slice::from_ref(&capture), &[]);
+    let sums = &script("rsdos", &store, std::slice::from_ref(&capture))["report"];
+    let out = ok(&["report", "--store", &store.to_string_lossy(), "--format", "json", "--top", "100"]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+    let dos = &report["dos_victims"];
+    for key in ["attacks", "victims", "packets"] {
+        assert_eq!(dos[key], sums[key], "{key}");
+    }
+    assert_eq!(dos["profiles"], serde_json::json!(["rsdos"]));
+    let per_day: Vec<Value> = dos["per_day"]
+        .as_array()
+        .expect("per_day")
+        .iter()
+        .map(|d| serde_json::json!([d["day"], d["attacks"], d["victims"], d["packets"]]))
+        .collect();
+    assert_eq!(Value::from(per_day), sums["per_day"]);
+    let per_victim: Vec<Value> = dos["top_victims"]
+        .as_array()
+        .expect("top_victims")
+        .iter()
+        .map(|v| serde_json::json!([v["victim"], v["attacks"], v["packets"], v["peak_packets_per_minute"]]))
+        .collect();
+    assert_eq!(Value::from(per_victim), sums["per_victim"]);
+    // The Markdown report shows the section with grouped numbers.
+    let md = ok(&["report", "--store", &store.to_string_lossy(), "--format", "md"]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("## 11. DoS victims\n\n8 attacks on 6 victims, 2,303 backscatter packets"), "{md}");
 }
 
 #[test]

@@ -5,8 +5,10 @@
 //! * the Mirai / ZMap / masscan fingerprints.
 //!
 //! The source country is looked up once per source in [`geo`], by the
-//! aggregator, not here.
+//! aggregator, not here; the origin AS ([`asn`]) when the store is written.
 
+pub mod asn;
+mod asn_csv;
 pub mod cidr;
 pub mod geo;
 pub mod scanners;

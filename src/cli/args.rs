@@ -167,6 +167,12 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE", requires = "store")]
     pub scanners: Option<PathBuf>,
 
+    /// Origin-AS table for the store's `asn` columns (repeatable: the
+    /// ip-location-db CSVs `start,end,asn,name` for IPv4 and IPv6, or a file
+    /// of tools/make-asn-db.py) [default: the bundled RouteViews/DB-IP table].
+    #[arg(long, value_name = "FILE", requires = "store")]
+    pub asn_db: Vec<PathBuf>,
+
     /// Read inputs the store already holds again, and replace every stored
     /// part of this sensor that holds one of the inputs or overlaps them in time.
     #[arg(long, requires = "store")]

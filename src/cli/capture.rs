@@ -12,6 +12,7 @@ use anyhow::Context;
 use super::store::default_sensor;
 use super::{CaptureArgs, Failure};
 use crate::aggregate::Aggregator;
+use crate::classify::asn::AsnDb;
 use crate::classify::geo::CountryDb;
 use crate::classify::{CidrSet, ScannerList, Telescope};
 use crate::daemon::archive::Archive;
@@ -160,6 +161,7 @@ fn open_store(
             exclude: telescope.exclude.prefixes().iter().map(ToString::to_string).collect(),
             max_gap_secs: 0.0,
             coverage_rule: "live capture: the seconds the capture ran, up to its last flush".into(),
+            asn: None,
         },
         monitored: 0,
         monitored_basis: String::new(),
@@ -173,7 +175,16 @@ fn open_store(
         last_ns: Some(started),
         records: 0,
     };
-    LiveStore::open(&args.store, sensor, scanners.clone(), geo.clone(), provenance, run)
+    let store = LiveStore::open(&args.store, sensor, scanners.clone(), geo.clone(), provenance, run)?;
+    // The bundled table cannot fail to load unless the binary is damaged:
+    // then the `asn` columns stay null rather than the sensor stopping.
+    Ok(match AsnDb::bundled() {
+        Ok(asn) => store.with_asn(Arc::new(asn)),
+        Err(e) => {
+            log!(Warn, "no origin ASes in the store: {e}");
+            store
+        }
+    })
 }
 
 /// `dst net A or dst net B …`: only the darknet's packets leave the kernel.

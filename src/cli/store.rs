@@ -9,6 +9,7 @@ use anyhow::Context;
 use super::{Failure, ReplayArgs};
 use crate::aggregate::Aggregator;
 use crate::classify::ScannerList;
+use crate::classify::asn::AsnDb;
 use crate::report::RunInfo;
 use crate::source::InputSpec;
 use crate::store::{
@@ -30,6 +31,7 @@ pub struct StoreRun {
     provenance: RunProvenance,
     dir: std::path::PathBuf,
     scanners: Arc<ScannerList>,
+    asn: Arc<AsnDb>,
     /// The thread that writes each closed day's per-source tables, fed by
     /// the aggregator's day sink (so a day is encoded while the next one is
     /// counted); it gives the writer back, with its first error, at the end.
@@ -61,6 +63,10 @@ impl StoreRun {
             Some(path) => ScannerList::open(path).map_err(|e| Failure::Usage(format!("--scanners: {e}")))?,
             None => ScannerList::bundled().context("loading the bundled scanner list")?,
         };
+        let asn = match args.asn_db.as_slice() {
+            [] => AsnDb::bundled().context("loading the bundled AS table")?,
+            paths => AsnDb::open(paths).map_err(|e| Failure::Usage(format!("--asn-db: {e}")))?,
+        };
         let store = Store::open(dir).with_context(|| format!("opening --store {}", dir.display()))?;
         let sensor = match &args.sensor {
             Some(name) => name.clone(),
@@ -75,9 +81,10 @@ impl StoreRun {
             exclude: telescope.exclude.prefixes().iter().map(|c| c.to_string()).collect(),
             max_gap_secs: args.max_gap,
             coverage_rule: COVERAGE_RULE.to_string(),
+            asn: Some(asn.description().to_string()),
         };
-        let scanners = Arc::new(scanners);
-        let mut part = PartWriter::new(dir, &sensor, scanners.clone(), &provenance);
+        let (scanners, asn) = (Arc::new(scanners), Arc::new(asn));
+        let mut part = PartWriter::new(dir, &sensor, scanners.clone(), &provenance).with_asn(asn.clone());
         // One day waits at most while another is written.
         let (send, days) = std::sync::mpsc::sync_channel::<crate::aggregate::DayTables>(0);
         let writer = std::thread::spawn(move || {
@@ -91,7 +98,7 @@ impl StoreRun {
         });
         agg.set_sink(Box::new(move |day| send.send(day).map_err(|_| "the store's day writer stopped".into())));
         let (dir, replace) = (dir.clone(), args.replace);
-        Ok(Some(StoreRun { store, sensor, replace, inputs: Vec::new(), provenance, dir, scanners, writer }))
+        Ok(Some(StoreRun { store, sensor, replace, inputs: Vec::new(), provenance, dir, scanners, asn, writer }))
     }
 
     /// Says whether the store already holds an input: then the run skips
@@ -177,7 +184,8 @@ impl StoreRun {
         };
         // The run's own tables are written here while the days' writer
         // may still be writing the last day.
-        let mut run_writer = PartWriter::new(&self.dir, &self.sensor, self.scanners.clone(), &self.provenance);
+        let mut run_writer = PartWriter::new(&self.dir, &self.sensor, self.scanners.clone(), &self.provenance)
+            .with_asn(self.asn.clone());
         let run_tables = Store::write_run_tables(agg, &meta, &mut run_writer);
         let (writer, failed) = match self.writer.join() {
             Ok(done) => done,

@@ -12,6 +12,7 @@ use arrow_schema::{ArrowError, DataType, Field};
 
 use super::tables::{batch, dict, dict_column, repeated, utc_timestamp};
 use crate::aggregate::{Attack, DosProfile};
+use crate::classify::asn::AsnDb;
 use crate::classify::geo::CountryDb;
 
 /// `attacks`: one row per attack (`rows`: the attacks of one start day).
@@ -22,6 +23,7 @@ pub fn attacks(
     profile: &DosProfile,
     rows: &[Attack],
     geo: &CountryDb,
+    asn: Option<&AsnDb>,
     monitored_ipv4: u64,
 ) -> Result<RecordBatch, ArrowError> {
     let countries: Vec<String> = rows.iter().map(|a| geo.lookup(a.victim.to_ip()).to_string()).collect();
@@ -31,6 +33,7 @@ pub fn attacks(
         Field::new("victim", DataType::Utf8, false),
         Field::new("proto", dict(), false),
         Field::new("country", dict(), false),
+        Field::new("asn", DataType::UInt32, true),
         Field::new("first_seen", utc_timestamp(), false),
         Field::new("last_seen", utc_timestamp(), false),
         Field::new("duration_secs", DataType::Float64, false),
@@ -50,6 +53,7 @@ pub fn attacks(
         Arc::new(StringArray::from_iter_values(rows.iter().map(|a| a.victim.to_string()))),
         dict_column(protos.iter().map(|p| Some(p.as_str()))),
         dict_column(countries.iter().map(|c| Some(c.as_str()))),
+        Arc::new(UInt32Array::from_iter(rows.iter().map(|a| asn.and_then(|db| db.lookup(a.victim))))),
         timestamps(|a| a.first_seen),
         timestamps(|a| a.last_seen),
         Arc::new(Float64Array::from_iter_values(rows.iter().map(Attack::duration_secs))),

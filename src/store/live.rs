@@ -33,6 +33,7 @@ use super::tables::{self, DayCoverage};
 use super::{InputEntry, MANIFEST, Manifest, Part, Provenance, StoreError};
 use crate::aggregate::DaySnapshot;
 use crate::classify::ScannerList;
+use crate::classify::asn::AsnDb;
 use crate::classify::geo::CountryDb;
 use crate::time::Day;
 
@@ -75,6 +76,7 @@ pub struct LiveStore {
     sensor: String,
     part: String,
     scanners: Arc<ScannerList>,
+    asn: Option<Arc<AsnDb>>,
     geo: Arc<CountryDb>,
     provenance: Provenance,
     /// This daemon run, as an input of the part.
@@ -127,11 +129,19 @@ impl LiveStore {
             sensor: sensor.to_string(),
             part,
             scanners,
+            asn: None,
             geo,
             provenance,
             run,
             _running: running,
         })
+    }
+
+    /// Fills the `asn` columns from `asn`.
+    pub fn with_asn(mut self, asn: Arc<AsnDb>) -> LiveStore {
+        self.provenance.run.asn = Some(asn.description().to_string());
+        self.asn = Some(asn);
+        self
     }
 
     /// The store's folder.
@@ -233,6 +243,9 @@ impl LiveStore {
             }
         }
         let mut writer = PartWriter::new(&self.dir, &self.sensor, self.scanners.clone(), &self.provenance.run);
+        if let Some(asn) = &self.asn {
+            writer = writer.with_asn(asn.clone());
+        }
         for day in days.iter() {
             self.write_tables(&mut writer, day)?;
         }

@@ -101,6 +101,10 @@ pub struct RunProvenance {
     pub exclude: Vec<String>,
     pub max_gap_secs: f64,
     pub coverage_rule: String,
+    /// The origin-AS table of the `asn` columns (parts written before
+    /// them have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<String>,
 }
 
 impl Manifest {
@@ -308,6 +312,7 @@ mod tests {
                     exclude: vec![],
                     max_gap_secs: 600.0,
                     coverage_rule: String::new(),
+                    asn: None,
                 },
                 monitored: 1,
                 monitored_basis: String::new(),

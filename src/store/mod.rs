@@ -138,7 +138,7 @@ impl Store {
     pub fn write_run_tables(agg: &Aggregator, meta: &RunMeta, writer: &mut PartWriter) -> Result<(), StoreError> {
         let mut extras = DayExtras::of(agg, &meta.attacks);
         for day in days_of_run(agg) {
-            for (table, batch) in run_batches(agg, meta, day, &mut extras)? {
+            for (table, batch) in run_batches(agg, meta, day, writer.asn(), &mut extras)? {
                 writer.write(table, day, 0, &batch)?;
             }
         }
@@ -288,6 +288,7 @@ fn run_batches(
     agg: &Aggregator,
     meta: &RunMeta,
     day: Day,
+    asn: Option<&crate::classify::asn::AsnDb>,
     extras: &mut DayExtras,
 ) -> Result<Vec<(&'static str, RecordBatch)>, StoreError> {
     let sensor = meta.sensor.as_str();
@@ -309,7 +310,7 @@ fn run_batches(
     let basis = meta.provenance.monitored_basis.as_str();
     batches.push(("coverage", tables::coverage(sensor, cover, basis).map_err(arrow("coverage"))?));
     let rows = extras.attacks.remove(&day).unwrap_or_default();
-    let attacks = events::attacks(sensor, &meta.dos_profile, &rows, agg.geo(), meta.monitored_ipv4);
+    let attacks = events::attacks(sensor, &meta.dos_profile, &rows, agg.geo(), asn, meta.monitored_ipv4);
     batches.push(("attacks", attacks.map_err(arrow("attacks"))?));
     Ok(batches)
 }

@@ -18,6 +18,7 @@ use super::parquet::TableFile;
 use super::{RunProvenance, StoreError, tables};
 use crate::aggregate::DayTables;
 use crate::classify::ScannerList;
+use crate::classify::asn::AsnDb;
 use crate::time::Day;
 
 /// Rows per batch of a day's per-source tables: a day of 10 M sources is
@@ -38,6 +39,8 @@ pub struct PartWriter {
     dir: PathBuf,
     sensor: String,
     scanners: Arc<ScannerList>,
+    /// Origin ASes for the `asn` columns (null without).
+    asn: Option<Arc<AsnDb>>,
     /// Key-value metadata of every file.
     pub metadata: Vec<(String, String)>,
     pending: Vec<Pending>,
@@ -60,10 +63,21 @@ impl PartWriter {
             dir: dir.to_path_buf(),
             sensor: sensor.to_string(),
             scanners,
+            asn: None,
             metadata,
             pending: Vec::new(),
             closings: HashMap::new(),
         }
+    }
+
+    /// Fills the `asn` columns from `asn`.
+    pub fn with_asn(mut self, asn: Arc<AsnDb>) -> PartWriter {
+        self.asn = Some(asn);
+        self
+    }
+
+    pub fn asn(&self) -> Option<&AsnDb> {
+        self.asn.as_deref()
     }
 
     /// Writes a closed day's per-source tables, [`CHUNK_ROWS`] rows at a
@@ -98,8 +112,8 @@ impl PartWriter {
         let sources = day.sources.len();
         for start in (0..sources).step_by(CHUNK_ROWS) {
             let rows = start..sources.min(start + CHUNK_ROWS);
-            let batch =
-                tables::sources(&self.sensor, day, &self.scanners, rows).map_err(StoreError::arrow("sources"))?;
+            let batch = tables::sources(&self.sensor, day, &self.scanners, self.asn(), rows)
+                .map_err(StoreError::arrow("sources"))?;
             file.write(&batch)?;
         }
         Ok(file)

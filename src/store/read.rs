@@ -145,6 +145,14 @@ impl<'a> Columns<'a> {
         self.column(name)?.as_primitive_opt::<UInt16Type>().ok_or_else(|| self.bad(name, "is not UInt16"))
     }
 
+    /// A UInt32 column that files written before it existed lack (`None`).
+    pub fn u32s_if_any(&self, name: &str) -> Result<Option<&'a arrow_array::PrimitiveArray<UInt32Type>>, StoreError> {
+        match self.batch.column_by_name(name) {
+            None => Ok(None),
+            Some(c) => c.as_primitive_opt::<UInt32Type>().map(Some).ok_or_else(|| self.bad(name, "is not UInt32")),
+        }
+    }
+
     pub fn f64s(&self, name: &str) -> Result<&'a [f64], StoreError> {
         let a = self.column(name)?.as_primitive_opt::<Float64Type>().ok_or_else(|| self.bad(name, "is not Float64"))?;
         Ok(a.values())

@@ -18,6 +18,7 @@ use crate::aggregate::{
     split_source_port_key,
 };
 use crate::classify::ScannerList;
+use crate::classify::asn::AsnDb;
 use crate::classify::geo::CountryDb;
 use crate::decode::{Addr, IpProto};
 use crate::time::Day;
@@ -142,6 +143,7 @@ pub fn sources(
     sensor: &str,
     day: &DayTables,
     scanners: &ScannerList,
+    asn: Option<&AsnDb>,
     rows: std::ops::Range<usize>,
 ) -> Result<RecordBatch, ArrowError> {
     let records = &day.sources.records()[rows.clone()];
@@ -168,6 +170,7 @@ pub fn sources(
         Field::new("last_seen", utc_timestamp(), false),
         Field::new("syn_packets", DataType::UInt64, false),
         Field::new("country", dict(), false),
+        Field::new("asn", DataType::UInt32, true),
         Field::new("tool", dict(), true),
         Field::new("scanner", dict(), true),
         Field::new("syn_all_mirai", DataType::Boolean, true),
@@ -185,6 +188,7 @@ pub fn sources(
         Arc::new(TimestampNanosecondArray::from_iter_values(records.iter().map(|r| r.last_seen)).with_timezone("UTC")),
         Arc::new(UInt64Array::from_iter_values(records.iter().map(|r| r.syn_packets()))),
         keyed_column(records.iter().map(|r| Some(country_index(r.country))), &codes),
+        Arc::new(UInt32Array::from_iter(addrs.iter().map(|&a| asn.and_then(|db| db.lookup(a))))),
         keyed_column(records.iter().map(|r| r.tool_label().map(|t| t as usize)), &tool_names),
         dict_column(addrs.iter().map(|&a| scanners.lookup(a))),
         syn_all(records, Pending::MIRAI),

@@ -11,10 +11,12 @@ is an attack with >= MIN packets, lasting >= 60 s and, for rsdos, >= 30
 packets in one of the windows [first + 10k s, first + 10k s + 60 s).
 
 Usage: attacks.py PROFILE DARKNET_CIDR STORE_DIR CAPTURE...
-Prints JSON {"oracle": rows, "store": rows}; a row is [victim, proto,
+Prints JSON {"oracle": rows, "store": rows, "report": sums}; a row is [victim, proto,
 first_ns, last_ns, packets, bytes, peak, victim_ports, darknet_addrs]; the
 store's rows add the day partition, whether it is the day of first_ns, and
-the victim's country."""
+the victim's country. The sums are the report's section 11 as DuckDB
+computes it from the table: attacks, victims and packets in all, per day
+(of the partition) and per victim."""
 
 import collections
 import datetime
@@ -102,10 +104,20 @@ for (victim, proto), packets in vectors.items():
     oracle.append(judge(victim, proto, run))
 oracle = sorted(a for a in oracle if a)
 
-rows = duckdb.connect().execute(
+con = duckdb.connect()
+rows = con.execute(
     f"select victim, proto, epoch_ns(first_seen), epoch_ns(last_seen), packets, bytes, peak_packets_per_minute, "
     f"victim_ports, darknet_addrs, cast(day as varchar), country from "
     f"read_parquet('{store}/attacks/**/*.parquet', hive_partitioning = true) order by all").fetchall()
 stored = sorted([*r[:9], r[9], r[9] == datetime.datetime.fromtimestamp(r[2] // SEC, datetime.UTC).date().isoformat(),
                  r[10]] for r in rows)
-print(json.dumps({"oracle": oracle, "store": stored}))
+source = f"read_parquet('{store}/attacks/**/*.parquet', hive_partitioning = true)"
+attacks, victims, packets = con.execute(f"select count(*), count(distinct victim), sum(packets) from {source}").fetchone()
+per_day = con.execute(f"select cast(day as varchar), count(*), count(distinct victim), sum(packets) from {source} "
+                      f"group by day order by day").fetchall()
+per_victim = con.execute(f"select victim, count(*), sum(packets), max(peak_packets_per_minute) from {source} "
+                         f"group by victim order by sum(packets) desc, victim").fetchall()
+report = {"attacks": attacks, "victims": victims, "packets": int(packets or 0),
+          "per_day": [[d, a, v, int(p)] for d, a, v, p in per_day],
+          "per_victim": [[v, a, int(p), m] for v, a, p, m in per_victim]}
+print(json.dumps({"oracle": oracle, "store": stored, "report": report}))

@@ -4,15 +4,18 @@
 //! decrease rankings, well-known vs other ports per month, port shares
 //! (all and home-country sources), countries of each top port and ports of
 //! each top country, backscatter by victim port and country, and the daily
-//! series of the top ports, and what changed against the store's trailing
-//! days ([`changes`]). The same store and options always give the
+//! series of the top ports, what changed against the store's trailing
+//! days ([`changes`]), the DoS attacks' victims ([`attacks`]) and the
+//! sources' origin ASes ([`networks`]). The same store and options always give the
 //! same report (ties broken by key, no run time inside). This is the
 //! numbers only: [`super::render`] makes them Markdown, HTML, CSV or the
 //! capture daemon's status page.
 
+pub mod attacks;
 pub mod changes;
 mod distinct;
 mod hourly;
+pub mod networks;
 pub mod period;
 pub mod ranking;
 mod sources;
@@ -60,6 +63,10 @@ pub struct Report {
     /// Section 10: the period against the store's trailing days (when
     /// asked for).
     pub changes: Option<changes::Changes>,
+    /// Section 11: the period's DoS attacks.
+    pub dos_victims: attacks::DosVictims,
+    /// Section 12: the sources' origin ASes.
+    pub networks: networks::Networks,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -311,6 +318,9 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
         false => None,
     };
 
+    let dos_victims = attacks::load(store, period, &opts.sensors, top)?;
+    let networks = networks::networks(&now, before.as_ref(), &ports.ranking, opts);
+
     let span = |p: Period| Span { from: p.from.to_string(), to: p.to.to_string(), days: p.days() };
     Ok(Some(Report {
         schema: "darkscope.report/1",
@@ -348,6 +358,8 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
             country_shares: shares(&country_totals, top),
         },
         changes,
+        dos_victims,
+        networks,
     }))
 }
 

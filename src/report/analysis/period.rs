@@ -103,6 +103,12 @@ pub struct PeriodStats {
     pub country_ports: HashMap<String, HashMap<PortKey, u64>>,
     /// Packets per port from sources of the home country.
     pub home_ports: HashMap<PortKey, u64>,
+    /// By origin AS (`AS13335`; sources without one are left out): packets
+    /// and unique sources, packets per port, and distinct source ASes per
+    /// port (CAIDA's `uniq_src_asn`).
+    pub asns: HashMap<String, Tally>,
+    pub asn_ports: HashMap<String, HashMap<PortKey, u64>>,
+    pub port_asns: HashMap<PortKey, u64>,
     pub backscatter_ports: HashMap<PortKey, u64>,
     pub backscatter_countries: HashMap<String, u64>,
     pub daily_ports: BTreeMap<Day, HashMap<PortKey, u64>>,

@@ -11,6 +11,8 @@
 
 use std::path::Path;
 
+use arrow_array::Array;
+
 use super::distinct::{Distinct, distinct, flagged};
 use super::period::{PeriodStats, PortKey, Tally};
 use crate::store::StoreError;
@@ -37,8 +39,8 @@ pub struct PartRows {
     names: Vec<String>,
     numbers: FastMap<String, u32>,
     /// (address, packets, country name, scanner organisation name or
-    /// [`NO_NAME`]).
-    sources: Vec<(u128, u64, u32, u32)>,
+    /// [`NO_NAME`], origin AS name `AS…` or [`NO_NAME`]).
+    sources: Vec<(u128, u64, u32, u32, u32)>,
     /// (row in `sources`, port index, packets).
     ports: Vec<(u32, u32, u64)>,
 }
@@ -69,10 +71,13 @@ impl PartRows {
         };
         // Source texts in row order, for the join below.
         let mut texts = Texts::default();
-        batches(&sources.path, &["source", "packets", "country", "scanner"], |b| {
+        // AS number → name number (`AS13335`, named once per part).
+        let mut asn_names: FastMap<u32, u32> = FastMap::default();
+        batches(&sources.path, &["source", "packets", "country", "scanner", "asn"], |b| {
             let c = Columns::new(b, &sources.path);
             let (source, packets, country, scanner) =
                 (c.strings("source")?, c.u64s("packets")?, c.strings("country")?, c.strings("scanner")?);
+            let asn = c.u32s_if_any("asn")?;
             // Dictionary columns repeat a few names: number each once per batch.
             let mut last_country: Option<(&str, u32)> = None;
             for (row, &n) in packets.iter().enumerate() {
@@ -88,7 +93,14 @@ impl PartRows {
                     }
                 };
                 let org = scanner.get(row).map_or(NO_NAME, |org| part.name(org));
-                part.sources.push((addr.0, n, cc, org));
+                let asn = match asn.filter(|a| a.is_valid(row)) {
+                    Some(a) => {
+                        let asn = a.value(row);
+                        *asn_names.entry(asn).or_insert_with(|| part.name(&format!("AS{asn}")))
+                    }
+                    None => NO_NAME,
+                };
+                part.sources.push((addr.0, n, cc, org, asn));
                 texts.push(text);
             }
             Ok(())
@@ -205,6 +217,11 @@ pub struct Accumulated {
     port_pairs: Vec<u64>,
     country_pairs: Vec<u64>,
     scanner_pairs: Vec<u64>,
+    /// Origin ASes by name number: packets, (AS, source) words, and
+    /// (port index, AS) → packets.
+    asn_packets: FastMap<u32, u64>,
+    asn_pairs: Vec<u64>,
+    port_asn: FastMap<(u32, u32), u64>,
 }
 
 impl Accumulated {
@@ -250,8 +267,8 @@ impl Accumulated {
             }
         }
         let names: Vec<u32> = part.names.iter().map(|n| self.global_name(n)).collect();
-        let mut rows: Vec<(u64, u32, bool)> = Vec::with_capacity(part.sources.len());
-        for &(addr, packets, cc, org) in &part.sources {
+        let mut rows: Vec<(u64, u32, bool, Option<u32>)> = Vec::with_capacity(part.sources.len());
+        for &(addr, packets, cc, org, asn) in &part.sources {
             let source = self.source(addr);
             self.all_sources.push(source);
             self.day_words.push(source);
@@ -266,10 +283,18 @@ impl Accumulated {
                 *self.scanner_packets.entry(org).or_default() += packets;
                 self.scanner_pairs.push(flagged(org, source, false));
             }
-            rows.push((source, cc, scanner));
+            let asn = names.get(asn as usize).copied();
+            if let Some(asn) = asn {
+                *self.asn_packets.entry(asn).or_default() += packets;
+                self.asn_pairs.push(flagged(asn, source, false));
+            }
+            rows.push((source, cc, scanner, asn));
         }
         for &(row, port, packets) in &part.ports {
-            let (source, cc, scanner) = rows[row as usize];
+            let (source, cc, scanner, asn) = rows[row as usize];
+            if let Some(asn) = asn {
+                *self.port_asn.entry((port, asn)).or_default() += packets;
+            }
             let p = self.port_packets.entry(port).or_default();
             p.0 += packets;
             if !scanner {
@@ -319,6 +344,15 @@ impl Accumulated {
         for (&org, &packets) in &self.scanner_packets {
             stats.scanner_packets += packets;
             stats.scanners.insert(self.names[org as usize].clone(), tally(packets, scanners.get(org).0));
+        }
+        let asns = Distinct::count(std::mem::take(&mut self.asn_pairs));
+        for (&asn, &packets) in &self.asn_packets {
+            stats.asns.insert(self.names[asn as usize].clone(), tally(packets, asns.get(asn).0));
+        }
+        for (&(key, asn), &n) in &self.port_asn {
+            let (port, asn) = (port_of_index(key), &self.names[asn as usize]);
+            stats.asn_ports.entry(asn.clone()).or_default().insert(port, n);
+            *stats.port_asns.entry(port).or_default() += 1;
         }
         for (&(key, cc), &n) in &self.port_country {
             let (port, country) = (port_of_index(key), &self.names[cc as usize]);

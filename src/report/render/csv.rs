@@ -21,13 +21,13 @@ fn cell<T: ToString>(v: Option<T>) -> String {
 /// injection": starting with `=`, `+`, `-`, `@`, a tab or a carriage
 /// return) gets a leading `'`, unless it is a plain number; then the cell
 /// is quoted when it holds a comma, a quote or a line break.
-fn text(v: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn text(v: &str) -> std::borrow::Cow<'_, str> {
     let formula = v.starts_with(['=', '+', '-', '@', '\t', '\r']) && !v.parse::<f64>().is_ok_and(f64::is_finite);
     let v: std::borrow::Cow<'_, str> = if formula { format!("'{v}").into() } else { v.into() };
     if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")).into() } else { v }
 }
 
-fn rows(rows: &[Row]) -> String {
+pub(super) fn rows(rows: &[Row]) -> String {
     let mut o = format!("{ROW_HEADER}\n");
     for r in rows {
         let _ = writeln!(
@@ -49,7 +49,7 @@ fn rows(rows: &[Row]) -> String {
     o
 }
 
-fn breakdowns(parent: &str, items: &[Breakdown]) -> String {
+pub(super) fn breakdowns(parent: &str, items: &[Breakdown]) -> String {
     let mut o = format!("{parent},{parent}_packets,rank,key,packets,share\n");
     for b in items {
         for r in &b.rows {
@@ -173,6 +173,9 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
             );
         }
         add("changes", changes);
+    }
+    for (name, text) in super::dos::csv(&r.dos_victims).into_iter().chain(super::networks::csv(&r.networks)) {
+        add(name, text);
     }
     out
 }

@@ -98,7 +98,7 @@ fn shares(o: &mut String, caption: &str, key: &str, rows: &[Row]) {
     o.push_str("</tbody></table>");
 }
 
-fn breakdowns(o: &mut String, caption: &str, parent: &str, items: &[Breakdown]) {
+pub(super) fn breakdowns(o: &mut String, caption: &str, parent: &str, items: &[Breakdown]) {
     if items.is_empty() {
         let _ = write!(o, r#"<p class="note">{}: none.</p>"#, escape(caption));
         return;
@@ -173,7 +173,7 @@ fn charts(o: &mut String, r: &Report) {
     }
 }
 
-fn section(o: &mut String, id: &str, title: &str) {
+pub(super) fn section(o: &mut String, id: &str, title: &str) {
     let _ = write!(o, r#"</section><section id="{id}"><h2>{}</h2>"#, escape(title));
 }
 
@@ -265,6 +265,8 @@ pub fn render(r: &Report) -> String {
     if let Some(c) = &r.changes {
         changes(&mut o, c, r.min_baseline);
     }
+    super::dos::html(&mut o, &r.dos_victims);
+    super::networks::html(&mut o, &r.networks);
     o.push_str("</section></main></body></html>\n");
     o
 }

@@ -16,7 +16,7 @@ use crate::report::analysis::{Breakdown, Report};
 /// `_`, `` ` ``, `[` and `]` backslash-escaped; `&`, `<` and `>` as
 /// entities; a line break or another control character as its visible
 /// symbol (U+2400 block), so it cannot end the row.
-fn md(text: &str) -> Cow<'_, str> {
+pub(super) fn md(text: &str) -> Cow<'_, str> {
     let plain = |c: char| !c.is_control() && !matches!(c, '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '&' | '<' | '>');
     if text.chars().all(plain) {
         return text.into();
@@ -43,7 +43,7 @@ fn md(text: &str) -> Cow<'_, str> {
 
 /// A comparison table; `per_day` shows packets per covered day instead of
 /// per day per address.
-fn compared(o: &mut String, title: &str, key: &str, rows: &[Row], per_day: bool) {
+pub(super) fn compared(o: &mut String, title: &str, key: &str, rows: &[Row], per_day: bool) {
     let _ = writeln!(o, "\n### {title}\n");
     if rows.is_empty() {
         let _ = writeln!(o, "(none)");
@@ -87,7 +87,7 @@ fn shares(o: &mut String, title: &str, key: &str, rows: &[Row]) {
     }
 }
 
-fn breakdowns(o: &mut String, title: &str, key: &str, items: &[Breakdown]) {
+pub(super) fn breakdowns(o: &mut String, title: &str, key: &str, items: &[Breakdown]) {
     let _ = writeln!(o, "\n### {title}\n");
     for b in items {
         let parts: Vec<String> = b.rows.iter().map(|r| format!("{} {}", md(&r.key), share(r.share))).collect();
@@ -180,6 +180,8 @@ pub fn render(r: &Report) -> String {
     if let Some(c) = &r.changes {
         changes(&mut o, c, r.min_baseline);
     }
+    super::dos::markdown(&mut o, &r.dos_victims);
+    super::networks::markdown(&mut o, &r.networks);
     o
 }
 

@@ -4,8 +4,10 @@
 //! they share. The capture daemon's status page is made of the same pieces.
 
 pub mod csv;
+pub mod dos;
 pub mod html;
 pub mod markdown;
+pub mod networks;
 pub mod numbers;
 pub mod status;
 pub mod summary;
