@@ -82,3 +82,41 @@ fn the_as_ranking_equals_duckdbs_sums_by_asn() {
         assert_eq!(want, n, "{port}: distinct source ASes");
     }
 }
+
+#[test]
+fn the_notification_list_holds_every_home_source_as_duckdb_reads_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = dir.path().join("t.pcap").to_string_lossy().into_owned();
+    let store = dir.path().join("store").to_string_lossy().into_owned();
+    ok(&["generate", "--out", &capture, "--packets", "100000", "--days", "2", "--sources", "5000"]);
+    // The research-scanner list names the generator's Japanese blocks.
+    let scanners = common::store::jp_scanner_list(dir.path(), "jp");
+    ok(&["replay", &capture, "--darknet", "198.18.0.0/16", "--store", &store, "--sensor", "s1", "-q"]
+        .into_iter()
+        .chain(["--scanners", &scanners])
+        .collect::<Vec<_>>());
+    let out = dir.path().join("csv");
+    let out_arg = out.to_string_lossy().into_owned();
+    ok(&["report", "--store", &store, "--format", "csv", "--out", &out_arg]);
+    let json = ok(&["report", "--store", &store, "--format", "json"]);
+    let report: Value = serde_json::from_slice(&json.stdout).expect("report JSON");
+    let want = common::python::json(
+        "store/notify.py",
+        &[Path::new(&store), Path::new("2024-01-01"), Path::new("2024-01-03"), Path::new("JP")],
+    );
+    let want = want.as_array().expect("a list");
+    let got = report["notification"].as_array().expect("the notification list");
+    assert!(want.len() > 100, "the generator draws Japanese sources: {}", want.len());
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        for key in ["source", "asn", "packets", "days", "first_seen", "last_seen", "ports", "tools", "scanner"] {
+            assert_eq!(g[key], w[key], "{}: {key}", w["source"]);
+        }
+        assert!(g["scanner"].as_str().is_some_and(|s| s == "jp"), "every Japanese source is on the list given");
+    }
+    // The CSV file has a row per source, in the same order.
+    let csv = std::fs::read_to_string(out.join("notification.csv")).expect("notification.csv");
+    let sources: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().expect("a source")).collect();
+    let listed: Vec<&str> = want.iter().map(|w| w["source"].as_str().expect("text")).collect();
+    assert_eq!(sources, listed);
+}

@@ -6,7 +6,8 @@
 //! each top country, backscatter by victim port and country, and the daily
 //! series of the top ports, what changed against the store's trailing
 //! days ([`changes`]), the DoS attacks' victims ([`attacks`]) and the
-//! sources' origin ASes ([`networks`]). The same store and options always give the
+//! sources' origin ASes ([`networks`]); and the home country's sources as a
+//! notification list ([`notify`]). The same store and options always give the
 //! same report (ties broken by key, no run time inside). This is the
 //! numbers only: [`super::render`] makes them Markdown, HTML, CSV or the
 //! capture daemon's status page.
@@ -16,6 +17,7 @@ pub mod changes;
 mod distinct;
 mod hourly;
 pub mod networks;
+pub mod notify;
 pub mod period;
 pub mod ranking;
 mod sources;
@@ -67,6 +69,8 @@ pub struct Report {
     pub dos_victims: attacks::DosVictims,
     /// Section 12: the sources' origin ASes.
     pub networks: networks::Networks,
+    /// The home country's sources, for a national CERT (JSON and CSV only).
+    pub notification: Vec<notify::Notice>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -320,6 +324,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
 
     let dos_victims = attacks::load(store, period, &opts.sensors, top)?;
     let networks = networks::networks(&now, before.as_ref(), &ports.ranking, opts);
+    let notification = notify::notifications(store, period, &opts.sensors, home)?;
 
     let span = |p: Period| Span { from: p.from.to_string(), to: p.to.to_string(), days: p.days() };
     Ok(Some(Report {
@@ -360,6 +365,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
         changes,
         dos_victims,
         networks,
+        notification,
     }))
 }
 

@@ -177,6 +177,30 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
     for (name, text) in super::dos::csv(&r.dos_victims).into_iter().chain(super::networks::csv(&r.networks)) {
         add(name, text);
     }
+    add("notification", notification(&r.notification));
+    out
+}
+
+/// `notification.csv`: one row per home-country source; lists are
+/// space-separated in their cell.
+fn notification(list: &[crate::report::analysis::notify::Notice]) -> String {
+    let mut out = "source,asn,as_name,packets,days,first_seen,last_seen,ports,tools,scanner\n".to_string();
+    for n in list {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{}",
+            text(&n.source),
+            cell(n.asn),
+            text(n.as_name.as_deref().unwrap_or("")),
+            n.packets,
+            n.days,
+            n.first_seen,
+            n.last_seen,
+            text(&n.ports.join(" ")),
+            text(&n.tools.join(" ")),
+            text(n.scanner.as_deref().unwrap_or(""))
+        );
+    }
     out
 }
 
