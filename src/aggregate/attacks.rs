@@ -3,10 +3,10 @@
 //! for longer than the profile's timeout ends, and what it gathered is an
 //! attack when it reached the profile's packets, duration and peak.
 //!
-//! The record path logs every backscatter packet in a compact
-//! observation (24 bytes: time, vector and darknet-address numbers, bytes,
-//! victim port); [`AttackLog::detect`] sorts the log by vector and time and
-//! walks each vector once. Sorting first makes the attacks independent of
+//! The record path logs every backscatter packet in an observation of 48
+//! bytes (victim, protocol, time, darknet address, victim port, bytes: no
+//! hashing on the record path); [`AttackLog::detect`] sorts the log by
+//! vector and time and walks each vector once. Sorting first makes the attacks independent of
 //! the order the packets were read in: inputs split anywhere, given in any
 //! order, or counted on any number of threads give the same rows.
 //!
@@ -69,23 +69,31 @@ impl Default for DosProfile {
     }
 }
 
-/// One backscatter packet, as the log keeps it.
+/// One backscatter packet, as the log keeps it; sorts by vector (victim,
+/// protocol), then time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Observation {
-    vector: u32,
+    victim: [u64; 2],
+    proto: u8,
     ts: i64,
-    darknet_addr: u32,
+    /// An IPv4 darknet address itself; an IPv6 one numbered, with bit 32.
+    darknet_addr: u64,
     /// The victim's port + 1, or 0 when the packet did not show it.
     port: u32,
     bytes: u32,
 }
 
+impl Observation {
+    fn vector(&self) -> ([u64; 2], u8) {
+        (self.victim, self.proto)
+    }
+}
+
 /// Every backscatter packet of the run (see the module docs).
 #[derive(Default)]
 pub struct AttackLog {
-    vectors: HashMap<(Addr, IpProto), u32, foldhash::fast::RandomState>,
-    keys: Vec<(Addr, IpProto)>,
-    darknet_addrs: HashMap<Addr, u32, foldhash::fast::RandomState>,
+    /// IPv6 darknet addresses by number.
+    ipv6_addrs: HashMap<u128, u32, foldhash::fast::RandomState>,
     log: Vec<Observation>,
 }
 
@@ -133,15 +141,16 @@ impl AttackLog {
     /// Logs one backscatter packet of `victim`'s `proto` vector.
     #[inline]
     pub fn push(&mut self, victim: Addr, proto: IpProto, ts: i64, bytes: u32, port: Option<u16>, darknet_addr: Addr) {
-        let next = self.keys.len() as u32;
-        let vector = *self.vectors.entry((victim, proto)).or_insert(next);
-        if vector == next {
-            self.keys.push((victim, proto));
-        }
-        let next = self.darknet_addrs.len() as u32;
-        let darknet_addr = *self.darknet_addrs.entry(darknet_addr).or_insert(next);
+        let darknet_addr = match darknet_addr.as_v4() {
+            Some(v4) => u64::from(v4),
+            None => {
+                let next = self.ipv6_addrs.len() as u32;
+                (1 << 32) | u64::from(*self.ipv6_addrs.entry(darknet_addr.0).or_insert(next))
+            }
+        };
+        let victim = [(victim.0 >> 64) as u64, victim.0 as u64];
         let port = port.map_or(0, |p| u32::from(p) + 1);
-        self.log.push(Observation { vector, ts, darknet_addr, port, bytes });
+        self.log.push(Observation { victim, proto: proto.0, ts, darknet_addr, port, bytes });
     }
 
     /// Backscatter packets logged.
@@ -159,8 +168,9 @@ impl AttackLog {
         self.log.sort_unstable();
         let mut attacks = Vec::new();
         let mut scratch = Scratch::default();
-        for vector in self.log.chunk_by(|a, b| a.vector == b.vector) {
-            let (victim, proto) = self.keys[vector[0].vector as usize];
+        for vector in self.log.chunk_by(|a, b| a.vector() == b.vector()) {
+            let [hi, lo] = vector[0].victim;
+            let (victim, proto) = (Addr((u128::from(hi) << 64) | u128::from(lo)), IpProto(vector[0].proto));
             let mut start = 0;
             for i in 1..=vector.len() {
                 let ends = i == vector.len() || vector[i].ts - vector[i - 1].ts > profile.timeout_ns;
@@ -181,7 +191,7 @@ impl AttackLog {
 #[derive(Default)]
 struct Scratch {
     ports: Vec<u32>,
-    addrs: Vec<u32>,
+    addrs: Vec<u64>,
 }
 
 impl Scratch {
@@ -231,7 +241,7 @@ fn peak_window(run: &[Observation], first: i64, last: i64) -> u64 {
     peak as u64
 }
 
-fn distinct(values: &mut [u32]) -> u32 {
+fn distinct<T: Ord>(values: &mut [T]) -> u32 {
     values.sort_unstable();
     let mut n = 0;
     for (i, v) in values.iter().enumerate() {
