@@ -32,6 +32,19 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+impl Failure {
+    /// A store error: bad usage when the store given cannot be one this
+    /// darkscope writes (a file, another schema), else a failure while
+    /// working, with `context`.
+    pub fn store(e: crate::store::StoreError, context: String) -> Failure {
+        use crate::store::StoreError;
+        match e {
+            StoreError::NotAFolder { .. } | StoreError::Version { .. } => Failure::Usage(e.to_string()),
+            e => Failure::Work(anyhow::Error::new(e).context(context)),
+        }
+    }
+}
+
 /// The exit status of `report --alerts` when an alert fired.
 pub const ALERTED: u8 = 3;
 
@@ -65,10 +78,28 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Work(e)) => {
-            eprintln!("darkscope: error: {e:#}");
+            eprintln!("darkscope: error: {}", one_line(&e));
             ExitCode::from(1)
         }
     }
+}
+
+/// An error and its causes on one line, `: `-separated; a cause whose
+/// text the line already holds (an error that prints its source too) is
+/// not repeated.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// clap's errors span several lines; usage errors become one line naming

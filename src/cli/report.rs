@@ -1,6 +1,7 @@
 //! `darkscope report`: store → period statistics → rankings → Markdown,
 //! HTML, JSON or CSV.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Context;
@@ -9,6 +10,8 @@ use super::{Failure, ReportArgs};
 use crate::report::analysis::changes::{Alert, MIN_HISTORY_DAYS};
 use crate::report::render::numbers::{grouped, rate};
 use crate::report::{Period, ReportOptions, build, render_html, render_markdown};
+use crate::store::read::files;
+use crate::time::Day;
 
 /// Writes the report; with `--alerts`, only what changed. Gives whether an
 /// alert fired (`--alerts` only).
@@ -20,6 +23,8 @@ pub fn run(args: ReportArgs) -> Result<bool, Failure> {
             crate::store::MANIFEST
         )));
     }
+    crate::store::Manifest::load(&args.store)
+        .map_err(|e| Failure::store(e, format!("reading the store {}", args.store.display())))?;
     if args.format == "csv" && args.out.is_none() {
         return Err(Failure::Usage("--format csv writes one file per table: give the folder with --out DIR".into()));
     }
@@ -30,6 +35,7 @@ pub fn run(args: ReportArgs) -> Result<bool, Failure> {
             .map(|days| Period { from: days.to, to: days.to }),
         (period, _) => period,
     };
+    check_scope(&args, period)?;
     let options = ReportOptions {
         period,
         baseline: args.baseline,
@@ -70,6 +76,60 @@ pub fn run(args: ReportArgs) -> Result<bool, Failure> {
     };
     write(&args, &text)?;
     Ok(false)
+}
+
+/// Refuses a `--sensor`, `--period` or `--baseline` the store holds
+/// nothing of (bad usage: exit 2), saying what it does hold; an empty
+/// store too.
+fn check_scope(args: &ReportArgs, period: Option<Period>) -> Result<(), Failure> {
+    let store = args.store.display();
+    let all = files(&args.store, "coverage", Day(i32::MIN), Day(i32::MAX), &[])
+        .with_context(|| format!("reading the store {store}"))?;
+    if all.is_empty() {
+        return Err(Failure::Usage(format!(
+            "--store {store}: it holds no days yet; write some with `darkscope replay INPUT --store {store}`"
+        )));
+    }
+    let sensors: BTreeSet<&str> = all.iter().map(|f| f.sensor.as_str()).collect();
+    let listed = || sensors.iter().copied().collect::<Vec<_>>().join(", ");
+    if let Some(missing) = args.sensor.iter().find(|s| !sensors.contains(s.as_str())) {
+        return Err(Failure::Usage(format!(
+            "--sensor {missing}: the store {store} holds no sensor of that name; it holds {}",
+            listed()
+        )));
+    }
+    let days: BTreeSet<Day> =
+        all.iter().filter(|f| args.sensor.is_empty() || args.sensor.contains(&f.sensor)).map(|f| f.day).collect();
+    let asked = [("--period", period), ("--baseline", args.baseline)];
+    for (flag, span) in asked.into_iter().filter_map(|(flag, p)| Some((flag, p?))) {
+        if days.range(span.from..=span.to).next().is_none() {
+            let whose = match args.sensor.as_slice() {
+                [] => String::new(),
+                names => format!(" for sensor {}", names.join(", ")),
+            };
+            return Err(Failure::Usage(format!(
+                "{flag} {span}: the store {store} holds no day of it{whose}; it holds {}",
+                day_ranges(&days)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Days as runs: `2024-01-01..2024-01-07, 2024-02-01 (8 days)`, the first
+/// six runs.
+fn day_ranges(days: &BTreeSet<Day>) -> String {
+    let mut runs: Vec<(Day, Day)> = Vec::new();
+    for &day in days {
+        match runs.last_mut() {
+            Some((_, last)) if last.0 + 1 == day.0 => *last = day,
+            _ => runs.push((day, day)),
+        }
+    }
+    let shown: Vec<String> =
+        runs.iter().take(6).map(|(a, b)| if a == b { a.to_string() } else { format!("{a}..{b}") }).collect();
+    let more = if runs.len() > 6 { format!(", … ({} runs of days in all)", runs.len()) } else { String::new() };
+    format!("{}{more} ({} days)", shown.join(", "), days.len())
 }
 
 /// One alert as a line of text.

@@ -67,7 +67,7 @@ impl StoreRun {
             [] => AsnDb::bundled().context("loading the bundled AS table")?,
             paths => AsnDb::open(paths).map_err(|e| Failure::Usage(format!("--asn-db: {e}")))?,
         };
-        let store = Store::open(dir).with_context(|| format!("opening --store {}", dir.display()))?;
+        let store = Store::open(dir).map_err(|e| Failure::store(e, format!("opening --store {}", dir.display())))?;
         let sensor = match &args.sensor {
             Some(name) => name.clone(),
             None => default_sensor(),

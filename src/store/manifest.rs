@@ -114,6 +114,9 @@ impl Manifest {
             Ok(bytes) => {
                 let manifest: Manifest = serde_json::from_slice(&bytes)
                     .map_err(|source| StoreError::Manifest { path: path.clone(), source })?;
+                if manifest.schema != SCHEMA {
+                    return Err(StoreError::Version { path, found: manifest.schema, known: SCHEMA });
+                }
                 check_names(&manifest, &path)?;
                 Ok(manifest)
             }

@@ -40,10 +40,23 @@ use tables::DayCoverage;
 pub enum StoreError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{path} is of schema {found}, which this darkscope ({}) does not know (it reads and writes {known}): \
+         use the darkscope that wrote the store, or another --store",
+        env!("CARGO_PKG_VERSION")
+    )]
+    Version { path: PathBuf, found: String, known: &'static str },
+    #[error("--store {} is a file, not a folder: give the folder the store is in (created if missing)", path.display())]
+    NotAFolder { path: PathBuf },
     #[error("{path} is not a darkscope ingest manifest ({source}); is --store the right folder?")]
     Manifest { path: PathBuf, source: serde_json::Error },
     #[error("writing {path}: {source}")]
     Parquet { path: PathBuf, source: ::parquet::errors::ParquetError },
+    #[error(
+        "reading {path}: {reason}: the file is damaged or no darkscope table; replay the inputs of part \
+         {part} (manifest.json lists them) again with --replace, or remove that part's files"
+    )]
+    ParquetRead { path: PathBuf, part: String, reason: ::parquet::errors::ParquetError },
     #[error("building the {table} table: {source}")]
     Arrow { table: &'static str, source: ArrowError },
     #[error("{path}: column {column} {problem}: was this store written by darkscope?")]
@@ -118,6 +131,9 @@ pub struct Store {
 impl Store {
     /// Opens the store at `dir`, creating the folder if needed.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(StoreError::NotAFolder { path: dir.to_path_buf() });
+        }
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
         let manifest = Manifest::load(dir)?;
         Ok(Store { dir: dir.to_path_buf(), manifest })

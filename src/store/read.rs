@@ -74,7 +74,13 @@ pub fn batches(
     columns: &[&str],
     mut each: impl FnMut(&RecordBatch) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    let parquet = |source| StoreError::Parquet { path: path.to_path_buf(), source };
+    // `<sensor>-<part>.parquet` names the part.
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let part = match stem.rsplit_once('-') {
+        Some((sensor, part)) => format!("{part} of sensor {sensor}"),
+        None => stem,
+    };
+    let parquet = |reason| StoreError::ParquetRead { path: path.to_path_buf(), part: part.clone(), reason };
     let file = File::open(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet)?;
     let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
