@@ -187,10 +187,8 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
 
-    /// DoS attacks in the backscatter: 'rsdos' (CAIDA's RS-DoS: ≥ 25
-    /// packets, ≥ 60 s, ≥ 30 packets in a 60 s window sliding by 10 s) or
-    /// 'moore' (Moore et al.: ≥ 100 packets, ≥ 60 s); either way a victim
-    /// silent for 300 s ends its attack.
+    /// DoS attacks in the backscatter: 'rsdos' (CAIDA: ≥ 25 packets, ≥ 60 s, ≥ 30 in a
+    /// minute) or 'moore' (≥ 100 packets, ≥ 60 s); 300 s of silence ends an attack.
     #[arg(long, value_name = "PROFILE", default_value = "rsdos", value_parser = parse_dos_profile)]
     pub dos_profile: DosProfile,
 
