@@ -85,3 +85,11 @@ fn the_bundled_table_agrees_with_the_csv_it_was_built_from() {
         assert_eq!(db.lookup(Addr::v4(addr)), (asn != 0).then_some(asn), "{}", std::net::Ipv4Addr::from(addr));
     }
 }
+
+#[test]
+#[ignore = "a timing, not a check: cargo test --release --lib -- --ignored --nocapture load_time"]
+fn load_time() {
+    let start = std::time::Instant::now();
+    let db = AsnDb::bundled().unwrap();
+    eprintln!("bundled AS table loaded in {:?} ({} IPv4 ranges)", start.elapsed(), db.v4_starts.len());
+}

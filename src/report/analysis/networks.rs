@@ -33,14 +33,18 @@ pub struct PortAsns {
 }
 
 /// Section 12 of `now` against `before`; `top_ports` are the period's top
-/// destination ports (section 2).
-pub fn networks(now: &PeriodStats, before: Option<&PeriodStats>, top_ports: &[Row], opts: &ReportOptions) -> Networks {
+/// destination ports (section 2); `db` names the ASes.
+pub fn networks(
+    now: &PeriodStats,
+    before: Option<&PeriodStats>,
+    top_ports: &[Row],
+    opts: &ReportOptions,
+    db: Option<&AsnDb>,
+) -> Networks {
     let ranking = ranked(now, before, |s| tallies(&s.asns), opts);
-    // Names cost nothing when the bundled table does not load.
-    let db = AsnDb::bundled().ok();
     let named = |mut rows: Vec<Row>| {
         for r in &mut rows {
-            r.key = with_name(&r.key, db.as_ref());
+            r.key = with_name(&r.key, db);
         }
         rows
     };
@@ -49,11 +53,7 @@ pub fn networks(now: &PeriodStats, before: Option<&PeriodStats>, top_ports: &[Ro
         .iter()
         .map(|r| {
             let parts: HashMap<PortKey, u64> = now.asn_ports.get(&r.key).cloned().unwrap_or_default();
-            Breakdown {
-                key: with_name(&r.key, db.as_ref()),
-                packets: r.packets,
-                rows: breakdown(&parts, r.packets, opts.top),
-            }
+            Breakdown { key: with_name(&r.key, db), packets: r.packets, rows: breakdown(&parts, r.packets, opts.top) }
         })
         .collect();
     let with_asn: u64 = now.asns.values().map(|t| t.packets).sum();

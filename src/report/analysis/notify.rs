@@ -48,8 +48,14 @@ struct Source {
     scanner: Option<String>,
 }
 
-/// The home country's sources of `period`.
-pub fn notifications(store: &Path, period: Period, sensors: &[String], home: &str) -> Result<Vec<Notice>, StoreError> {
+/// The home country's sources of `period`; `db` names their ASes.
+pub fn notifications(
+    store: &Path,
+    period: Period,
+    sensors: &[String],
+    home: &str,
+    db: Option<&AsnDb>,
+) -> Result<Vec<Notice>, StoreError> {
     let mut found: HashMap<String, Source> = HashMap::new();
     let columns = ["source", "country", "packets", "first_seen", "last_seen", "asn", "tool", "scanner"];
     for file in files(store, "sources", period.from, period.to, sensors)? {
@@ -98,14 +104,13 @@ pub fn notifications(store: &Path, period: Period, sensors: &[String], home: &st
             Ok(())
         })?;
     }
-    let db = AsnDb::bundled().ok();
     let mut list: Vec<Notice> = found
         .into_iter()
         .map(|(source, s)| {
             let mut ports: Vec<(PortKey, u64)> = s.ports.into_iter().collect();
             ports.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             Notice {
-                as_name: s.asn.and_then(|a| db.as_ref()?.name(a)).map(str::to_string),
+                as_name: s.asn.and_then(|a| db?.name(a)).map(str::to_string),
                 source,
                 asn: s.asn,
                 packets: s.packets,
