@@ -153,15 +153,6 @@ impl AttackLog {
         self.log.push(Observation { victim, proto: proto.0, ts, darknet_addr, port, bytes });
     }
 
-    /// Backscatter packets logged.
-    pub fn len(&self) -> usize {
-        self.log.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.log.is_empty()
-    }
-
     /// The attacks `profile` finds, sorted by start, victim and protocol.
     /// Sorts the log (once; later calls find it sorted).
     pub fn detect(&mut self, profile: &DosProfile) -> Vec<Attack> {

@@ -326,7 +326,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
     // AS names; the sections go without them if the bundled table fails.
     let asn_db = crate::classify::asn::AsnDb::bundled().ok();
     let networks = networks::networks(&now, before.as_ref(), &ports.ranking, opts, asn_db.as_ref());
-    let notification = notify::notifications(store, period, &opts.sensors, home, asn_db.as_ref())?;
+    let notification = notify::notifications(store, period, &opts.sensors, home, &now, asn_db.as_ref())?;
 
     let span = |p: Period| Span { from: p.from.to_string(), to: p.to.to_string(), days: p.days() };
     Ok(Some(Report {

@@ -3,6 +3,8 @@
 //! packets, days, first and last seen, busiest destination ports, tool
 //! labels and research-scanner tag, busiest first. The CSV report writes
 //! it as `notification.csv`; the JSON report holds it as `notification`.
+//! The sources' ports come from the period's statistics (the join of
+//! `sources` and `source_ports` that the rankings read).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -10,10 +12,10 @@ use std::path::Path;
 use arrow_array::Array;
 use serde::Serialize;
 
-use super::period::{Period, PortKey};
+use super::period::{Period, PeriodStats, PortKey};
 use crate::classify::asn::AsnDb;
 use crate::store::StoreError;
-use crate::store::read::{Columns, batches, files};
+use crate::store::read::{Columns, batches, files, parse_addr};
 use crate::time::Timestamp;
 
 /// Destination ports listed per source.
@@ -43,17 +45,18 @@ struct Source {
     days: BTreeSet<crate::time::Day>,
     first: i64,
     last: i64,
-    ports: HashMap<PortKey, u64>,
     tools: BTreeSet<String>,
     scanner: Option<String>,
 }
 
-/// The home country's sources of `period`; `db` names their ASes.
+/// The home country's sources of `period`, whose statistics `stats` are;
+/// `db` names their ASes.
 pub fn notifications(
     store: &Path,
     period: Period,
     sensors: &[String],
     home: &str,
+    stats: &PeriodStats,
     db: Option<&AsnDb>,
 ) -> Result<Vec<Notice>, StoreError> {
     let mut found: HashMap<String, Source> = HashMap::new();
@@ -88,26 +91,11 @@ pub fn notifications(
             Ok(())
         })?;
     }
-    if found.is_empty() {
-        return Ok(Vec::new());
-    }
-    for file in files(store, "source_ports", period.from, period.to, sensors)? {
-        batches(&file.path, &["source", "proto", "port", "packets"], |b| {
-            let c = Columns::new(b, &file.path);
-            let (source, proto, port, packets) =
-                (c.strings("source")?, c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
-            for (row, &n) in packets.iter().enumerate() {
-                if let Some(s) = source.get(row).and_then(|text| found.get_mut(text)) {
-                    *s.ports.entry(PortKey::parse(proto.get(row), port.value(row))).or_default() += n;
-                }
-            }
-            Ok(())
-        })?;
-    }
     let mut list: Vec<Notice> = found
         .into_iter()
         .map(|(source, s)| {
-            let mut ports: Vec<(PortKey, u64)> = s.ports.into_iter().collect();
+            let by_port = parse_addr(&source).and_then(|a| stats.home_source_ports.get(&a.0));
+            let mut ports: Vec<(PortKey, u64)> = by_port.into_iter().flatten().map(|(k, n)| (*k, *n)).collect();
             ports.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             Notice {
                 as_name: s.asn.and_then(|a| db?.name(a)).map(str::to_string),

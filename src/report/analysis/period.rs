@@ -101,8 +101,10 @@ pub struct PeriodStats {
     pub scanners: HashMap<String, Tally>,
     pub port_countries: HashMap<PortKey, HashMap<String, u64>>,
     pub country_ports: HashMap<String, HashMap<PortKey, u64>>,
-    /// Packets per port from sources of the home country.
+    /// Packets per port from sources of the home country, and per port
+    /// of each such source (by address: the notification list).
     pub home_ports: HashMap<PortKey, u64>,
+    pub home_source_ports: HashMap<u128, HashMap<PortKey, u64>>,
     /// By origin AS (`AS13335`; sources without one are left out): packets
     /// and unique sources, packets per port, and distinct source ASes per
     /// port (CAIDA's `uniq_src_asn`).
@@ -222,7 +224,7 @@ impl PeriodStats {
                 (file, ports)
             })
             .collect();
-        let mut acc = Accumulated::default();
+        let mut acc = Accumulated::new(home);
         decode_in_order(
             &parts,
             |(file, ports)| PartRows::read(file, *ports),
@@ -231,7 +233,7 @@ impl PeriodStats {
                 Ok(())
             },
         )?;
-        acc.finish(self, home);
+        acc.finish(self);
         Ok(())
     }
 

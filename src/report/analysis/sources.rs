@@ -93,13 +93,8 @@ impl PartRows {
                     }
                 };
                 let org = scanner.get(row).map_or(NO_NAME, |org| part.name(org));
-                let asn = match asn.filter(|a| a.is_valid(row)) {
-                    Some(a) => {
-                        let asn = a.value(row);
-                        *asn_names.entry(asn).or_insert_with(|| part.name(&format!("AS{asn}")))
-                    }
-                    None => NO_NAME,
-                };
+                let asn = asn.filter(|a| a.is_valid(row)).map(|a| a.value(row));
+                let asn = asn.map_or(NO_NAME, |n| *asn_names.entry(n).or_insert_with(|| part.name(&format!("AS{n}"))));
                 part.sources.push((addr.0, n, cc, org, asn));
                 texts.push(text);
             }
@@ -222,9 +217,16 @@ pub struct Accumulated {
     asn_packets: FastMap<u32, u64>,
     asn_pairs: Vec<u64>,
     port_asn: FastMap<(u32, u32), u64>,
+    /// The home country, and (address, port index) → packets of its sources.
+    home: String,
+    home_source_ports: FastMap<(u128, u32), u64>,
 }
 
 impl Accumulated {
+    pub fn new(home: &str) -> Accumulated {
+        Accumulated { home: home.to_string(), ..Accumulated::default() }
+    }
+
     fn global_name(&mut self, name: &str) -> u32 {
         if let Some(&n) = self.name_numbers.get(name) {
             return n;
@@ -290,8 +292,12 @@ impl Accumulated {
             }
             rows.push((source, cc, scanner, asn));
         }
+        let home = self.name_numbers.get(self.home.as_str()).copied();
         for &(row, port, packets) in &part.ports {
             let (source, cc, scanner, asn) = rows[row as usize];
+            if Some(cc) == home {
+                *self.home_source_ports.entry((part.sources[row as usize].0, port)).or_default() += packets;
+            }
             if let Some(asn) = asn {
                 *self.port_asn.entry((port, asn)).or_default() += packets;
             }
@@ -306,7 +312,11 @@ impl Accumulated {
     }
 
     /// Fills the per-source tables of `stats`.
-    pub fn finish(mut self, stats: &mut PeriodStats, home: &str) {
+    pub fn finish(mut self, stats: &mut PeriodStats) {
+        let home = std::mem::take(&mut self.home);
+        for (&(addr, port), &n) in &self.home_source_ports {
+            stats.home_source_ports.entry(addr).or_default().insert(port_of_index(port), n);
+        }
         self.close_day();
         if stats.observed_days > 0 {
             stats.sources_per_day = self.day_sources as f64 / stats.observed_days as f64;
@@ -358,7 +368,7 @@ impl Accumulated {
             let (port, country) = (port_of_index(key), &self.names[cc as usize]);
             stats.port_countries.entry(port).or_default().insert(country.clone(), n);
             stats.country_ports.entry(country.clone()).or_default().insert(port, n);
-            if country == home {
+            if *country == home {
                 stats.home_ports.insert(port, n);
             }
         }
