@@ -112,12 +112,18 @@ fn label_of(bits: u8) -> Option<ToolLabel> {
 pub struct ClosedDays {
     days: BTreeMap<Day, DaySummary>,
     darknet_addrs: Option<hashbrown::HashSet<Addr, foldhash::fast::RandomState>>,
+    /// The scan events of the days closed (see [`super::scans`]).
+    pub scans: super::scans::ScanBook,
 }
 
 impl ClosedDays {
     /// `count_darknet_addrs`: keep the distinct darknet addresses seen.
     pub fn new(count_darknet_addrs: bool) -> ClosedDays {
-        ClosedDays { days: BTreeMap::new(), darknet_addrs: count_darknet_addrs.then(Default::default) }
+        ClosedDays {
+            days: BTreeMap::new(),
+            darknet_addrs: count_darknet_addrs.then(Default::default),
+            scans: Default::default(),
+        }
     }
 
     /// Keeps what the summary needs of a day's (finished) tables.

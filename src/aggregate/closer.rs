@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 
 use super::closed::{ClosedDays, DaySink, SinkError};
 use super::day::DayTables;
+use super::scans::{ScanBook, ScanRules};
 
 /// The closed days' summaries and the sink they went to.
 pub struct Closing {
@@ -26,6 +27,7 @@ impl Closing {
     fn close(&mut self, mut tables: DayTables) {
         tables.finish();
         self.closed.add(&tables);
+        self.closed.scans.add_day(&mut tables);
         if let Some(sink) = &mut self.sink
             && let Err(e) = sink(tables)
         {
@@ -56,6 +58,14 @@ impl Closer {
     pub fn set_sink(&mut self, sink: DaySink) {
         if let Closer::Inline(closing) = self {
             closing.sink = Some(sink);
+        }
+    }
+
+    /// Finds scan events by `rules` (None: off). Call before the first day
+    /// closes.
+    pub fn set_scans(&mut self, rules: Option<ScanRules>) {
+        if let Closer::Inline(closing) = self {
+            closing.closed.scans = ScanBook::new(rules);
         }
     }
 

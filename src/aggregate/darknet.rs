@@ -63,6 +63,22 @@ impl DenseIndex {
     }
 }
 
+/// A day's darknet addresses by their numbers (see [`DarknetCounts::add`]).
+pub enum Numbered<'a> {
+    Dense(&'a DenseIndex),
+    /// Sparse numbers are 0, 1, 2, … in order of first appearance.
+    Sparse(Vec<Addr>),
+}
+
+impl Numbered<'_> {
+    pub fn addr(&self, number: u32) -> Addr {
+        match self {
+            Numbered::Dense(index) => index.addr(number as usize),
+            Numbered::Sparse(addrs) => addrs.get(number as usize).copied().unwrap_or_default(),
+        }
+    }
+}
+
 /// Packets per darknet address for one day. Each address also gets a
 /// number within the day (its dense slot, or its order of first
 /// appearance), so (source, address) pairs fit in 64 bits.
@@ -158,6 +174,14 @@ impl DarknetCounts {
                 all.sort_unstable_by_key(|&(number, _, _)| number);
                 all
             }
+        }
+    }
+
+    /// The addresses by their numbers (a sparse darknet's listed once).
+    pub fn by_number(&self) -> Numbered<'_> {
+        match self {
+            DarknetCounts::Dense { index, .. } => Numbered::Dense(index),
+            DarknetCounts::Sparse { .. } => Numbered::Sparse(self.numbered().into_iter().map(|(_, a, _)| a).collect()),
         }
     }
 

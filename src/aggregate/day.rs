@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use super::darknet::{DarknetCounts, DenseIndex};
 use super::pairs::{PairCounts, PairSet, Word};
+use super::scans::{ScanKind, ScanLog};
 use super::source_table::{SourceId, SourceTable};
 use crate::classify::geo::CountryCode;
 use crate::classify::{Class, Fingerprints, FlagClass};
-use crate::decode::{Addr, IpProto, Packet};
+use crate::decode::{Addr, Fields, IpProto, Packet};
 use crate::time::Day;
 
 /// A scanner tool label earned by a source for a day: it sent at least one
@@ -115,6 +116,8 @@ pub struct DayTables {
     pub source_addrs: AddrPairs,
     /// Packets per darknet destination address.
     pub darknet_addrs: DarknetCounts,
+    /// The day's probes, for scan events (empty when they are off).
+    pub scans: ScanLog,
     /// Opened after its closing time (late records, or a day already
     /// closed): stays open to the end of the run (see [`super::closed`]).
     pub late: bool,
@@ -132,6 +135,7 @@ impl DayTables {
             source_ports: PairCounts::new(PORT_KEY_BITS, PORT_KEY_BITS),
             source_addrs: AddrPairs::new(dense.is_some()),
             darknet_addrs: DarknetCounts::new(dense),
+            scans: ScanLog::default(),
             late,
         }
     }
@@ -257,8 +261,11 @@ pub struct Pending {
     pub ip_len: u32,
     /// The source's number in its day (set when the batch is numbered).
     pub id: SourceId,
+    /// The destination port (the ICMP type of an ICMP probe).
     pub port: u16,
     pub bits: u8,
+    /// The probe's traffic type ([`ScanKind`] as a code; 0: not a probe).
+    pub scan: u8,
 }
 
 impl Pending {
@@ -291,7 +298,9 @@ impl Pending {
                 bits |= Pending::ZMAP;
             }
         }
-        Pending { src: p.src, dst: p.dst, ts: p.ts.0, ip_len: p.ip_len, id: 0, port: p.dst_port, bits }
+        let scan = scan_kind(p, class).map_or(0, |k| k as u8);
+        let port = if scan == ScanKind::Icmp as u8 { u16::from(p.icmp_type) } else { p.dst_port };
+        Pending { src: p.src, dst: p.dst, ts: p.ts.0, ip_len: p.ip_len, id: 0, port, bits, scan }
     }
 
     /// The (protocol, destination port), when the packet has a port.
@@ -299,6 +308,26 @@ impl Pending {
     pub fn port(&self) -> Option<(IpProto, u16)> {
         let proto = if self.bits & Pending::UDP != 0 { IpProto::UDP } else { IpProto::TCP };
         (self.bits & Pending::HAS_PORT != 0).then_some((proto, self.port))
+    }
+}
+
+/// The traffic type of a probe for [`super::scans`]: TCP SYN, another TCP
+/// flag class (not backscatter, flags known), UDP with ports, ICMP that is
+/// not backscatter; None for everything else.
+#[inline]
+fn scan_kind(p: &Packet, class: &Class) -> Option<ScanKind> {
+    if class.backscatter.is_some() {
+        return None;
+    }
+    match p.proto {
+        IpProto::TCP if p.has(Fields::PORTS) => match class.flags {
+            Some(FlagClass::Syn) => Some(ScanKind::TcpSyn),
+            Some(FlagClass::Other) => Some(ScanKind::TcpOther),
+            _ => None,
+        },
+        IpProto::UDP if p.has(Fields::PORTS) => Some(ScanKind::Udp),
+        IpProto::ICMP | IpProto::ICMPV6 if p.has(Fields::ICMP_TYPE) => Some(ScanKind::Icmp),
+        _ => None,
     }
 }
 

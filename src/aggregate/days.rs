@@ -15,6 +15,7 @@ use super::closer::{Closer, Closing};
 use super::counters::country_index;
 use super::darknet::DenseIndex;
 use super::day::{DayTables, Pending, SourceDay, source_port_key};
+use super::scans::ScanRules;
 use super::source_table::{SourceHash, SourceIndex};
 use super::sources::CountryCache;
 use crate::classify::geo::CountryDb;
@@ -200,6 +201,8 @@ pub struct DayWorker {
     closer: Closer,
     /// Sources of the last day closed (room for the next day's table).
     last_sources: usize,
+    /// Log each day's probes for scan events (see [`super::scans`]).
+    log_scans: bool,
     /// Where [`Command::Snapshot`] sends its copies (live capture).
     snapshots: Option<std::sync::mpsc::Sender<(Day, Option<DayTables>)>>,
 }
@@ -215,6 +218,7 @@ impl DayWorker {
             last_day: 0,
             closer: Closer::new(closed),
             last_sources: 0,
+            log_scans: false,
             snapshots: None,
         }
     }
@@ -236,6 +240,13 @@ impl DayWorker {
 
     pub fn set_sink(&mut self, sink: DaySink) {
         self.closer.set_sink(sink);
+    }
+
+    /// Finds scan events by `rules` (None: off). Call before the first day
+    /// closes.
+    pub fn set_scans(&mut self, rules: Option<ScanRules>) {
+        self.log_scans = rules.is_some();
+        self.closer.set_scans(rules);
     }
 
     /// Closes days on a thread of their own (see [`super::closer`]).
@@ -326,7 +337,7 @@ impl DayWorker {
     /// darknet address slot; count.
     fn count(&mut self, day: Day, late: bool, batch: &[Pending]) {
         let index = self.day_index(day, late);
-        let DayWorker { countries, geo, open, .. } = self;
+        let DayWorker { countries, geo, open, log_scans, .. } = self;
         let day = &mut open[index];
         let n = batch.len();
         for p in batch {
@@ -347,7 +358,11 @@ impl DayWorker {
                 debug_assert_eq!(id, p.id, "the calendar and the worker number sources alike");
             }
             day.sources.record_mut(p.id).add(p);
-            day.source_addrs.push(p.id, day.darknet_addrs.add(p.dst));
+            let dst = day.darknet_addrs.add(p.dst);
+            day.source_addrs.push(p.id, dst);
+            if *log_scans && p.scan != 0 {
+                day.scans.push(p, p.scan, dst);
+            }
             if let Some((proto, port)) = p.port() {
                 day.source_ports.push(source_port_key(p.id, proto, port));
             }

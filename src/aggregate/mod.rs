@@ -35,6 +35,7 @@ mod live;
 pub mod pairs;
 mod prefetch;
 mod record;
+pub mod scans;
 mod sort;
 mod source_table;
 mod sources;
@@ -49,6 +50,7 @@ pub use darknet::{DarknetCounts, DenseIndex};
 pub use day::{DayTables, Pending, SourceDay, ToolLabel, source_addr_key, source_port_key, split_source_port_key};
 pub use hourly::{HourlyPorts, HourlyRow};
 pub use live::{DaySnapshot, LiveError};
+pub use scans::{Scan, ScanKind, ScanRules};
 pub use source_table::{SourceId, SourceTable};
 pub use sources::CountryCache;
 pub use state::StateError;
@@ -196,6 +198,15 @@ impl Aggregator {
     pub fn set_sink(&mut self, sink: DaySink) {
         if let Some(worker) = self.days.worker_mut() {
             worker.set_sink(sink);
+        }
+    }
+
+    /// Finds scan events by `rules` (None, the default: off; see
+    /// [`scans`]). Call before the first record; read them with
+    /// `closed.scans.finish()` after [`Aggregator::finish`].
+    pub fn set_scans(&mut self, rules: Option<ScanRules>) {
+        if let Some(worker) = self.days.worker_mut() {
+            worker.set_scans(rules);
         }
     }
 

@@ -192,6 +192,22 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "PROFILE", default_value = "rsdos", value_parser = parse_dos_profile)]
     pub dos_profile: DosProfile,
 
+    /// Scan events: a (source, port or ICMP type, traffic type) probing at
+    /// least this many distinct darknet addresses is a scan (Durumeric et
+    /// al.'s 100).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub scan_min_dsts: u32,
+
+    /// Scan events end after this many seconds without a probe (more than
+    /// this ends them; exactly this does not).
+    #[arg(long, value_name = "SECS", default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub scan_timeout: u32,
+
+    /// Do not look for scan events (the `scans` table and the summary's
+    /// scan line stay empty; a replay is 10-20 % faster).
+    #[arg(long)]
+    pub no_scans: bool,
+
     /// Rows in each ranking of the human summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,

@@ -8,12 +8,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::store::StoreRun;
 use super::{Failure, ReplayArgs};
-use crate::aggregate::Aggregator;
+use crate::aggregate::{Aggregator, ScanRules};
 use crate::classify::geo::CountryDb;
 use crate::classify::{CidrSet, Telescope};
 use crate::report::{InputInfo, MonitoredBasis, RunInfo, render_terminal, summary_json};
 use crate::source::{Decompress, InputSpec, ReadError, ReadReport, expand_inputs, open_input, read_capture};
 use crate::store::Written;
+use crate::time::NANOS_PER_SEC;
 
 /// Below this share of IP packets inside the darknet, warn about the prefix.
 const FEW_INSIDE_SHARE: f64 = 0.01;
@@ -29,6 +30,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     };
     let telescope = Telescope { darknet: CidrSet::new(&args.darknet), exclude: CidrSet::new(&args.exclude) };
     let mut agg = Aggregator::new(telescope, geo, args.max_gap);
+    agg.set_scans(scan_rules(&args));
     let threads =
         args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |n| n as usize);
     agg.set_threads(threads);
@@ -98,6 +100,14 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
 
     let mut run = run_info(&agg, &args, infos, notes);
     run.attacks = agg.attacks.detect(&run.dos_profile);
+    run.scans = agg.closed.scans.finish();
+    run.warnings.extend(agg.closed.scans.reopened().map(|day| {
+        format!(
+            "{day} was read again after it had closed (an input older than one read before it): a scan event \
+             continued by its late records may be split in two; name the inputs in time order (a folder or a glob \
+             is read in time order)"
+        )
+    }));
     if let Some(store) = store {
         let quiet = args.quiet;
         match store.write(&agg, &run)? {
@@ -169,12 +179,20 @@ fn run_info(agg: &Aggregator, args: &ReplayArgs, inputs: Vec<InputInfo>, skipped
         max_gap_secs: args.max_gap,
         attacks: Vec::new(),
         dos_profile: args.dos_profile,
+        scans: Vec::new(),
+        scan_rules: scan_rules(args),
         monitored_ipv4: match args.monitored {
             Some(n) => n,
             None if darknet.ipv4_size() > 0 => darknet.ipv4_size(),
             None => monitored,
         },
     }
+}
+
+/// `--scan-min-dsts` and `--scan-timeout` (None with `--no-scans`).
+fn scan_rules(args: &ReplayArgs) -> Option<ScanRules> {
+    let rules = ScanRules { min_dsts: args.scan_min_dsts, timeout_ns: i64::from(args.scan_timeout) * NANOS_PER_SEC };
+    (!args.no_scans).then_some(rules)
 }
 
 /// What the store got, for the terminal.

@@ -181,6 +181,7 @@ impl StoreRun {
             attacks: run.attacks.clone(),
             dos_profile: run.dos_profile,
             monitored_ipv4: run.monitored_ipv4,
+            scans: run.scans.clone(),
         };
         // The run's own tables are written here while the days' writer
         // may still be writing the last day.

@@ -64,6 +64,9 @@ pub struct RunInfo {
     pub attacks: Vec<crate::aggregate::Attack>,
     pub dos_profile: crate::aggregate::DosProfile,
     pub monitored_ipv4: u64,
+    /// The scan events found, by the rules named (None: not looked for).
+    pub scans: Vec<crate::aggregate::Scan>,
+    pub scan_rules: Option<crate::aggregate::ScanRules>,
 }
 
 /// The per-IP-per-day denominator: Σ over days of (covered seconds ÷

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
 
-use crate::aggregate::{Aggregator, Attack, DosProfile, HourlyRow, VictimKey};
+use crate::aggregate::{Aggregator, Attack, DosProfile, HourlyRow, Scan, VictimKey};
 use crate::time::{Day, Timestamp};
 use tables::DayCoverage;
 
@@ -106,6 +106,8 @@ pub struct RunMeta {
     pub attacks: Vec<Attack>,
     pub dos_profile: DosProfile,
     pub monitored_ipv4: u64,
+    /// The run's scan events.
+    pub scans: Vec<Scan>,
 }
 
 /// What [`Store::write_run`] did.
@@ -152,9 +154,9 @@ impl Store {
     /// backscatter victims, coverage and attacks of every day. Call once `agg` is
     /// finished, while the days' writer may still be writing the last day.
     pub fn write_run_tables(agg: &Aggregator, meta: &RunMeta, writer: &mut PartWriter) -> Result<(), StoreError> {
-        let mut extras = DayExtras::of(agg, &meta.attacks);
+        let mut extras = DayExtras::of(agg, meta);
         for day in days_of_run(agg) {
-            for (table, batch) in run_batches(agg, meta, day, writer.asn(), &mut extras)? {
+            for (table, batch) in run_batches(agg, meta, day, writer, &mut extras)? {
                 writer.write(table, day, 0, &batch)?;
             }
         }
@@ -275,38 +277,45 @@ struct DayExtras {
     seconds: BTreeMap<Day, f64>,
     victims: BTreeMap<Day, Vec<(VictimKey, u64)>>,
     hourly: BTreeMap<Day, Vec<HourlyRow>>,
-    /// Attacks by the day they started.
+    /// Attacks and scan events by the day they started.
     attacks: BTreeMap<Day, Vec<Attack>>,
+    scans: BTreeMap<Day, Vec<Scan>>,
 }
 
 impl DayExtras {
-    fn of(agg: &Aggregator, attacks: &[Attack]) -> DayExtras {
+    fn of(agg: &Aggregator, meta: &RunMeta) -> DayExtras {
         let mut hourly: BTreeMap<Day, Vec<HourlyRow>> = BTreeMap::new();
         for row in agg.hourly.rows() {
             hourly.entry(Timestamp(row.start_nanos()).day()).or_default().push(row);
         }
         let mut by_day: BTreeMap<Day, Vec<Attack>> = BTreeMap::new();
-        for attack in attacks {
+        for attack in &meta.attacks {
             by_day.entry(attack.day()).or_default().push(*attack);
+        }
+        let mut scans: BTreeMap<Day, Vec<Scan>> = BTreeMap::new();
+        for scan in &meta.scans {
+            scans.entry(scan.day()).or_default().push(*scan);
         }
         DayExtras {
             seconds: agg.coverage.seconds_by_day(),
             victims: tables::victims_by_day(agg),
             hourly,
             attacks: by_day,
+            scans,
         }
     }
 }
 
 /// The tables of one day written when the run ends: hourly ports,
-/// backscatter and attacks (each when not empty) and coverage.
+/// backscatter, attacks and scan events (each when not empty) and coverage.
 fn run_batches(
     agg: &Aggregator,
     meta: &RunMeta,
     day: Day,
-    asn: Option<&crate::classify::asn::AsnDb>,
+    writer: &PartWriter,
     extras: &mut DayExtras,
 ) -> Result<Vec<(&'static str, RecordBatch)>, StoreError> {
+    let asn = writer.asn();
     let sensor = meta.sensor.as_str();
     let arrow = StoreError::arrow;
     let mut batches = Vec::new();
@@ -328,5 +337,9 @@ fn run_batches(
     let rows = extras.attacks.remove(&day).unwrap_or_default();
     let attacks = events::attacks(sensor, &meta.dos_profile, &rows, agg.geo(), asn, meta.monitored_ipv4);
     batches.push(("attacks", attacks.map_err(arrow("attacks"))?));
+    let rows = extras.scans.remove(&day).unwrap_or_default();
+    let (monitored, monitored_ipv4) = (meta.provenance.monitored, meta.monitored_ipv4);
+    let scans = events::scans(sensor, &rows, writer.scanners(), asn, monitored, monitored_ipv4);
+    batches.push(("scans", scans.map_err(arrow("scans"))?));
     Ok(batches)
 }

@@ -80,6 +80,10 @@ impl PartWriter {
         self.asn.as_deref()
     }
 
+    pub fn scanners(&self) -> &ScannerList {
+        &self.scanners
+    }
+
     /// Writes a closed day's per-source tables, [`CHUNK_ROWS`] rows at a
     /// time: `sources` on a thread of its own beside `source_ports` and
     /// `darknet_addrs` (when the run's reading is done, the last days are

@@ -5,8 +5,8 @@
 //! (all and home-country sources), countries of each top port and ports of
 //! each top country, backscatter by victim port and country, and the daily
 //! series of the top ports, what changed against the store's trailing
-//! days ([`changes`]), the DoS attacks' victims ([`attacks`]) and the
-//! sources' origin ASes ([`networks`]); and the home country's sources as a
+//! days ([`changes`]), the DoS attacks' victims ([`attacks`]), the
+//! sources' origin ASes ([`networks`]) and the scan events ([`scans`]); and the home country's sources as a
 //! notification list ([`notify`]). The same store and options always give the
 //! same report (ties broken by key, no run time inside). This is the
 //! numbers only: [`super::render`] makes them Markdown, HTML, CSV or the
@@ -20,6 +20,7 @@ pub mod networks;
 pub mod notify;
 pub mod period;
 pub mod ranking;
+pub mod scans;
 mod sources;
 
 use std::collections::{BTreeMap, HashMap};
@@ -69,6 +70,8 @@ pub struct Report {
     pub dos_victims: attacks::DosVictims,
     /// Section 12: the sources' origin ASes.
     pub networks: networks::Networks,
+    /// Section 13: the period's scan events.
+    pub scan_events: scans::ScanEvents,
     /// The home country's sources, for a national CERT (JSON and CSV only).
     pub notification: Vec<notify::Notice>,
 }
@@ -323,6 +326,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
     };
 
     let dos_victims = attacks::load(store, period, &opts.sensors, top)?;
+    let scan_events = scans::load(store, period, &opts.sensors, top, &now)?;
     // AS names; the sections go without them if the bundled table fails.
     let asn_db = crate::classify::asn::AsnDb::bundled().ok();
     let networks = networks::networks(&now, before.as_ref(), &ports.ranking, opts, asn_db.as_ref());
@@ -367,6 +371,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
         changes,
         dos_victims,
         networks,
+        scan_events,
         notification,
     }))
 }

@@ -114,6 +114,10 @@ pub struct PeriodStats {
     pub backscatter_ports: HashMap<PortKey, u64>,
     pub backscatter_countries: HashMap<String, u64>,
     pub daily_ports: BTreeMap<Day, HashMap<PortKey, u64>>,
+    /// Per day with source rows: sources with ≥ 100 distinct destination
+    /// ports that day (the NPA's wide-range scanners) and with more than 10
+    /// (JPCERT's), over every part of the day.
+    pub port_spread: BTreeMap<Day, (u64, u64)>,
     /// By "YYYY-MM".
     pub monthly: BTreeMap<String, Monthly>,
 }

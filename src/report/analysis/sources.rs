@@ -9,6 +9,7 @@
 //! by the research-scanner list) sorts after the untagged row of the same
 //! (key, source), so one pass counts the sources with and without scanners.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use arrow_array::Array;
@@ -20,6 +21,14 @@ use crate::store::read::{Columns, StoredFile, batches, parse_addr};
 use crate::time::Day;
 
 type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// Distinct destination ports in a day that make a wide-range scanner
+/// (the NPA's ≥ 100) and JPCERT's heuristic (more than 10).
+const NPA_WIDE_PORTS: usize = 100;
+const JPCERT_PORTS: usize = 10;
+
+/// Bits of a port index.
+const PORT_INDEX_BITS: u32 = 17;
 
 /// A destination port as 17 bits: the port, and bit 16 for UDP.
 fn port_index(key: PortKey) -> u32 {
@@ -199,6 +208,10 @@ pub struct Accumulated {
     day: Option<(Day, usize)>,
     day_sources: u64,
     day_words: Vec<u64>,
+    /// The day's (source, port index) words, and per day the sources with
+    /// ≥ 100 and > 10 distinct ports (see [`PeriodStats::port_spread`]).
+    day_port_words: Vec<u64>,
+    port_spread: BTreeMap<Day, (u64, u64)>,
     /// Country and organisation names, numbered for the whole period.
     names: Vec<String>,
     name_numbers: FastMap<String, u32>,
@@ -253,9 +266,21 @@ impl Accumulated {
     /// one part (a part lists each source once), or the distinct sources
     /// of its several parts.
     fn close_day(&mut self) {
-        if let Some((_, parts)) = self.day.take() {
+        if let Some((day, parts)) = self.day.take() {
             let words = std::mem::take(&mut self.day_words);
             self.day_sources += if parts == 1 { words.len() as u64 } else { distinct(words) };
+            let mut pairs = std::mem::take(&mut self.day_port_words);
+            pairs.sort_unstable();
+            if parts > 1 {
+                pairs.dedup();
+            }
+            let spread = self.port_spread.entry(day).or_default();
+            for source in pairs.chunk_by(|a, b| a >> PORT_INDEX_BITS == b >> PORT_INDEX_BITS) {
+                spread.0 += u64::from(source.len() >= NPA_WIDE_PORTS);
+                spread.1 += u64::from(source.len() > JPCERT_PORTS);
+            }
+            pairs.clear();
+            self.day_port_words = pairs;
         }
     }
 
@@ -308,6 +333,7 @@ impl Accumulated {
             }
             *self.port_country.entry((port, cc)).or_default() += packets;
             self.port_pairs.push(flagged(port, source, scanner));
+            self.day_port_words.push(source << PORT_INDEX_BITS | u64::from(port));
         }
     }
 
@@ -318,6 +344,7 @@ impl Accumulated {
             stats.home_source_ports.entry(addr).or_default().insert(port_of_index(port), n);
         }
         self.close_day();
+        stats.port_spread = std::mem::take(&mut self.port_spread);
         if stats.observed_days > 0 {
             stats.sources_per_day = self.day_sources as f64 / stats.observed_days as f64;
         }

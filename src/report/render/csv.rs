@@ -174,7 +174,9 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
         }
         add("changes", changes);
     }
-    for (name, text) in super::dos::csv(&r.dos_victims).into_iter().chain(super::networks::csv(&r.networks)) {
+    let sections =
+        [super::dos::csv(&r.dos_victims), super::networks::csv(&r.networks), super::scans::csv(&r.scan_events)];
+    for (name, text) in sections.into_iter().flatten() {
         add(name, text);
     }
     add("notification", notification(&r.notification));

@@ -9,6 +9,7 @@ pub mod html;
 pub mod markdown;
 pub mod networks;
 pub mod numbers;
+pub mod scans;
 pub mod status;
 pub mod summary;
 pub mod svg;

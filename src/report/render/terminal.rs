@@ -101,6 +101,7 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         let _ = writeln!(o, "  {}", kinds.join(", "));
     }
     attacks(&mut o, agg, run);
+    scans(&mut o, run);
     let fps: Vec<String> = Fingerprints::NAMES
         .iter()
         .enumerate()
@@ -154,6 +155,51 @@ fn attacks(o: &mut String, agg: &Aggregator, run: &RunInfo) {
             crate::time::Timestamp(a.first_seen).utc_seconds(),
             a.duration_secs(),
             grouped(a.peak_window_packets),
+        );
+    }
+}
+
+/// The scan events line, its tool labels and the largest five.
+fn scans(o: &mut String, run: &RunInfo) {
+    let Some(rules) = run.scan_rules else {
+        return;
+    };
+    let mut sources: Vec<_> = run.scans.iter().map(|s| s.source).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let mut tools = [0u64; 4];
+    for s in &run.scans {
+        tools[s.tool.map_or(0, |t| t as usize + 1)] += 1;
+    }
+    let names = ["none", "mirai", "masscan", "zmap"];
+    let tools: Vec<String> =
+        tools.iter().zip(names).filter(|(n, _)| **n > 0).map(|(n, name)| format!("{name} {}", grouped(*n))).collect();
+    let _ = writeln!(
+        o,
+        "Scan events  {} by {} source(s) (≥ {} destinations, {} s timeout){}",
+        grouped(run.scans.len() as u64),
+        grouped(sources.len() as u64),
+        grouped(u64::from(rules.min_dsts)),
+        rules.timeout_ns / crate::time::NANOS_PER_SEC,
+        if tools.is_empty() { String::new() } else { format!("; tools: {}", tools.join(", ")) }
+    );
+    let mut largest: Vec<_> = run.scans.iter().collect();
+    largest.sort_by(|a, b| b.packets.cmp(&a.packets).then(a.first_seen.cmp(&b.first_seen)));
+    for s in largest.into_iter().take(5) {
+        let sweep = s
+            .ipv4_sweep_hours(run.monitored_ipv4)
+            .map_or_else(String::new, |h| format!(", all of IPv4 in {h:.1} h (estimate)"));
+        let _ = writeln!(
+            o,
+            "  {} ({}) {} {}  {} packets to {} addresses  from {}  for {:.0} s{sweep}",
+            s.source,
+            s.country,
+            s.kind.name(),
+            s.port,
+            grouped(s.packets),
+            grouped(u64::from(s.dsts)),
+            crate::time::Timestamp(s.first_seen).utc_seconds(),
+            s.duration_secs(),
         );
     }
 }
