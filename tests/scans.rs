@@ -115,7 +115,8 @@ fn planted_scans_are_found_exactly_and_none_below_the_thresholds() {
     }
 
     // The one crossing midnight is one row, in the partition of its first day.
-    let midnight = stored.iter().find(|r| r[1] == "udp" && r[2] == 53 && r[5] == 240).expect("the scan across midnight");
+    let midnight =
+        stored.iter().find(|r| r[1] == "udp" && r[2] == 53 && r[5] == 240).expect("the scan across midnight");
     assert_eq!(midnight[8], "2024-01-01");
 }
 

@@ -49,9 +49,11 @@ fn replay(dir: &std::path::Path, inputs: &[String]) -> (Value, Vec<(i64, i64, u6
     script.extend(inputs.iter().map(std::path::Path::new));
     let got = common::python::json("store/scans.py", &script);
     let number = |v: &Value| v.as_i64().expect("a number");
-    let rows = got["store"].as_array().expect("rows").iter().map(|r| {
-        (number(&r[3]), number(&r[4]), number(&r[5]) as u64, number(&r[6]) as u64)
-    });
+    let rows = got["store"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| (number(&r[3]), number(&r[4]), number(&r[5]) as u64, number(&r[6]) as u64));
     (summary, rows.collect())
 }
 
@@ -102,7 +104,9 @@ fn a_day_read_again_after_it_closed_is_named_in_a_warning() {
     let (summary, _) = replay(dir.path(), &[first, second]);
     let warnings = summary["warnings"].as_array().expect("warnings");
     assert!(
-        warnings.iter().any(|w| w.as_str().is_some_and(|w| w.starts_with("2024-01-01 was read again after it had closed"))),
+        warnings
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.starts_with("2024-01-01 was read again after it had closed"))),
         "{warnings:?}"
     );
 }

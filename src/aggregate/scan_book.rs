@@ -50,10 +50,25 @@ impl ScanBook {
         if probes.is_empty() {
             return;
         }
-        let (mut sorted, ends) = by_source(&probes, tables.sources.len());
-        drop(probes);
         let start = tables.day.start().0;
         let end = start.saturating_add(NANOS_PER_DAY);
+        // Only sources that can make an event are sorted: those with enough
+        // distinct darknet addresses in the day (of any packet), those with
+        // a probe near midnight (a run there may continue on a neighbouring
+        // day), and all of a day closed again.
+        let mut wanted: Vec<bool> = tables
+            .sources
+            .records()
+            .iter()
+            .map(|r| again || u64::from(r.distinct_addrs) >= u64::from(rules.min_dsts))
+            .collect();
+        for p in &probes {
+            if p.ts - start <= rules.timeout_ns || end - p.ts <= rules.timeout_ns {
+                wanted[p.source()] = true;
+            }
+        }
+        let (mut sorted, ends) = by_source(&probes, &wanted);
+        drop(probes);
         let numbered = tables.darknet_addrs.by_number();
         let mut from = 0;
         for &to in &ends {
@@ -108,7 +123,7 @@ impl ScanBook {
             return Vec::new();
         };
         let mut edges = std::mem::take(&mut self.edges);
-        edges.sort_unstable_by(|a, b| (a.source, a.kind, a.port, a.first).cmp(&(b.source, b.kind, b.port, b.first)));
+        edges.sort_unstable_by_key(|a| (a.source, a.kind, a.port, a.first));
         let mut joined: Option<Fragment> = None;
         let mut scans = std::mem::take(&mut self.scans);
         let mut keep = |f: Fragment| {
@@ -174,18 +189,19 @@ impl Fragment {
     }
 }
 
-/// The probes grouped by source (a counting sort: sources are numbered
-/// 0, 1, 2, … in their day) and where each source's group ends.
-fn by_source(probes: &[Probe], sources: usize) -> (Vec<Probe>, Vec<u32>) {
-    let mut next = vec![0u32; sources + 1];
+/// The probes of the `wanted` sources grouped by source (a counting sort:
+/// sources are numbered 0, 1, 2, … in their day) and where each source's
+/// group ends (a source not wanted has an empty group).
+fn by_source(probes: &[Probe], wanted: &[bool]) -> (Vec<Probe>, Vec<u32>) {
+    let mut next = vec![0u32; wanted.len() + 1];
     for p in probes {
-        next[p.source() + 1] += 1;
+        next[p.source() + 1] += u32::from(wanted[p.source()]);
     }
     for i in 1..next.len() {
         next[i] += next[i - 1];
     }
-    let mut sorted = vec![Probe::default(); probes.len()];
-    for p in probes {
+    let mut sorted = vec![Probe::default(); next[wanted.len()] as usize];
+    for p in probes.iter().filter(|p| wanted[p.source()]) {
         let slot = &mut next[p.source()];
         sorted[*slot as usize] = *p;
         *slot += 1;

@@ -60,6 +60,7 @@ pub mod geo;
 pub mod mix;
 pub mod model;
 pub mod rng;
+pub mod scans;
 pub mod scenario;
 pub mod traffic;
 pub mod truth;
@@ -152,19 +153,38 @@ fn validate(cfg: &GenerateConfig) -> Result<(), GenerateError> {
     Ok(())
 }
 
-/// Writes the next planted packet of `events`.
-fn plant(
-    events: &mut events::Events,
-    traffic: &mut traffic::Traffic,
-    frame: &mut frame::Frame,
-    tally: &mut truth::Tally,
-    out: &mut writer::PcapWriter,
-) -> Result<(), GenerateError> {
-    if let Some(ts) = events.emit(traffic, frame) {
-        tally.observe(ts, frame.captured());
-        out.record(ts, frame.captured(), frame.orig)?;
+/// The scenario's planted streams (DoS attacks, scan campaigns), merged by
+/// time; on a tie the attack's packet goes first.
+struct Planted {
+    attacks: Option<events::Events>,
+    scans: Option<scans::Scans>,
+}
+
+impl Planted {
+    /// Writes every planted packet due at or before `until` (µs).
+    fn write_until(
+        &mut self,
+        until: u64,
+        traffic: &mut traffic::Traffic,
+        frame: &mut frame::Frame,
+        tally: &mut truth::Tally,
+        out: &mut writer::PcapWriter,
+    ) -> Result<(), GenerateError> {
+        loop {
+            let attack = self.attacks.as_ref().and_then(events::Events::next_at).filter(|&t| t <= until);
+            let scan = self.scans.as_ref().and_then(scans::Scans::next_at).filter(|&t| t <= until);
+            let ts = match (attack, scan, self.attacks.as_mut(), self.scans.as_mut()) {
+                (Some(a), Some(s), _, Some(scans)) if s < a => scans.emit(frame),
+                (Some(_), _, Some(attacks), _) => attacks.emit(traffic, frame),
+                (None, Some(_), _, Some(scans)) => scans.emit(frame),
+                _ => return Ok(()),
+            };
+            if let Some(ts) = ts {
+                tally.observe(ts, frame.captured());
+                out.record(ts, frame.captured(), frame.orig)?;
+            }
+        }
     }
-    Ok(())
 }
 
 /// Writes `cfg.out` and `<cfg.out>.truth.json`; returns the truth.
@@ -181,13 +201,16 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
         _ => None,
     };
     let start_us = (i64::from(cfg.start.0) * NANOS_PER_DAY / 1000) as u64;
-    let mut events = match cfg.scenario {
-        Some(Scenario::Events) => Some(events::Events::new(&mut pop, &mut setup_rng, start_us)?),
-        _ => None,
-    };
+    let mut planted = Planted { attacks: None, scans: None };
+    if cfg.scenario == Some(Scenario::Events) {
+        // Victims first, then the scanners: the victims stay those of a run without scans.
+        planted.attacks = Some(events::Events::new(&mut pop, &mut setup_rng, start_us)?);
+        let scan_rng = rng::Rng::new(cfg.seed, 4);
+        planted.scans = Some(scans::Scans::new(&mut pop, &mut setup_rng, scan_rng, start_us, (net, prefix))?);
+    }
     let mut traffic = traffic::Traffic::new(rng::Rng::new(cfg.seed, 2), pop, net, prefix);
     traffic.plan = plan;
-    traffic.no_backscatter = events.is_some();
+    traffic.no_backscatter = planted.attacks.is_some();
     let mut time_rng = rng::Rng::new(cfg.seed, 3);
     let mut tally = truth::Tally::new(net, prefix, cfg.sources as usize + 64);
     if cfg.scenario.is_some() {
@@ -208,16 +231,12 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
         if let Some(plan) = &mut traffic.plan {
             plan.active = offset >= second_period_us;
         }
-        while let Some(events) = events.as_mut().filter(|e| e.next_at().is_some_and(|at| at <= ts)) {
-            plant(events, &mut traffic, &mut frame, &mut tally, &mut out)?;
-        }
+        planted.write_until(ts, &mut traffic, &mut frame, &mut tally, &mut out)?;
         traffic.next(i, n, &mut frame);
         tally.observe(ts, frame.captured());
         out.record(ts, frame.captured(), frame.orig)?;
     }
-    while let Some(events) = events.as_mut().filter(|e| e.next_at().is_some()) {
-        plant(events, &mut traffic, &mut frame, &mut tally, &mut out)?;
-    }
+    planted.write_until(u64::MAX, &mut traffic, &mut frame, &mut tally, &mut out)?;
     out.finish()?;
 
     let config = truth::TruthConfig {
@@ -231,7 +250,11 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
         scenario: cfg.scenario.map(|s| Scenario::NAMES[s as usize].to_string()),
     };
     let mut truth = tally.finish(config);
-    truth.attacks = events.map(events::Events::truth);
+    truth.attacks = planted.attacks.map(events::Events::truth);
+    if let Some((runs, wide)) = planted.scans.map(scans::Scans::truth) {
+        truth.scans = Some(runs);
+        truth.wide_sources = Some(wide);
+    }
     let path = truth_path(&cfg.out);
     let mut json = serde_json::to_vec_pretty(&truth)
         .map_err(|e| GenerateError::Io { path: path.clone(), source: std::io::Error::other(e) })?;

@@ -10,7 +10,9 @@
 //!   and 1 % are SYN-ACK backscatter from one extra German victim serving
 //!   8443/tcp.
 //! * `events`: DoS attacks planted at exact times (see [`super::events`]);
-//!   the background has no backscatter. Needs two days or more.
+//!   the background has no backscatter. Scan campaigns planted at exact
+//!   times beside them (see [`super::scans`]). Needs two days or more and
+//!   a darknet of 300 addresses or more.
 //! * `gap`: the sensor records nothing from 12:00 to 15:00 UTC on the first
 //!   day (that day is covered 21 hours); the packets are spread over the
 //!   remaining time.

@@ -231,3 +231,87 @@ fn wide_runs_draw_from_the_wide_blocks() {
     assert!(in_wide.count() > 0, "none of the 100 busiest sources is in a wide block");
     let _ = std::fs::remove_file(&out);
 }
+
+/// The `events` scenario's scan runs have the counts, times and tool
+/// labels of the plan, stated here by hand, and the written probes carry
+/// exactly the fingerprints of their tool (read back from the pcap).
+#[test]
+fn planted_scans_are_the_hand_stated_plan() {
+    let out = tmp("scans.pcap");
+    let c = GenerateConfig { days: 2, sources: 4_000, scenario: Some(Scenario::Events), ..cfg(&out, 20_000, 9) };
+    let t = generate(&c).unwrap();
+    let (sec, h) = (1_000i64, 3_600_000i64);
+    // name, type, port, packets, addresses, kept, tool, first and last seen (ms from the start).
+    type Row = (&'static str, &'static str, u16, u64, u64, bool, Option<&'static str>, i64, i64);
+    #[rustfmt::skip]
+    let plan: [Row; 13] = [
+        ("zmap-8088", "tcp_syn", 8088, 300, 300, true, Some("zmap"), h, h + 299 * sec),
+        ("mirai-23", "tcp_syn", 23, 150, 150, true, Some("mirai"), 3 * h, 3 * h + 298 * sec),
+        ("masscan-6379-repeats", "tcp_syn", 6379, 130, 110, true, Some("masscan"), 5 * h, 5 * h + 387 * sec),
+        ("generic-syn-22", "tcp_syn", 22, 200, 200, true, None, 7 * h, 7 * h + 199 * sec),
+        ("99-addresses", "tcp_syn", 445, 130, 99, false, None, 9 * h, 9 * h + 258 * sec),
+        ("ack-scan-at-the-threshold", "tcp_other", 80, 100, 100, true, None, 11 * h, 11 * h + 396 * sec),
+        ("before-a-481s-pause", "tcp_syn", 3389, 80, 80, false, None, 13 * h, 13 * h + 79 * sec),
+        ("after-a-481s-pause", "tcp_syn", 3389, 80, 80, false, None, 13 * h + 560 * sec, 13 * h + 639 * sec),
+        ("across-a-480s-pause", "tcp_syn", 5900, 120, 120, true, None, 26 * h, 26 * h + 598 * sec),
+        ("udp-161-before-a-600s-pause", "udp", 161, 120, 120, true, None, 30 * h, 30 * h + 119 * sec),
+        ("udp-161-after-a-600s-pause", "udp", 161, 110, 110, true, None, 30 * h + 719 * sec, 30 * h + 828 * sec),
+        ("udp-53-across-midnight", "udp", 53, 240, 240, true, None, 24 * h - 300 * sec, 24 * h + 297_500),
+        ("icmp-echo-sweep", "icmp", 8, 150, 150, true, None, 34 * h, 34 * h + 149 * sec),
+    ];
+    let scans = t.scans.as_ref().unwrap();
+    assert_eq!(scans.len(), plan.len());
+    let start_ns = 1_704_067_200i64 * 1_000_000_000;
+    for (s, p) in scans.iter().zip(&plan) {
+        let got = (s.name.as_str(), s.scan_type.as_str(), s.port, s.packets, s.darknet_addrs, s.kept);
+        assert_eq!(got, (p.0, p.1, p.2, p.3, p.4, p.5));
+        assert_eq!(s.tool.as_deref(), p.6, "{}", s.name);
+        assert_eq!((s.first_seen_ns - start_ns, s.last_seen_ns - start_ns), (p.7 * 1_000_000, p.8 * 1_000_000));
+    }
+    let wide: Vec<(u64, &str)> = t.wide_sources.iter().flatten().map(|w| (w.distinct_ports, w.day.as_str())).collect();
+    assert_eq!(wide, [(150, "2024-01-02"), (12, "2024-01-02")]);
+    assert_eq!(t.attacks.as_ref().map(Vec::len), Some(12));
+    // Every campaign its own source, none a victim.
+    let mut addrs: Vec<&str> = scans.iter().map(|s| s.source.as_str()).collect();
+    addrs.extend(t.wide_sources.iter().flatten().map(|w| w.source.as_str()));
+    addrs.extend(t.attacks.iter().flatten().map(|a| a.victim.as_str()));
+    addrs.sort_unstable();
+    addrs.dedup();
+    assert_eq!(addrs.len(), 11 + 2 + 9, "plans 7 and 9 share a source, two attack plans a victim");
+
+    // Read the probes back: per source, its SYNs' fingerprints (mirai, masscan, zmap), packets, outside.
+    let b = std::fs::read(&out).unwrap();
+    let be32 = |f: &[u8], o: usize| u32::from_be_bytes([f[o], f[o + 1], f[o + 2], f[o + 3]]);
+    let mut per: std::collections::BTreeMap<u32, ([u64; 4], u64, u64)> = Default::default();
+    let mut off = 24;
+    while off < b.len() {
+        let cap = u32::from_le_bytes([b[off + 8], b[off + 9], b[off + 10], b[off + 11]]) as usize;
+        let f = &b[off + 16..off + 16 + cap];
+        off += 16 + cap;
+        let (src, dst, id) = (be32(f, 26), be32(f, 30), u32::from(u16::from_be_bytes([f[18], f[19]])));
+        let e = per.entry(src).or_default();
+        e.1 += 1;
+        e.2 += u64::from(dst >> 16 != 0xc612); // outside 198.18.0.0/16
+        if f[23] == 6 && f.len() >= 54 && f[47] & 0x12 == 0x02 {
+            let (dport, seq) = (u32::from(u16::from_be_bytes([f[36], f[37]])), be32(f, 38));
+            e.0[0] += 1;
+            e.0[1] += u64::from(seq == dst);
+            e.0[2] += u64::from(id == (dst ^ dport ^ seq) & 0xffff);
+            e.0[3] += u64::from(id == 54321);
+        }
+    }
+    for s in scans.iter().filter(|s| s.scan_type == "tcp_syn") {
+        let addr: u32 = s.source.parse::<std::net::Ipv4Addr>().unwrap().into();
+        let ([syn, mirai, masscan, zmap], _, _) = per[&addr];
+        let want = |tool: &str| if s.tool.as_deref() == Some(tool) { syn } else { 0 };
+        assert_eq!((mirai, masscan, zmap), (want("mirai"), want("masscan"), want("zmap")), "{}", s.name);
+    }
+    // The campaigns' sources sent their planned probes and nothing else, all into the darknet.
+    let mut planted: Vec<&str> = scans.iter().map(|s| s.source.as_str()).collect();
+    planted.extend(t.wide_sources.iter().flatten().map(|w| w.source.as_str()));
+    planted.dedup();
+    let sent = planted.iter().map(|a| per[&a.parse::<std::net::Ipv4Addr>().unwrap().into()]);
+    let (sent, outside) = sent.fold((0, 0), |(n, o), p| (n + p.1, o + p.2));
+    assert_eq!((sent, outside), (300 + 150 + 130 + 200 + 130 + 100 + 160 + 120 + 230 + 240 + 150 + 150 + 12, 0));
+    let _ = std::fs::remove_file(&out);
+}

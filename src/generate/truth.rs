@@ -100,6 +100,13 @@ pub struct Truth {
     /// and below them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attacks: Option<Vec<super::events::AttackTruth>>,
+    /// The `events` scenario's planted scan runs (one entry per run a key's
+    /// probes are cut into), kept and not kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scans: Option<Vec<super::scans::ScanTruth>>,
+    /// The `events` scenario's sources probing many ports once each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wide_sources: Option<Vec<super::scans::WideTruth>>,
 }
 
 const BACKSCATTER_ICMP: [u8; 9] = [0, 3, 4, 5, 11, 12, 14, 16, 18];
@@ -331,6 +338,8 @@ impl Tally {
             bytes: self.bytes,
             by_day,
             attacks: None,
+            scans: None,
+            wide_sources: None,
         }
     }
 }

@@ -132,7 +132,6 @@ def from_store(store):
     stored = []
     if glob.glob(f"{store}/scans/**/*.parquet", recursive=True):
         table = f"read_parquet('{store}/scans/**/*.parquet', hive_partitioning = true)"
-        columns = [c[0] for c in con.execute(f"describe select * from {table}").fetchall()]
         org = "scanner"
         rows = con.execute(f"select source, scan_type, port, epoch_ns(first_seen), epoch_ns(last_seen), packets, "
                            f"darknet_addrs, tool, cast(day as varchar), country from {table}").fetchall()
