@@ -180,6 +180,7 @@ fn provenance() -> RunProvenance {
         max_gap_secs: 600.0,
         coverage_rule: "bench".into(),
         asn: None,
+        day_offset: None,
     }
 }
 

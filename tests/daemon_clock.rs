@@ -146,6 +146,7 @@ fn days_roll_over_and_close_by_the_injected_clock() {
             exclude: vec![],
             max_gap_secs: 0.0,
             coverage_rule: "live".into(),
+            day_offset: None,
             asn: None,
         },
         monitored: 0,

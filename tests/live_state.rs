@@ -136,6 +136,7 @@ fn try_live_store(store: &Path, darknet: &str) -> Result<darkscope::store::LiveS
         exclude: vec![],
         max_gap_secs: 0.0,
         coverage_rule: "live".into(),
+        day_offset: None,
         asn: None,
     };
     let provenance = Provenance { run, monitored: 0, monitored_basis: String::new() };

@@ -184,4 +184,22 @@ fn the_reports_scanners_section_equals_duckdbs_sums_of_the_table() {
     let md = String::from_utf8_lossy(&md.stdout);
     let want = format!("## 13. Scanners\n\n{} scan events from", s["events"]);
     assert!(md.contains(&want), "{md}");
+
+    // The CSV report writes the section as files of its own beside the
+    // organisation ranking (`scanners.csv`), never over it.
+    let csv_dir = dir.path().join("csv");
+    let csv_arg = csv_dir.to_string_lossy().into_owned();
+    ok(&["report", "--store", &store.to_string_lossy(), "--format", "csv", "--top", "1000", "--out", &csv_arg]);
+    let read = |name: &str| std::fs::read_to_string(csv_dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let sources: Vec<Value> = read("scan_sources.csv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            let n = |i: usize| Value::from(c[i].parse::<u64>().expect("a count"));
+            serde_json::json!([c[0], n(3), n(4), n(5)])
+        })
+        .collect();
+    assert_eq!(Value::from(sources), sums["top_sources"], "scan_sources.csv");
+    assert!(read("scanners.csv").starts_with("rank,prev_rank,key,"), "scanners.csv is the organisation ranking");
 }

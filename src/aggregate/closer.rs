@@ -7,12 +7,12 @@
 //! were handed over, on either path, so the summaries and the store are the
 //! same.
 
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use super::closed::{ClosedDays, DaySink, SinkError};
 use super::day::DayTables;
-use super::scans::{ScanBook, ScanRules};
+use super::scans::{Probe, ScanBook, ScanRules};
 
 /// The closed days' summaries and the sink they went to.
 pub struct Closing {
@@ -39,10 +39,12 @@ impl Closing {
 
 /// Closes days here or on a thread of its own.
 pub enum Closer {
-    Inline(Closing),
+    Inline(Box<Closing>),
     Thread {
         send: SyncSender<DayTables>,
-        thread: JoinHandle<Closing>,
+        /// Emptied probe logs coming back for the next days.
+        spares: Receiver<Vec<Probe>>,
+        thread: JoinHandle<Box<Closing>>,
     },
     /// Only while switching between the two.
     Moving,
@@ -50,7 +52,7 @@ pub enum Closer {
 
 impl Closer {
     pub fn new(closed: ClosedDays) -> Closer {
-        Closer::Inline(Closing { closed, sink: None, sink_error: None })
+        Closer::Inline(Box::new(Closing { closed, sink: None, sink_error: None }))
     }
 
     /// Gives each closed day's tables to `sink`. Call before the first day
@@ -69,6 +71,16 @@ impl Closer {
         }
     }
 
+    /// The emptied probe log of a day closed before (an empty one when
+    /// none has come back yet), so a new day's log need not grow again.
+    pub fn spare_scan_log(&mut self) -> Vec<Probe> {
+        match self {
+            Closer::Inline(closing) => closing.closed.scans.spare(),
+            Closer::Thread { spares, .. } => spares.try_recv().unwrap_or_default(),
+            Closer::Moving => Vec::new(),
+        }
+    }
+
     /// Closes the days handed over from now on on a thread of its own; one
     /// more day may wait for it (so memory holds at most two closing days).
     pub fn start_thread(&mut self) {
@@ -76,13 +88,16 @@ impl Closer {
             return;
         };
         let (send, receive) = std::sync::mpsc::sync_channel::<DayTables>(1);
+        let (give_back, spares) = std::sync::mpsc::sync_channel::<Vec<Probe>>(2);
         let thread = std::thread::spawn(move || {
             for tables in receive {
                 closing.close(tables);
+                // Full (the reader has enough spares) or gone: drop it.
+                let _ = give_back.try_send(closing.closed.scans.spare());
             }
             closing
         });
-        *self = Closer::Thread { send, thread };
+        *self = Closer::Thread { send, spares, thread };
     }
 
     /// Closes `tables` (here, or queued for the closing thread).
@@ -104,7 +119,7 @@ impl Closer {
     /// raised again here.
     pub fn finish(&mut self) -> &mut Closing {
         if let Closer::Thread { .. } = self
-            && let Closer::Thread { send, thread } = std::mem::replace(self, Closer::Moving)
+            && let Closer::Thread { send, thread, .. } = std::mem::replace(self, Closer::Moving)
         {
             drop(send);
             match thread.join() {

@@ -15,7 +15,7 @@ use super::closer::{Closer, Closing};
 use super::counters::country_index;
 use super::darknet::DenseIndex;
 use super::day::{DayTables, Pending, SourceDay, source_port_key};
-use super::scans::ScanRules;
+use super::scans::{ScanLog, ScanRules};
 use super::source_table::{SourceHash, SourceIndex};
 use super::sources::CountryCache;
 use crate::classify::geo::CountryDb;
@@ -201,8 +201,10 @@ pub struct DayWorker {
     closer: Closer,
     /// Sources of the last day closed (room for the next day's table).
     last_sources: usize,
-    /// Log each day's probes for scan events (see [`super::scans`]).
+    /// Log each day's probes for scan events (see [`super::scans`]), and
+    /// how many the last day closed had.
     log_scans: bool,
+    last_probes: usize,
     /// Where [`Command::Snapshot`] sends its copies (live capture).
     snapshots: Option<std::sync::mpsc::Sender<(Day, Option<DayTables>)>>,
 }
@@ -219,6 +221,7 @@ impl DayWorker {
             closer: Closer::new(closed),
             last_sources: 0,
             log_scans: false,
+            last_probes: 0,
             snapshots: None,
         }
     }
@@ -306,6 +309,7 @@ impl DayWorker {
 
     fn close(&mut self, tables: DayTables) {
         self.last_sources = tables.sources.len();
+        self.last_probes = tables.scans.len();
         // Summed per source here rather than per packet while counting.
         for source in tables.sources.records() {
             self.country_packets[country_index(source.country)] += source.packets;
@@ -323,7 +327,13 @@ impl DayWorker {
                 Err(i) => {
                     let newest = i == self.open.len();
                     let sources = room(late, newest, self.open.last().map(|d| d.sources.len()), self.last_sources);
-                    self.open.insert(i, DayTables::new(day, self.dense.as_ref(), sources, late));
+                    let mut tables = DayTables::new(day, self.dense.as_ref(), sources, late);
+                    if self.log_scans {
+                        // Room for a day like the last one, in its emptied log if it is free.
+                        let probes = room(late, newest, self.open.last().map(|d| d.scans.len()), self.last_probes);
+                        tables.scans = ScanLog::reusing(self.closer.spare_scan_log(), probes);
+                    }
+                    self.open.insert(i, tables);
                     i
                 }
             };

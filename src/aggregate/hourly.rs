@@ -13,8 +13,8 @@
 //! [`rows`]: HourlyPorts::rows
 
 use crate::decode::IpProto;
+use crate::time::NANOS_PER_HOUR;
 
-const NANOS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
 /// TCP ports, then UDP ports.
 const SLOTS: usize = 2 * 65_536;
 /// Words of the touched bitmap.

@@ -3,11 +3,23 @@
 //! [`super`]).
 
 use super::{Fragment, Probe, Scan, ScanKind, ScanRules, ToolBits};
-use crate::aggregate::day::DayTables;
+use crate::aggregate::darknet::Numbered;
+use crate::aggregate::day::{DayTables, SourceDay};
 use std::collections::BTreeSet;
 
 use crate::decode::Addr;
 use crate::time::{Day, NANOS_PER_DAY};
+
+/// A closing day, as its runs need it.
+struct Closing<'a> {
+    tables: &'a DayTables,
+    /// The day's first and last nanosecond + 1.
+    start: i64,
+    end: i64,
+    /// Closed before (see [`ScanBook::reopened`]).
+    again: bool,
+    numbered: Numbered<'a>,
+}
 
 /// The events found so far and the runs still waiting for a neighbour.
 #[derive(Debug, Default)]
@@ -21,6 +33,10 @@ pub struct ScanBook {
     /// The days closed so far, and those closed a second time.
     closed: BTreeSet<Day>,
     reopened: BTreeSet<Day>,
+    /// The last closed day's log, emptied, for the next day to fill (no
+    /// fresh pages for every day), and the sorting space.
+    spare: Vec<Probe>,
+    sorted: Vec<Probe>,
 }
 
 impl ScanBook {
@@ -50,63 +66,61 @@ impl ScanBook {
         if probes.is_empty() {
             return;
         }
+        let tables: &DayTables = tables;
         let start = tables.day.start().0;
         let end = start.saturating_add(NANOS_PER_DAY);
-        // Only sources that can make an event are sorted: those with enough
-        // distinct darknet addresses in the day (of any packet), those with
-        // a probe near midnight (a run there may continue on a neighbouring
-        // day), and all of a day closed again.
-        let mut wanted: Vec<bool> = tables
-            .sources
-            .records()
-            .iter()
-            .map(|r| again || u64::from(r.distinct_addrs) >= u64::from(rules.min_dsts))
-            .collect();
-        for p in &probes {
-            if p.ts - start <= rules.timeout_ns || end - p.ts <= rules.timeout_ns {
-                wanted[p.source()] = true;
-            }
-        }
-        let (mut sorted, ends) = by_source(&probes, &wanted);
-        drop(probes);
-        let numbered = tables.darknet_addrs.by_number();
+        let day = Closing { tables, start, end, again, numbered: tables.darknet_addrs.by_number() };
+        let mut sorted = std::mem::take(&mut self.sorted);
+        let ends = by_source(&probes, &wanted(&day, &probes, rules), &mut sorted);
+        self.spare = probes;
         let mut from = 0;
         for &to in &ends {
             let group = &mut sorted[from as usize..to as usize];
             from = to;
-            group.sort_unstable_by_key(|p| (p.key, p.ts));
+            if !group.is_sorted_by_key(|p| (p.key, p.ts)) {
+                group.sort_unstable_by_key(|p| (p.key, p.ts));
+            }
             for key in group.chunk_by(|a, b| a.key == b.key) {
                 let mut first = 0;
                 for i in 1..=key.len() {
-                    if i < key.len() && key[i].ts - key[i - 1].ts <= rules.timeout_ns {
-                        continue;
-                    }
-                    let run = &key[first..i];
-                    first = i;
-                    let (a, z) = (run[0].ts, run[run.len() - 1].ts);
-                    let near_midnight = a - start <= rules.timeout_ns || end - z <= rules.timeout_ns;
-                    if near_midnight || again {
-                        let source = tables.sources.addrs()[run[0].source()];
-                        let country = tables.sources.records()[run[0].source()].country;
-                        let mut dsts: Vec<u128> = run.iter().map(|p| numbered.addr(p.dst).0).collect();
-                        dsts.sort_unstable();
-                        dsts.dedup();
-                        self.edges.push(fragment(run, source, country, dsts));
-                    } else if run.len() as u64 >= u64::from(rules.min_dsts) {
-                        self.numbers.clear();
-                        self.numbers.extend(run.iter().map(|p| p.dst));
-                        self.numbers.sort_unstable();
-                        self.numbers.dedup();
-                        if self.numbers.len() as u64 >= u64::from(rules.min_dsts) {
-                            let source = tables.sources.addrs()[run[0].source()];
-                            let country = tables.sources.records()[run[0].source()].country;
-                            let f = fragment(run, source, country, Vec::new());
-                            self.scans.push(f.event(self.numbers.len() as u32));
-                        }
+                    if i == key.len() || key[i].ts - key[i - 1].ts > rules.timeout_ns {
+                        self.add_run(&key[first..i], &day, rules);
+                        first = i;
                     }
                 }
             }
         }
+        self.sorted = sorted;
+    }
+
+    /// One run of a key's probes: final at once when it is a timeout away
+    /// from both ends of its day (and the day closes for the first time),
+    /// else kept whole for [`ScanBook::finish`].
+    fn add_run(&mut self, run: &[Probe], day: &Closing<'_>, rules: ScanRules) {
+        let (a, z) = (run[0].ts, run[run.len() - 1].ts);
+        let near_midnight = a - day.start <= rules.timeout_ns || day.end - z <= rules.timeout_ns;
+        let id = run[0].source();
+        let (source, country) = (day.tables.sources.addrs()[id], day.tables.sources.records()[id].country);
+        if near_midnight || day.again {
+            let mut dsts: Vec<u128> = run.iter().map(|p| day.numbered.addr(p.dst).0).collect();
+            dsts.sort_unstable();
+            dsts.dedup();
+            self.edges.push(fragment(run, source, country, dsts));
+        } else if run.len() as u64 >= u64::from(rules.min_dsts) {
+            self.numbers.clear();
+            self.numbers.extend(run.iter().map(|p| p.dst));
+            self.numbers.sort_unstable();
+            self.numbers.dedup();
+            if self.numbers.len() as u64 >= u64::from(rules.min_dsts) {
+                let f = fragment(run, source, country, Vec::new());
+                self.scans.push(f.event(self.numbers.len() as u32));
+            }
+        }
+    }
+
+    /// The emptied log of the last day closed, for a new day to fill.
+    pub fn spare(&mut self) -> Vec<Probe> {
+        std::mem::take(&mut self.spare)
     }
 
     /// Days closed twice: an input older than one read before it brought
@@ -189,10 +203,31 @@ impl Fragment {
     }
 }
 
-/// The probes of the `wanted` sources grouped by source (a counting sort:
-/// sources are numbered 0, 1, 2, … in their day) and where each source's
-/// group ends (a source not wanted has an empty group).
-fn by_source(probes: &[Probe], wanted: &[bool]) -> (Vec<Probe>, Vec<u32>) {
+/// The sources of a closing day that can make an event, by number: those
+/// whose busiest key can reach enough distinct darknet addresses in the
+/// day (at most the source's distinct addresses, and at most its packets
+/// less one for each other port it sent to), those with a probe near
+/// midnight (a run there may continue on a neighbouring day), and all of a
+/// day closed again.
+fn wanted(day: &Closing<'_>, probes: &[Probe], rules: ScanRules) -> Vec<bool> {
+    let min = u64::from(rules.min_dsts);
+    let could = |r: &SourceDay| {
+        let busiest_key = r.packets.saturating_sub(u64::from(r.distinct_ports.max(1)) - 1);
+        day.again || (u64::from(r.distinct_addrs) >= min && busiest_key >= min)
+    };
+    let mut wanted: Vec<bool> = day.tables.sources.records().iter().map(could).collect();
+    for p in probes {
+        if p.ts - day.start <= rules.timeout_ns || day.end - p.ts <= rules.timeout_ns {
+            wanted[p.source()] = true;
+        }
+    }
+    wanted
+}
+
+/// The probes of the `wanted` sources grouped by source into `sorted` (a
+/// counting sort: sources are numbered 0, 1, 2, … in their day); gives
+/// where each source's group ends (a source not wanted has an empty group).
+fn by_source(probes: &[Probe], wanted: &[bool], sorted: &mut Vec<Probe>) -> Vec<u32> {
     let mut next = vec![0u32; wanted.len() + 1];
     for p in probes {
         next[p.source() + 1] += u32::from(wanted[p.source()]);
@@ -200,14 +235,15 @@ fn by_source(probes: &[Probe], wanted: &[bool]) -> (Vec<Probe>, Vec<u32>) {
     for i in 1..next.len() {
         next[i] += next[i - 1];
     }
-    let mut sorted = vec![Probe::default(); next[wanted.len()] as usize];
+    sorted.clear();
+    sorted.resize(next[wanted.len()] as usize, Probe::default());
     for p in probes.iter().filter(|p| wanted[p.source()]) {
         let slot = &mut next[p.source()];
         sorted[*slot as usize] = *p;
         *slot += 1;
     }
     next.pop();
-    (sorted, next)
+    next
 }
 
 /// The sorted union of two sorted, distinct lists.

@@ -74,7 +74,7 @@ impl Default for ScanRules {
 
 /// One probe as a day's log keeps it.
 #[derive(Clone, Copy, Debug, Default)]
-struct Probe {
+pub struct Probe {
     /// Source number (high 32 bits), traffic type, port or ICMP type.
     key: u64,
     ts: i64,
@@ -103,6 +103,14 @@ impl ScanLog {
     pub fn push(&mut self, p: &Pending, kind: u8, dst: u32) {
         let key = (u64::from(p.id) << 24) | (u64::from(kind) << 16) | u64::from(p.port);
         self.probes.push(Probe { key, ts: p.ts, dst, bits: p.bits });
+    }
+
+    /// An empty log in `buffer` (a closed day's, see [`ScanBook::spare`]),
+    /// with room for `probes`.
+    pub fn reusing(mut buffer: Vec<Probe>, probes: usize) -> ScanLog {
+        buffer.clear();
+        buffer.reserve(probes);
+        ScanLog { probes: buffer }
     }
 
     pub fn len(&self) -> usize {

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::aggregate::DosProfile;
 use crate::classify::Cidr;
+use crate::time::DayOffset;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -140,6 +141,13 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "SECS", default_value_t = 600.0)]
     pub max_gap: f64,
 
+    /// Count days from midnight at this fixed offset from UTC, in whole
+    /// hours ('+09:00': JST, as NICT and the NPA count them); every day,
+    /// coverage and ranking uses it. A store keeps the offset it was first
+    /// written with and refuses another [default: UTC].
+    #[arg(long, value_name = "±HH:00", value_parser = DayOffset::parse, allow_hyphen_values = true)]
+    pub day_offset: Option<DayOffset>,
+
     /// Write the summary JSON (schema darkscope.summary/1) to PATH, or to
     /// standard output with '-' (the human summary then goes to stderr).
     #[arg(long, value_name = "PATH|-")]
@@ -262,6 +270,12 @@ pub struct CaptureArgs {
     /// The sensor's name in the store [default: this machine's host name].
     #[arg(long, value_name = "NAME", value_parser = parse_sensor)]
     pub sensor: Option<String>,
+
+    /// Count days from midnight at this fixed offset from UTC, in whole
+    /// hours ('+09:00': JST); the store must have been written with the
+    /// same (see `darkscope replay --help`) [default: UTC].
+    #[arg(long, value_name = "±HH:00", value_parser = DayOffset::parse, allow_hyphen_values = true)]
+    pub day_offset: Option<DayOffset>,
 
     /// Seconds between flushes of the open days into the store (a crash
     /// loses at most this much).

@@ -33,6 +33,8 @@ const WHOLE_SNAPLEN: u32 = 262_144;
 
 pub fn run(args: CaptureArgs) -> Result<(), Failure> {
     log::set_level(Level::parse(&args.log_level).unwrap_or(Level::Info));
+    // Before any day is computed.
+    crate::time::set_day_offset(args.day_offset.unwrap_or_default());
     let usage = |e: anyhow::Error| Failure::Usage(format!("{e:#}"));
     let geo: Arc<CountryDb> = Arc::new(match &args.geoip {
         None => CountryDb::bundled().context("loading the bundled country database").map_err(usage)?,
@@ -162,6 +164,7 @@ fn open_store(
             max_gap_secs: 0.0,
             coverage_rule: "live capture: the seconds the capture ran, up to its last flush".into(),
             asn: None,
+            day_offset: RunProvenance::offset_text(crate::time::day_offset()),
         },
         monitored: 0,
         monitored_basis: String::new(),

@@ -39,7 +39,9 @@ impl Failure {
     pub fn store(e: crate::store::StoreError, context: String) -> Failure {
         use crate::store::StoreError;
         match e {
-            StoreError::NotAFolder { .. } | StoreError::Version { .. } => Failure::Usage(e.to_string()),
+            StoreError::NotAFolder { .. } | StoreError::Version { .. } | StoreError::DayOffset { .. } => {
+                Failure::Usage(e.to_string())
+            }
             e => Failure::Work(anyhow::Error::new(e).context(context)),
         }
     }

@@ -20,6 +20,8 @@ use crate::time::NANOS_PER_SEC;
 const FEW_INSIDE_SHARE: f64 = 0.01;
 
 pub fn run(args: ReplayArgs) -> Result<(), Failure> {
+    // Before any day is computed.
+    crate::time::set_day_offset(args.day_offset.unwrap_or_default());
     if !(args.max_gap > 0.0 && args.max_gap.is_finite()) {
         return Err(Failure::Usage(format!("--max-gap {} must be a positive number of seconds", args.max_gap)));
     }

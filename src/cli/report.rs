@@ -23,8 +23,13 @@ pub fn run(args: ReportArgs) -> Result<bool, Failure> {
             crate::store::MANIFEST
         )));
     }
-    crate::store::Manifest::load(&args.store)
+    let manifest = crate::store::Manifest::load(&args.store)
         .map_err(|e| Failure::store(e, format!("reading the store {}", args.store.display())))?;
+    // The store's days are the days of the report.
+    let offset = manifest
+        .day_offset(&args.store)
+        .map_err(|e| Failure::store(e, format!("reading the store {}", args.store.display())))?;
+    crate::time::set_day_offset(offset);
     if args.format == "csv" && args.out.is_none() {
         return Err(Failure::Usage("--format csv writes one file per table: give the folder with --out DIR".into()));
     }

@@ -18,9 +18,9 @@ use crate::store::{
 
 /// How replay coverage is derived (recorded in every part's provenance).
 const COVERAGE_RULE: &str = "union of the spans between records consecutive in time over the whole run, cut at \
-                             gaps longer than max_gap_secs and at UTC day ends; a pcapng input's interface \
-                             statistics replace its own records' spans when plausible (from 1970, within 7 days \
-                             of its records)";
+                             gaps longer than max_gap_secs and at day ends (UTC, or day_offset's); a pcapng \
+                             input's interface statistics replace its own records' spans when plausible (from \
+                             1970, within 7 days of its records)";
 
 /// A replay that writes into a store.
 pub struct StoreRun {
@@ -68,6 +68,10 @@ impl StoreRun {
             paths => AsnDb::open(paths).map_err(|e| Failure::Usage(format!("--asn-db: {e}")))?,
         };
         let store = Store::open(dir).map_err(|e| Failure::store(e, format!("opening --store {}", dir.display())))?;
+        store
+            .manifest()
+            .check_day_offset(dir, crate::time::day_offset())
+            .map_err(|e| Failure::store(e, format!("--store {}", dir.display())))?;
         let sensor = match &args.sensor {
             Some(name) => name.clone(),
             None => default_sensor(),
@@ -82,6 +86,7 @@ impl StoreRun {
             max_gap_secs: args.max_gap,
             coverage_rule: COVERAGE_RULE.to_string(),
             asn: Some(asn.description().to_string()),
+            day_offset: RunProvenance::offset_text(crate::time::day_offset()),
         };
         let (scanners, asn) = (Arc::new(scanners), Arc::new(asn));
         let mut part = PartWriter::new(dir, &sensor, scanners.clone(), &provenance).with_asn(asn.clone());

@@ -117,7 +117,7 @@ impl LiveStore {
         // Writable, and the manifest readable: found now, not at the first flush.
         write_atomic(&states.join(".probe"), b"")?;
         let _ = std::fs::remove_file(states.join(".probe"));
-        Manifest::load(dir)?;
+        Manifest::load(dir)?.check_day_offset(dir, crate::time::day_offset())?;
         let lock = dir.join(".live").join(format!("{sensor}.running"));
         let io = |source| StoreError::Io { path: lock.clone(), source };
         let running = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock).map_err(io)?;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
+use crate::time::DayOffset;
 
 pub const MANIFEST: &str = "manifest.json";
 const SCHEMA: &str = "darkscope.manifest/1";
@@ -105,6 +106,17 @@ pub struct RunProvenance {
     /// them have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<String>,
+    /// The offset from UTC its days begin at (`+09:00`); none: UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_offset: Option<String>,
+}
+
+impl RunProvenance {
+    /// `offset` as recorded: nothing for UTC (as parts written before
+    /// offsets existed), else `+09:00`.
+    pub fn offset_text(offset: DayOffset) -> Option<String> {
+        (offset != DayOffset::UTC).then(|| offset.to_string())
+    }
 }
 
 impl Manifest {
@@ -125,6 +137,35 @@ impl Manifest {
             }
             Err(source) => Err(StoreError::Io { path, source }),
         }
+    }
+
+    /// The day offset every part was written with (UTC for a store
+    /// without parts). Parts of different offsets, which darkscope never
+    /// writes, are an error naming both.
+    pub fn day_offset(&self, path: &Path) -> Result<DayOffset, StoreError> {
+        let mut offsets = self.parts.iter().map(|p| p.provenance.run.day_offset.as_deref().unwrap_or("+00:00"));
+        let Some(first) = offsets.next() else {
+            return Ok(DayOffset::UTC);
+        };
+        if let Some(other) = offsets.find(|o| *o != first) {
+            let problem = format!("its parts count days at both UTC{first} and UTC{other}");
+            return Err(StoreError::DayOffset { path: path.to_path_buf(), problem });
+        }
+        DayOffset::parse(first).map_err(|problem| StoreError::DayOffset { path: path.to_path_buf(), problem })
+    }
+
+    /// Refuses a run whose days begin at another offset than the stored
+    /// parts' days.
+    pub fn check_day_offset(&self, path: &Path, offset: DayOffset) -> Result<(), StoreError> {
+        let stored = self.day_offset(path)?;
+        if self.parts.is_empty() || stored == offset {
+            return Ok(());
+        }
+        let problem = format!(
+            "this store counts days at UTC{stored} (set when it was first written) and this run at UTC{offset}: \
+             pass --day-offset {stored}, or write into another store"
+        );
+        Err(StoreError::DayOffset { path: path.to_path_buf(), problem })
     }
 
     pub fn to_json(&self) -> Vec<u8> {
@@ -315,6 +356,7 @@ mod tests {
                     exclude: vec![],
                     max_gap_secs: 600.0,
                     coverage_rule: String::new(),
+                    day_offset: None,
                     asn: None,
                 },
                 monitored: 1,

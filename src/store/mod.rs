@@ -67,6 +67,8 @@ pub enum StoreError {
         lock.display()
     )]
     Running { sensor: String, lock: PathBuf },
+    #[error("{path}: {problem}")]
+    DayOffset { path: PathBuf, problem: String },
     #[error("{path}: {problem}; move it aside to start that day's live part afresh")]
     State { path: PathBuf, problem: &'static str },
     #[error(
@@ -178,6 +180,7 @@ impl Store {
         // writer may have stored parts since this run began.
         let _lock = StoreLock::acquire(&self.dir)?;
         self.manifest = Manifest::load(&self.dir)?;
+        self.manifest.check_day_offset(&self.dir, crate::time::day_offset())?;
         let leftovers = remove_leftovers(&self.dir);
         let conflicts = self.manifest.conflicts(&meta.sensor, &meta.inputs);
         if let (false, Some((part, new, old))) = (meta.replace, conflicts.first()) {

@@ -55,6 +55,8 @@ pub struct Report {
     pub schema: &'static str,
     pub period: Span,
     pub baseline: Option<Span>,
+    /// The offset from UTC the store's days begin at (`+00:00`, `+09:00`).
+    pub day_offset: String,
     /// The sensors asked for (empty: all).
     pub sensors: Vec<String>,
     pub top: usize,
@@ -337,6 +339,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
         schema: "darkscope.report/1",
         period: span(period),
         baseline: baseline.map(span),
+        day_offset: crate::time::day_offset().to_string(),
         sensors: opts.sensors.clone(),
         top,
         home_country: opts.home_country.clone(),

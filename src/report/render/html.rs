@@ -195,11 +195,13 @@ pub fn render(r: &Report) -> String {
         None => "No baseline period in the store: no comparison.".to_string(),
     };
     let sensors = if r.sensors.is_empty() { "all sensors".to_string() } else { r.sensors.join(", ") };
+    let days = super::day_note(r).map(|n| format!(" {n}")).unwrap_or_default();
     let _ = write!(
         o,
-        r#"<p class="note">{} Sensors: {}.</p></header><main><section id="totals"><h2>1. Totals</h2>"#,
+        r#"<p class="note">{} Sensors: {}.{}</p></header><main><section id="totals"><h2>1. Totals</h2>"#,
         escape(&compared_with),
-        escape(&sensors)
+        escape(&sensors),
+        escape(&days)
     );
     totals(&mut o, &r.totals, r.baseline_totals.as_ref());
     let t = &r.tables;

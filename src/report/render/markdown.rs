@@ -101,6 +101,9 @@ pub(super) fn breakdowns(o: &mut String, title: &str, key: &str, items: &[Breakd
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# Darknet report {} .. {}", r.period.from, r.period.to);
+    if let Some(note) = super::day_note(r) {
+        let _ = writeln!(o, "\n{note}");
+    }
     match &r.baseline {
         Some(b) => {
             let _ = writeln!(

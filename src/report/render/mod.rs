@@ -14,3 +14,10 @@ pub mod status;
 pub mod summary;
 pub mod svg;
 pub mod terminal;
+
+/// What the report's days are, when not UTC days.
+fn day_note(r: &super::analysis::Report) -> Option<String> {
+    (r.day_offset != crate::time::DayOffset::UTC.to_string()).then(|| {
+        format!("Days run from midnight to midnight at UTC{} (the store's day offset); times are UTC.", r.day_offset)
+    })
+}

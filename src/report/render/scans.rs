@@ -114,7 +114,7 @@ pub fn markdown(o: &mut String, s: &ScanEvents) {
 }
 
 pub fn html(o: &mut String, s: &ScanEvents) {
-    section(o, "scanners", TITLE);
+    section(o, "scan-events", TITLE);
     let _ = write!(o, r#"<p class="note">{}</p>"#, escape(&note(s)));
     if s.events > 0 {
         table_head(o, "Top scanners", &SCANNER_COLUMNS);
@@ -141,7 +141,7 @@ pub fn html(o: &mut String, s: &ScanEvents) {
     o.push_str("</tbody></table>");
 }
 
-/// `scanners.csv`, `scan_tools.csv`, `scans_per_day.csv`,
+/// `scan_sources.csv`, `scan_groups.csv`, `scans_per_day.csv`,
 /// `port_spread.csv` (plain numbers).
 pub fn csv(s: &ScanEvents) -> Vec<(&'static str, String)> {
     use super::csv::text;
@@ -177,5 +177,5 @@ pub fn csv(s: &ScanEvents) -> Vec<(&'static str, String)> {
     for d in &s.port_spread {
         let _ = writeln!(spread, "{},{},{}", d.day, d.sources_100_ports, d.sources_over_10_ports);
     }
-    vec![("scanners", scanners), ("scan_groups", tools), ("scans_per_day", days), ("port_spread", spread)]
+    vec![("scan_sources", scanners), ("scan_groups", tools), ("scans_per_day", days), ("port_spread", spread)]
 }
