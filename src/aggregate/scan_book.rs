@@ -30,6 +30,7 @@ pub struct ScanBook {
     edges: Vec<Fragment>,
     /// Reused from one key to the next.
     numbers: Vec<u32>,
+    seen: DistinctNumbers,
     /// The days closed so far, and those closed a second time.
     closed: BTreeSet<Day>,
     reopened: BTreeSet<Day>,
@@ -71,13 +72,17 @@ impl ScanBook {
         let end = start.saturating_add(NANOS_PER_DAY);
         let day = Closing { tables, start, end, again, numbered: tables.darknet_addrs.by_number() };
         let mut sorted = std::mem::take(&mut self.sorted);
-        let ends = by_source(&probes, &wanted(&day, &probes, rules), &mut sorted);
+        let ends = by_source(&day, &probes, rules, &mut sorted);
         self.spare = probes;
         let mut from = 0;
         for &to in &ends {
             let group = &mut sorted[from as usize..to as usize];
             from = to;
-            if !group.is_sorted_by_key(|p| (p.key, p.ts)) {
+            if group.is_sorted_by_key(|p| p.ts) {
+                // Read in time order (the usual case): a stable sort by key
+                // keeps each key's probes in it.
+                group.sort_by_key(|p| p.key);
+            } else {
                 group.sort_unstable_by_key(|p| (p.key, p.ts));
             }
             for key in group.chunk_by(|a, b| a.key == b.key) {
@@ -107,13 +112,16 @@ impl ScanBook {
             dsts.dedup();
             self.edges.push(fragment(run, source, country, dsts));
         } else if run.len() as u64 >= u64::from(rules.min_dsts) {
-            self.numbers.clear();
-            self.numbers.extend(run.iter().map(|p| p.dst));
-            self.numbers.sort_unstable();
-            self.numbers.dedup();
-            if self.numbers.len() as u64 >= u64::from(rules.min_dsts) {
+            let distinct = self.seen.count(run).unwrap_or_else(|| {
+                self.numbers.clear();
+                self.numbers.extend(run.iter().map(|p| p.dst));
+                self.numbers.sort_unstable();
+                self.numbers.dedup();
+                self.numbers.len() as u32
+            });
+            if distinct >= rules.min_dsts {
                 let f = fragment(run, source, country, Vec::new());
-                self.scans.push(f.event(self.numbers.len() as u32));
+                self.scans.push(f.event(distinct));
             }
         }
     }
@@ -203,34 +211,30 @@ impl Fragment {
     }
 }
 
-/// The sources of a closing day that can make an event, by number: those
-/// whose busiest key can reach enough distinct darknet addresses in the
-/// day (at most the source's distinct addresses, and at most its packets
-/// less one for each other port it sent to), those with a probe near
-/// midnight (a run there may continue on a neighbouring day), and all of a
-/// day closed again.
-fn wanted(day: &Closing<'_>, probes: &[Probe], rules: ScanRules) -> Vec<bool> {
+/// The probes of the sources of a closing day that can make an event,
+/// grouped by source into `sorted` (a counting sort: sources are numbered
+/// 0, 1, 2, … in their day); gives where each source's group ends (a source
+/// left out has an empty group). Kept are the sources whose busiest key can
+/// reach enough distinct darknet addresses in the day (at most the
+/// source's distinct addresses, and at most its packets less one for each
+/// other port it sent to), those with a probe near midnight (a run there
+/// may continue on a neighbouring day), and all of a day closed again.
+fn by_source(day: &Closing<'_>, probes: &[Probe], rules: ScanRules, sorted: &mut Vec<Probe>) -> Vec<u32> {
     let min = u64::from(rules.min_dsts);
     let could = |r: &SourceDay| {
         let busiest_key = r.packets.saturating_sub(u64::from(r.distinct_ports.max(1)) - 1);
         day.again || (u64::from(r.distinct_addrs) >= min && busiest_key >= min)
     };
     let mut wanted: Vec<bool> = day.tables.sources.records().iter().map(could).collect();
+    let mut next = vec![0u32; wanted.len() + 1];
     for p in probes {
+        next[p.source() + 1] += 1;
         if p.ts - day.start <= rules.timeout_ns || day.end - p.ts <= rules.timeout_ns {
             wanted[p.source()] = true;
         }
     }
-    wanted
-}
-
-/// The probes of the `wanted` sources grouped by source into `sorted` (a
-/// counting sort: sources are numbered 0, 1, 2, … in their day); gives
-/// where each source's group ends (a source not wanted has an empty group).
-fn by_source(probes: &[Probe], wanted: &[bool], sorted: &mut Vec<Probe>) -> Vec<u32> {
-    let mut next = vec![0u32; wanted.len() + 1];
-    for p in probes {
-        next[p.source() + 1] += u32::from(wanted[p.source()]);
+    for (count, wanted) in next[1..].iter_mut().zip(&wanted) {
+        *count *= u32::from(*wanted);
     }
     for i in 1..next.len() {
         next[i] += next[i - 1];
@@ -244,6 +248,41 @@ fn by_source(probes: &[Probe], wanted: &[bool], sorted: &mut Vec<Probe>) -> Vec<
     }
     next.pop();
     next
+}
+
+/// Counts the distinct darknet addresses of a run in a bitmap of their
+/// numbers (linear, where sorting them was not), cleared after each run.
+#[derive(Debug, Default)]
+struct DistinctNumbers {
+    words: Vec<u64>,
+}
+
+impl DistinctNumbers {
+    /// Numbers beyond this (2^26 addresses, an 8 MiB map) are counted by
+    /// sorting instead.
+    const LIMIT: u32 = 1 << 26;
+
+    /// The distinct `dst` numbers of `run`, or None past [`Self::LIMIT`].
+    fn count(&mut self, run: &[Probe]) -> Option<u32> {
+        let mut distinct = 0;
+        let mut done = run.len();
+        for (i, p) in run.iter().enumerate() {
+            if p.dst >= Self::LIMIT {
+                done = i;
+                break;
+            }
+            let (word, bit) = ((p.dst / 64) as usize, 1u64 << (p.dst % 64));
+            if word >= self.words.len() {
+                self.words.resize(word + 1, 0);
+            }
+            distinct += u32::from(self.words[word] & bit == 0);
+            self.words[word] |= bit;
+        }
+        for p in &run[..done] {
+            self.words[(p.dst / 64) as usize] = 0;
+        }
+        (done == run.len()).then_some(distinct)
+    }
 }
 
 /// The sorted union of two sorted, distinct lists.
@@ -260,4 +299,29 @@ fn union(a: &[u128], b: &[u128]) -> Vec<u128> {
     out.extend_from_slice(&a[i..]);
     out.extend_from_slice(&b[j..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probes(dsts: &[u32]) -> Vec<Probe> {
+        dsts.iter().map(|&dst| Probe { dst, ..Probe::default() }).collect()
+    }
+
+    #[test]
+    fn distinct_numbers_are_counted_and_the_map_left_clear() {
+        let mut seen = DistinctNumbers::default();
+        assert_eq!(seen.count(&probes(&[5, 5, 64, 63, 1_000_000, 5])), Some(4));
+        assert!(seen.words.iter().all(|w| *w == 0), "cleared for the next run");
+        assert_eq!(seen.count(&probes(&[5])), Some(1));
+        assert_eq!(seen.count(&probes(&[1, DistinctNumbers::LIMIT])), None, "left to sorting");
+        assert!(seen.words.iter().all(|w| *w == 0));
+    }
+
+    #[test]
+    fn unions_of_sorted_lists_stay_sorted_and_distinct() {
+        assert_eq!(union(&[1, 3, 5], &[2, 3, 6]), [1, 2, 3, 5, 6]);
+        assert_eq!(union(&[], &[4]), [4]);
+    }
 }
