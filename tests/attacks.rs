@@ -12,32 +12,7 @@ use serde_json::Value;
 
 mod common;
 use common::cli::ok;
-use common::files::split_pcap;
-
-const DARKNET: &str = "198.18.0.0/16";
-
-fn generate(dir: &Path) -> (String, Value) {
-    let out = dir.join("events.pcap");
-    let out_arg = out.to_string_lossy().into_owned();
-    ok(&["generate", "--out", &out_arg, "--packets", "150000", "--days", "2", "--sources", "4000"]
-        .into_iter()
-        .chain(["--seed", "9", "--scenario", "events"])
-        .collect::<Vec<_>>());
-    let truth = std::fs::read(format!("{out_arg}.truth.json")).expect("the truth file");
-    (out_arg, serde_json::from_slice(&truth).expect("truth JSON"))
-}
-
-/// Replays `inputs` into a new store; gives the store.
-fn replay(dir: &Path, name: &str, inputs: &[String], extra: &[&str]) -> std::path::PathBuf {
-    let store = dir.join(name);
-    let store_arg = store.to_string_lossy().into_owned();
-    let mut args = vec!["replay"];
-    args.extend(inputs.iter().map(String::as_str));
-    args.extend(["--darknet", DARKNET, "--store", &store_arg, "--sensor", "s1", "-q"]);
-    args.extend(extra);
-    ok(&args);
-    store
-}
+use common::events::{DARKNET, generate, replay, split_replays};
 
 /// The script's output (see its docs).
 fn script(profile: &str, store: &Path, captures: &[String]) -> Value {
@@ -150,15 +125,7 @@ fn a_split_capture_in_any_order_on_any_threads_gives_the_same_attacks() {
     let whole = replay(dir.path(), "whole", std::slice::from_ref(&capture), &["--threads", "1"]);
     let (_, want) = check("rsdos", &whole, std::slice::from_ref(&capture));
     assert_eq!(want.len(), 8);
-    for (pieces, threads, reversed) in [(7, "2", true), (13, "1", false), (13, "2", true)] {
-        let split_dir = dir.path().join(format!("pieces{pieces}{threads}{reversed}"));
-        std::fs::create_dir(&split_dir).expect("a folder for the pieces");
-        let mut files = split_pcap(Path::new(&capture), pieces, &split_dir);
-        if reversed {
-            files.reverse();
-        }
-        let name = format!("split{pieces}-{threads}-{reversed}");
-        let store = replay(dir.path(), &name, &files, &["--threads", threads]);
+    for (name, store, files) in split_replays(dir.path(), &capture) {
         let (oracle, got) = check("rsdos", &store, &files);
         assert_eq!(got, want, "{name}: the attacks table differs from the whole capture's");
         assert_eq!(oracle_columns(&got), oracle, "{name}: the independent reading of the pieces");

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use super::generate::GenerateArgs;
 use crate::aggregate::DosProfile;
 use crate::classify::Cidr;
 use crate::time::DayOffset;
@@ -347,48 +348,6 @@ pub struct CaptureArgs {
     pub config: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// Output capture (classic pcap; '.gz' or '.zst' compresses it). The
-    /// ground truth goes to FILE.truth.json.
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-
-    /// Number of packets.
-    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
-    pub packets: u64,
-
-    /// Number of UTC days the traffic spans.
-    #[arg(long, value_name = "D", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=3650))]
-    pub days: u32,
-
-    /// Random seed: the same seed and flags give byte-identical files.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub seed: u64,
-
-    /// Number of distinct source addresses (1 to 12,000,000; every one
-    /// appears when --packets is at least this).
-    #[arg(long, value_name = "N", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=12_000_000))]
-    pub sources: u32,
-
-    /// First UTC day (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", default_value = "2024-01-01")]
-    pub start: String,
-
-    /// The darknet the traffic is sent to (one IPv4 prefix).
-    #[arg(long, value_name = "CIDR", default_value = "198.18.0.0/16", value_parser = parse_cidr)]
-    pub darknet: Cidr,
-
-    /// Plant known events: 'two-period' (second half of the days: 5555/tcp
-    /// surges, 445/tcp falls, 37215/tcp appears, Vietnamese sources rise, a
-    /// German DoS victim's backscatter appears), 'gap' (no traffic 12:00-15:00
-    /// UTC on the first day) or 'events' (DoS attacks at exact times, above
-    /// and just below the thresholds, listed in the truth; needs --days 2 or
-    /// more). The truth file then has per-day numbers.
-    #[arg(long, value_name = "NAME")]
-    pub scenario: Option<crate::generate::Scenario>,
-}
-
 /// A sensor name goes into file names: keep it to a safe alphabet.
 pub fn parse_sensor(text: &str) -> Result<String, String> {
     let ok = !text.is_empty()
@@ -425,6 +384,6 @@ fn parse_country(text: &str) -> Result<String, String> {
     }
 }
 
-fn parse_cidr(text: &str) -> Result<Cidr, String> {
+pub(super) fn parse_cidr(text: &str) -> Result<Cidr, String> {
     text.parse::<Cidr>().map_err(|e| e.to_string())
 }

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{CaptureArgs, Cli, Command, GenerateArgs, ReplayArgs, ReportArgs};
+pub use args::{CaptureArgs, Cli, Command, ReplayArgs, ReportArgs};
+pub use generate::GenerateArgs;
 
 /// A failure with the exit status it maps to.
 #[derive(Debug)]

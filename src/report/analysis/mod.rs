@@ -16,6 +16,7 @@ pub mod attacks;
 pub mod changes;
 mod distinct;
 mod hourly;
+mod join;
 pub mod networks;
 pub mod notify;
 pub mod period;

@@ -15,6 +15,7 @@ use std::path::Path;
 use arrow_array::Array;
 
 use super::distinct::{Distinct, distinct, flagged};
+use super::join::{Join, Texts};
 use super::period::{PeriodStats, PortKey, Tally};
 use crate::store::StoreError;
 use crate::store::read::{Columns, StoredFile, batches, parse_addr};
@@ -119,7 +120,7 @@ impl PartRows {
     /// writes both tables in the same source order, so a forward walk finds
     /// them without hashing; a part written otherwise falls back to a map.
     fn join_ports(&mut self, file: &StoredFile, texts: &Texts) -> Result<(), StoreError> {
-        let mut join = Join { texts, at: 0, index: None };
+        let mut join = Join::new(texts);
         batches(&file.path, &["source", "proto", "port", "packets"], |b| {
             let c = Columns::new(b, &file.path);
             let (source, proto, port, packets) =
@@ -136,55 +137,6 @@ impl PartRows {
             }
             Ok(())
         })
-    }
-}
-
-/// Finds rows of a part's `source_ports` among its sources: walking
-/// forward while the rows come in the sources' order (as darkscope writes
-/// them), by a map once they do not.
-struct Join<'a> {
-    texts: &'a Texts,
-    at: usize,
-    index: Option<FastMap<&'a str, u32>>,
-}
-
-impl<'a> Join<'a> {
-    fn find(&mut self, text: &str) -> Option<u32> {
-        if self.index.is_none() {
-            while self.at < self.texts.len() && self.texts.get(self.at) != text {
-                self.at += 1;
-            }
-            if self.at < self.texts.len() {
-                return Some(self.at as u32);
-            }
-        }
-        let texts = self.texts;
-        let map = self.index.get_or_insert_with(|| (0..texts.len()).map(|i| (texts.get(i), i as u32)).collect());
-        map.get(text).copied()
-    }
-}
-
-/// Strings in one buffer (a part's source column, without an allocation
-/// per row).
-#[derive(Default)]
-struct Texts {
-    bytes: String,
-    ends: Vec<usize>,
-}
-
-impl Texts {
-    fn push(&mut self, text: &str) {
-        self.bytes.push_str(text);
-        self.ends.push(self.bytes.len());
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
     }
 }
 
@@ -399,27 +351,5 @@ impl Accumulated {
                 stats.home_ports.insert(port, n);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_are_found_in_order_and_out_of_order() {
-        let mut texts = Texts::default();
-        for t in ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"] {
-            texts.push(t);
-        }
-        let mut join = Join { texts: &texts, at: 0, index: None };
-        // darkscope's order, skipping a source without ports.
-        assert_eq!(join.find("10.0.0.1"), Some(0));
-        assert_eq!(join.find("10.0.0.1"), Some(0));
-        assert_eq!(join.find("10.0.0.3"), Some(2));
-        // Out of order: the map takes over, and unknown sources are none.
-        assert_eq!(join.find("10.0.0.2"), Some(1));
-        assert_eq!(join.find("10.0.0.4"), Some(3));
-        assert_eq!(join.find("10.0.0.9"), None);
     }
 }

@@ -147,13 +147,13 @@ fn attacks(o: &mut String, agg: &Aggregator, run: &RunInfo) {
             .map_or_else(String::new, |pps| format!(", ~{} pps at the victim (estimate)", grouped(pps.round() as u64)));
         let _ = writeln!(
             o,
-            "  {} ({}) {}  {} packets  from {}  for {:.0} s  peak {}/min{estimate}",
+            "  {} ({}) {}  {} packets  from {}  for {} s  peak {}/min{estimate}",
             a.victim,
             agg.geo().lookup(a.victim.to_ip()),
             a.proto.name().to_uppercase(),
             grouped(a.packets),
             crate::time::Timestamp(a.first_seen).utc_seconds(),
-            a.duration_secs(),
+            grouped(a.duration_secs().round() as u64),
             grouped(a.peak_window_packets),
         );
     }
@@ -191,7 +191,7 @@ fn scans(o: &mut String, run: &RunInfo) {
             .map_or_else(String::new, |h| format!(", all of IPv4 in {h:.1} h (estimate)"));
         let _ = writeln!(
             o,
-            "  {} ({}) {} {}  {} packets to {} addresses  from {}  for {:.0} s{sweep}",
+            "  {} ({}) {} {}  {} packets to {} addresses  from {}  for {} s{sweep}",
             s.source,
             s.country,
             s.kind.name(),
@@ -199,7 +199,7 @@ fn scans(o: &mut String, run: &RunInfo) {
             grouped(s.packets),
             grouped(u64::from(s.dsts)),
             crate::time::Timestamp(s.first_seen).utc_seconds(),
-            s.duration_secs(),
+            grouped(s.duration_secs().round() as u64),
         );
     }
 }
