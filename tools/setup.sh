@@ -8,8 +8,9 @@
 #                          Chromium with its driver and a Java runtime (the
 #                          HTML report), promtool and systemd-analyze (the
 #                          daemon's metrics and unit), b3sum (the store's
-#                          input hashes), and .venv with DuckDB, Selenium,
-#                          Pillow and the W3C HTML validator
+#                          input hashes), .venv with DuckDB, Selenium,
+#                          Pillow and the W3C HTML validator, and cargo-deny
+#                          (the supply-chain check)
 #
 # Runs apt-get through sudo when not root. .ci/run calls `test`.
 set -euo pipefail
@@ -59,6 +60,11 @@ if [ "$mode" = test ]; then
         echo "setup: making .venv (tests/requirements.txt)" >&2
         python3 -m venv .venv
         .venv/bin/pip install -q -r tests/requirements.txt
+    fi
+    # The supply-chain check of .ci/run (deny.toml), built once from crates.io.
+    if ! cargo deny --version 2>/dev/null | grep -q '^cargo-deny 0\.20\.'; then
+        echo "setup: installing cargo-deny 0.20.2 (cargo install, a few minutes)" >&2
+        cargo install -q --locked cargo-deny --version 0.20.2
     fi
     if [ ! -d ../shared/corpus ]; then
         echo "setup: warning: ../shared/corpus is missing: tests/corpus.rs will fail" >&2
