@@ -112,7 +112,8 @@ impl Fields {
     pub const SEQ: Fields = Fields(1 << 2);
     /// The TCP window (16 bytes seen).
     pub const WINDOW: Fields = Fields(1 << 3);
-    /// ICMP / ICMPv6 type and code (2 bytes seen).
+    /// ICMP / ICMPv6 type (1 byte seen); the code is 0 unless its byte
+    /// was seen too.
     pub const ICMP_TYPE: Fields = Fields(1 << 4);
     /// The packet is a fragment (any offset, or more-fragments set).
     pub const FRAGMENT: Fields = Fields(1 << 5);
