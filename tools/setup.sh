@@ -9,8 +9,8 @@
 #                          HTML report), promtool and systemd-analyze (the
 #                          daemon's metrics and unit), b3sum (the store's
 #                          input hashes), .venv with DuckDB, Selenium,
-#                          Pillow and the W3C HTML validator, and cargo-deny
-#                          (the supply-chain check)
+#                          Pillow and the W3C HTML validator, cargo-deny
+#                          (the supply-chain check) and cargo-fuzz
 #
 # Runs apt-get through sudo when not root. .ci/run calls `test`.
 set -euo pipefail
@@ -61,10 +61,15 @@ if [ "$mode" = test ]; then
         python3 -m venv .venv
         .venv/bin/pip install -q -r tests/requirements.txt
     fi
-    # The supply-chain check of .ci/run (deny.toml), built once from crates.io.
+    # The supply-chain check (deny.toml) and the fuzz smoke run of .ci/run,
+    # built once from crates.io.
     if ! cargo deny --version 2>/dev/null | grep -q '^cargo-deny 0\.20\.'; then
         echo "setup: installing cargo-deny 0.20.2 (cargo install, a few minutes)" >&2
         cargo install -q --locked cargo-deny --version 0.20.2
+    fi
+    if ! cargo fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0\.13\.'; then
+        echo "setup: installing cargo-fuzz 0.13.2 (cargo install, a few minutes)" >&2
+        cargo install -q --locked cargo-fuzz --version 0.13.2
     fi
     if [ ! -d ../shared/corpus ]; then
         echo "setup: warning: ../shared/corpus is missing: tests/corpus.rs will fail" >&2
