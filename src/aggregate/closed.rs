@@ -21,7 +21,7 @@ use crate::decode::Addr;
 use crate::time::{Day, NANOS_PER_DAY};
 
 /// How long past its end a day stays open.
-pub const CLOSE_AFTER_NS: i64 = 3_600 * 1_000_000_000;
+pub const CLOSE_AFTER_NS: i64 = crate::time::NANOS_PER_HOUR;
 
 /// What receives each closed day's tables (the store's part writer); an
 /// error stops further writing and is reported when the run ends.

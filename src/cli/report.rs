@@ -23,11 +23,9 @@ pub fn run(args: ReportArgs) -> Result<bool, Failure> {
             crate::store::MANIFEST
         )));
     }
-    let manifest = crate::store::Manifest::load(&args.store)
-        .map_err(|e| Failure::store(e, format!("reading the store {}", args.store.display())))?;
     // The store's days are the days of the report.
-    let offset = manifest
-        .day_offset(&args.store)
+    let offset = crate::store::Manifest::load(&args.store)
+        .and_then(|manifest| manifest.day_offset(&args.store))
         .map_err(|e| Failure::store(e, format!("reading the store {}", args.store.display())))?;
     crate::time::set_day_offset(offset);
     if args.format == "csv" && args.out.is_none() {

@@ -124,7 +124,7 @@ fn publish_stored(store: &LiveStore, shared: &Shared, now: i64, wall: i64) {
         };
         let ports: Vec<String> = report.tables.ports.iter().map(|r| r.key.clone()).collect();
         // The day so far: up to the flush's hour.
-        let hours = ((now - day.start().0) / 3_600_000_000_000 + 1).clamp(1, 24) as usize;
+        let hours = ((now - day.start().0) / crate::time::NANOS_PER_HOUR + 1).clamp(1, 24) as usize;
         let mut hourly = hourly_ports(store.dir(), day, &sensors, &ports)?;
         hourly.iter_mut().for_each(|(_, counts)| counts.truncate(hours));
         Ok(Some(StoredView { report, hourly, flushed: wall }))

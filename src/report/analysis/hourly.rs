@@ -8,7 +8,7 @@ use std::path::Path;
 use super::period::PortKey;
 use crate::store::StoreError;
 use crate::store::read::{Columns, batches, files};
-use crate::time::{Day, NANOS_PER_SEC};
+use crate::time::{Day, NANOS_PER_HOUR};
 
 /// Packets of each of `ports` (keys like `tcp/23`, in their order) in each
 /// hour 0-23 of `day`, from the parts of `sensors` (all when empty).
@@ -35,7 +35,7 @@ pub fn hourly_ports(
                 let Some(&i) = wanted.get(&PortKey::parse(proto.get(row), port.value(row))) else {
                     continue;
                 };
-                let h = (hour[row].saturating_sub(start) / (3_600 * NANOS_PER_SEC)).clamp(0, 23) as usize;
+                let h = (hour[row].saturating_sub(start) / NANOS_PER_HOUR).clamp(0, 23) as usize;
                 out[i].1[h] += packets[row];
             }
             Ok(())

@@ -68,7 +68,7 @@ mod tests {
         for t in ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"] {
             texts.push(t);
         }
-        let mut join = Join { texts: &texts, at: 0, index: None };
+        let mut join = Join::new(&texts);
         // darkscope's order, skipping a source without ports.
         assert_eq!(join.find("10.0.0.1"), Some(0));
         assert_eq!(join.find("10.0.0.1"), Some(0));
