@@ -83,6 +83,18 @@ fn planted_attacks_are_found_exactly_and_none_below_the_thresholds() {
     let (_, stored) = check("rsdos", &store, whole);
     let midnight = stored.iter().find(|r| r[4] == 900).expect("the attack across midnight");
     assert_eq!(midnight[9], "2024-01-01");
+    // `--no-dos`: no attacks stored or printed, the backscatter still counted.
+    let off = replay(dir.path(), "off", whole, &["--no-dos"]);
+    let parts = |store: &Path, table: &str| {
+        let days = std::fs::read_dir(store.join(table)).map(|d| d.flatten().collect()).unwrap_or_else(|_| Vec::new());
+        days.iter().flat_map(|d| std::fs::read_dir(d.path()).expect("a day folder").flatten()).count()
+    };
+    assert_eq!(parts(&store, "attacks"), 2, "a part a day with detection");
+    assert_eq!(parts(&off, "attacks"), 0, "--no-dos stores no attacks");
+    assert_eq!(parts(&off, "backscatter"), 2, "but the backscatter");
+    let out = ok(&["replay", &capture, "--darknet", DARKNET, "--no-dos"]);
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("Backscatter") && !summary.contains("DoS attacks"), "{summary}");
 }
 
 #[test]

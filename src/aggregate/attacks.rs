@@ -69,9 +69,8 @@ impl Default for DosProfile {
     }
 }
 
-/// One backscatter packet, as the log keeps it; sorts by vector (victim,
-/// protocol), then time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// One backscatter packet, as the log keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Observation {
     victim: [u64; 2],
     proto: u8,
@@ -154,9 +153,11 @@ impl AttackLog {
     }
 
     /// The attacks `profile` finds, sorted by start, victim and protocol.
-    /// Sorts the log (once; later calls find it sorted).
+    /// Sorts the log by vector and time (once; later calls find it
+    /// sorted): the order among packets of one vector and instant changes
+    /// nothing an attack is made of.
     pub fn detect(&mut self, profile: &DosProfile) -> Vec<Attack> {
-        self.log.sort_unstable();
+        self.log.sort_unstable_by_key(|o| (o.victim, o.proto, o.ts));
         let mut attacks = Vec::new();
         let mut scratch = Scratch::default();
         for vector in self.log.chunk_by(|a, b| a.vector() == b.vector()) {

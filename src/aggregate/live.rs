@@ -61,7 +61,7 @@ impl Aggregator {
         }
         self.snapshots = Some(receive);
         self.live_floor = i64::MIN;
-        self.log_attacks = false;
+        self.drop_attacks();
     }
 
     /// Records counted in no day because their day had closed already.

@@ -210,6 +210,12 @@ impl Aggregator {
         }
     }
 
+    /// Keeps no backscatter log for DoS attack detection (`--no-dos`, and
+    /// live capture): `attacks` stays empty. Call before the first record.
+    pub fn drop_attacks(&mut self) {
+        self.log_attacks = false;
+    }
+
     /// With `threads` ≥ 2, the per-day tables are filled on a thread of
     /// their own while records are read, decoded and classified (see
     /// [`days`]); the results are the same for any number.

@@ -217,6 +217,11 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub no_scans: bool,
 
+    /// Do not look for DoS attacks (the `attacks` table and the summary's
+    /// DoS line stay empty; backscatter is still counted per victim).
+    #[arg(long)]
+    pub no_dos: bool,
+
     /// Rows in each ranking of the human summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,

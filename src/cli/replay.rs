@@ -33,6 +33,9 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     let telescope = Telescope { darknet: CidrSet::new(&args.darknet), exclude: CidrSet::new(&args.exclude) };
     let mut agg = Aggregator::new(telescope, geo, args.max_gap);
     agg.set_scans(scan_rules(&args));
+    if args.no_dos {
+        agg.drop_attacks();
+    }
     let threads =
         args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |n| n as usize);
     agg.set_threads(threads);
@@ -101,7 +104,9 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     }
 
     let mut run = run_info(&agg, &args, infos, notes);
-    run.attacks = agg.attacks.detect(&run.dos_profile);
+    if let Some(profile) = &run.dos_profile {
+        run.attacks = agg.attacks.detect(profile);
+    }
     run.scans = agg.closed.scans.finish();
     run.warnings.extend(agg.closed.scans.reopened().map(|day| {
         format!(
@@ -180,7 +185,7 @@ fn run_info(agg: &Aggregator, args: &ReplayArgs, inputs: Vec<InputInfo>, skipped
         geo_description: agg.geo().description(),
         max_gap_secs: args.max_gap,
         attacks: Vec::new(),
-        dos_profile: args.dos_profile,
+        dos_profile: (!args.no_dos).then_some(args.dos_profile),
         scans: Vec::new(),
         scan_rules: scan_rules(args),
         monitored_ipv4: match args.monitored {

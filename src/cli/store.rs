@@ -184,7 +184,7 @@ impl StoreRun {
             provenance,
             replace: self.replace,
             attacks: run.attacks.clone(),
-            dos_profile: run.dos_profile,
+            dos_profile: run.dos_profile.unwrap_or_default(),
             monitored_ipv4: run.monitored_ipv4,
             scans: run.scans.clone(),
         };

@@ -62,7 +62,7 @@ pub struct RunInfo {
     /// The DoS attacks found in the backscatter, by the profile named, and
     /// the IPv4 addresses their estimated rates are scaled by.
     pub attacks: Vec<crate::aggregate::Attack>,
-    pub dos_profile: crate::aggregate::DosProfile,
+    pub dos_profile: Option<crate::aggregate::DosProfile>,
     pub monitored_ipv4: u64,
     /// The scan events found, by the rules named (None: not looked for).
     pub scans: Vec<crate::aggregate::Scan>,

@@ -129,6 +129,9 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
 
 /// The DoS attacks line and the largest five.
 fn attacks(o: &mut String, agg: &Aggregator, run: &RunInfo) {
+    let Some(profile) = run.dos_profile else {
+        return;
+    };
     let mut victims: Vec<_> = run.attacks.iter().map(|a| a.victim).collect();
     victims.sort_unstable();
     victims.dedup();
@@ -137,7 +140,7 @@ fn attacks(o: &mut String, agg: &Aggregator, run: &RunInfo) {
         "DoS attacks  {} on {} victim(s) ({} profile)",
         grouped(run.attacks.len() as u64),
         grouped(victims.len() as u64),
-        run.dos_profile.name
+        profile.name
     );
     let mut largest: Vec<_> = run.attacks.iter().collect();
     largest.sort_by(|a, b| b.packets.cmp(&a.packets).then(a.first_seen.cmp(&b.first_seen)));
