@@ -23,6 +23,11 @@ pub fn run(args: ReportArgs) -> Result<bool, Failure> {
             crate::store::MANIFEST
         )));
     }
+    // A write killed after its commit point is finished first (it needs
+    // write access; without it the report may count that write half done).
+    if let Err(e) = crate::store::finish_interrupted(&args.store) {
+        eprintln!("darkscope: warning: an interrupted write to the store could not be finished: {e}");
+    }
     // The store's days are the days of the report.
     let offset = crate::store::Manifest::load(&args.store)
         .and_then(|manifest| manifest.day_offset(&args.store))

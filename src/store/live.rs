@@ -26,8 +26,9 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use super::commit::Commit;
 use super::manifest::{LiveInfo, StoreLock};
-use super::parquet::{commit, write_atomic};
+use super::parquet::write_atomic;
 use super::part::PartWriter;
 use super::tables::{self, DayCoverage};
 use super::{InputEntry, MANIFEST, Manifest, Part, Provenance, StoreError};
@@ -172,10 +173,13 @@ impl LiveStore {
         self.state_dir().join(format!("{day}.day"))
     }
 
-    /// Removes the temporary files of writers killed before they finished
-    /// (see [`super::leftovers`]); gives their paths.
+    /// Finishes a write that a killed writer committed (see
+    /// [`super::commit`]), then removes the temporary files of writers
+    /// killed before they committed (see [`super::leftovers`]); gives
+    /// their paths.
     pub fn remove_leftovers(&self) -> Result<Vec<PathBuf>, StoreError> {
         let _lock = StoreLock::acquire(&self.dir)?;
+        super::commit::recover(&self.dir)?;
         Ok(super::leftovers::remove_leftovers(&self.dir))
     }
 
@@ -184,6 +188,7 @@ impl LiveStore {
     /// their files stay as last flushed, their states go. Gives the parts.
     pub fn seal_other_parts(&self) -> Result<Vec<String>, StoreError> {
         let _lock = StoreLock::acquire(&self.dir)?;
+        super::commit::recover(&self.dir)?;
         let mut manifest = Manifest::load(&self.dir)?;
         let mut sealed = Vec::new();
         for part in manifest.parts.iter_mut().filter(|p| p.sensor == self.sensor && p.part != self.part) {
@@ -250,13 +255,14 @@ impl LiveStore {
             self.write_tables(&mut writer, day)?;
         }
         let mut targets = BTreeSet::new();
+        let mut commit = Commit::default();
         for file in writer.take_pending() {
             let target = self
                 .dir
                 .join(file.table)
                 .join(format!("day={}", file.day))
                 .join(format!("{}-{}.parquet", self.sensor, self.part));
-            commit(&file.temp, &target)?;
+            commit.rename(&self.dir, &file.temp, &target);
             flushed.rows += file.rows;
             targets.insert(target);
         }
@@ -268,7 +274,7 @@ impl LiveStore {
         }
         self.run.last_ns = Some(now);
         self.run.records = records;
-        self.update_manifest(days)?;
+        self.commit(days, commit)?;
         for day in days.iter().filter(|d| d.snapshot.closed) {
             let path = self.state_file(day.snapshot.day);
             match std::fs::remove_file(&path) {
@@ -301,9 +307,12 @@ impl LiveStore {
         writer.write("coverage", snapshot.day, 0, &coverage)
     }
 
-    /// The part's entry: its days, which of them are open, this run.
-    fn update_manifest(&self, days: &[LiveDay]) -> Result<(), StoreError> {
+    /// Renames the flush's tables into place and updates the part's entry
+    /// in the manifest (its days, which of them are open, this run), in one
+    /// commit (see [`super::commit`]).
+    fn commit(&self, days: &[LiveDay], commit: Commit) -> Result<(), StoreError> {
         let _lock = StoreLock::acquire(&self.dir)?;
+        super::commit::recover(&self.dir)?;
         let mut manifest = Manifest::load(&self.dir)?;
         let at = manifest.parts.iter().position(|p| p.sensor == self.sensor && p.part == self.part);
         let part = match at {
@@ -330,7 +339,7 @@ impl LiveStore {
             Some(entry) => *entry = self.run.clone(),
             None => part.inputs.push(self.run.clone()),
         }
-        write_atomic(&self.dir.join(MANIFEST), &manifest.to_json())
+        commit.apply(&self.dir, Some(&manifest.to_json()))
     }
 }
 

@@ -7,6 +7,7 @@
 //! [`part`]) and renamed into place once all of the part's files exist; the
 //! manifest is written last, the same way.
 
+mod commit;
 mod events;
 mod leftovers;
 mod live;
@@ -16,6 +17,7 @@ mod part;
 pub mod read;
 mod tables;
 
+pub use commit::finish_interrupted;
 pub use leftovers::remove_leftovers;
 pub use live::{Flushed, LiveDay, LiveStore, StoredDay, live_part_name};
 pub use manifest::{
@@ -34,6 +36,7 @@ use arrow_schema::ArrowError;
 
 use crate::aggregate::{Aggregator, Attack, DosProfile, HourlyRow, Scan, VictimKey};
 use crate::time::{Day, Timestamp};
+use commit::Commit;
 use tables::DayCoverage;
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +70,11 @@ pub enum StoreError {
         lock.display()
     )]
     Running { sensor: String, lock: PathBuf },
+    #[error(
+        "{path}: {reason}: this journal of an interrupted write cannot be finished; move it aside, then \
+         replay the inputs of the newest part again with --replace"
+    )]
+    Journal { path: PathBuf, reason: String },
     #[error("{path}: {problem}")]
     DayOffset { path: PathBuf, problem: String },
     #[error("{path}: {problem}; move it aside to start that day's live part afresh")]
@@ -139,6 +147,7 @@ impl Store {
             return Err(StoreError::NotAFolder { path: dir.to_path_buf() });
         }
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        commit::finish_interrupted(dir)?;
         let manifest = Manifest::load(dir)?;
         Ok(Store { dir: dir.to_path_buf(), manifest })
     }
@@ -179,6 +188,7 @@ impl Store {
         // Decided against the manifest as it is now, under the lock: another
         // writer may have stored parts since this run began.
         let _lock = StoreLock::acquire(&self.dir)?;
+        commit::recover(&self.dir)?;
         self.manifest = Manifest::load(&self.dir)?;
         self.manifest.check_day_offset(&self.dir, crate::time::day_offset())?;
         let leftovers = remove_leftovers(&self.dir);
@@ -199,44 +209,30 @@ impl Store {
         let part = part_name(&meta.sensor, &meta.inputs);
         let days = days_of_run(agg);
 
-        // Every file in place under its name.
+        // Every file in place under its name, the replaced parts' other
+        // files removed, then the manifest: one commit (see [`commit`]).
         let pending: Vec<_> = writers.iter_mut().flat_map(PartWriter::take_pending).collect();
         let mut written = Written { part: part.clone(), leftovers, ..Written::default() };
         let mut targets: BTreeSet<PathBuf> = BTreeSet::new();
         let mut extra_days: BTreeMap<u32, BTreeSet<Day>> = BTreeMap::new();
-        let result = (|| {
-            for file in &pending {
-                let name = part_with_extra(&part, file.extra);
-                let target = self.file(file.table, &file.day.to_string(), &meta.sensor, &name);
-                parquet::commit(&file.temp, &target)?;
-                written.rows += file.rows;
-                targets.insert(target);
-                if file.extra > 0 {
-                    extra_days.entry(file.extra).or_default().insert(file.day);
-                }
+        let mut commit = Commit::default();
+        for file in &pending {
+            let name = part_with_extra(&part, file.extra);
+            let target = self.file(file.table, &file.day.to_string(), &meta.sensor, &name);
+            commit.rename(&self.dir, &file.temp, &target);
+            written.rows += file.rows;
+            targets.insert(target);
+            if file.extra > 0 {
+                extra_days.entry(file.extra).or_default().insert(file.day);
             }
-            Ok(())
-        })();
-        if let Err(e) = result {
-            for file in &pending {
-                let _ = std::fs::remove_file(&file.temp);
-            }
-            return Err(e);
         }
         written.files = targets.len();
-
-        // Files of replaced parts that this part did not overwrite.
         for old in &replaced {
             for day in &old.days {
                 for table in TABLES {
                     let path = self.file(table, day, &old.sensor, &old.part);
-                    if !targets.contains(&path) {
-                        match std::fs::remove_file(&path) {
-                            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                                return Err(StoreError::Io { path, source: e });
-                            }
-                            _ => {}
-                        }
+                    if !targets.contains(&path) && path.exists() {
+                        commit.remove(&self.dir, &path);
                     }
                 }
             }
@@ -262,7 +258,7 @@ impl Store {
         for (extra, days) in &extra_days {
             self.manifest.parts.push(entry(part_with_extra(&part, *extra), days));
         }
-        parquet::write_atomic(&self.dir.join(MANIFEST), &self.manifest.to_json())?;
+        commit.apply(&self.dir, Some(&self.manifest.to_json()))?;
         Ok(written)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod crash;
 pub mod events;
 pub mod files;
 pub mod frames;

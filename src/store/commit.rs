@@ -1,0 +1,234 @@
+//! Committing a write to the store all or nothing, also across a crash.
+//!
+//! A write (a replay's part, a daemon's flush, a `--replace`) changes
+//! several files: its Parquet files, written and fsynced under hidden
+//! temporary names in their final folders, are renamed into place, the
+//! files of replaced parts are removed, and the manifest is replaced. No
+//! file system renames several files at once, so the write is first
+//! described in a journal, `.commit.json` in the store's root: the renames
+//! (store-relative), the removals, and the new manifest, itself written and
+//! fsynced beside the old one as `.manifest.json.commit`. The journal's
+//! own rename is the commit point:
+//!
+//! * killed before it, the store is as it was: the temporary files are
+//!   hidden from readers and removed by the next writer
+//!   ([`super::leftovers`]);
+//! * killed after it, the next process that opens the store for writing
+//!   (or a report that may write) rolls the journal forward with
+//!   [`recover`], before anything else: every step is idempotent (a
+//!   rename whose temporary file is gone was done), so a crash during
+//!   recovery is recovered again.
+//!
+//! Between such a crash and the next darkscope process, a reader that
+//! lists the folders itself (DuckDB's `**/*.parquet`) can see the write
+//! half applied; the journal says so (README, "Crash safety"). Every step
+//! runs under the store's lock, so a journal found under the lock is one
+//! whose writer died.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::parquet::write_atomic;
+use super::{MANIFEST, StoreError};
+
+/// The journal of a commit in progress.
+pub const JOURNAL: &str = ".commit.json";
+/// The new manifest while its commit is in progress.
+const NEXT_MANIFEST: &str = ".manifest.json.commit";
+/// Test-only fault injection: abort the process after this many steps of
+/// a commit (renames and removals), as a crash there would.
+const FAILPOINT: &str = "DARKSCOPE_FAILPOINT_COMMIT_STEPS";
+
+/// One write to the store: files to rename into place, files to remove,
+/// and the manifest to write last.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Commit {
+    /// (temporary, target), relative to the store.
+    renames: Vec<(PathBuf, PathBuf)>,
+    removes: Vec<PathBuf>,
+    #[serde(default)]
+    manifest: bool,
+}
+
+impl Commit {
+    /// Renames `temp` over `target` (both in the store at `dir`).
+    pub fn rename(&mut self, dir: &Path, temp: &Path, target: &Path) {
+        self.renames.push((relative(dir, temp), relative(dir, target)));
+    }
+
+    /// Removes `path` (in the store at `dir`) if it is there.
+    pub fn remove(&mut self, dir: &Path, path: &Path) {
+        self.removes.push(relative(dir, path));
+    }
+
+    /// Applies the commit to the store at `dir`, `manifest` (its JSON)
+    /// written last. Call under the store's lock. An error before the
+    /// journal is written removes the temporary files (the store is as it
+    /// was); one after it leaves them for [`recover`] to finish.
+    pub fn apply(mut self, dir: &Path, manifest: Option<&[u8]>) -> Result<(), StoreError> {
+        let prepared = (|| {
+            if let Some(bytes) = manifest {
+                write_atomic(&dir.join(NEXT_MANIFEST), bytes)?;
+                self.manifest = true;
+            }
+            let journal = serde_json::to_vec_pretty(&self).expect("a commit serialises");
+            write_atomic(&dir.join(JOURNAL), &journal)
+        })();
+        if let Err(e) = prepared {
+            for (temp, _) in &self.renames {
+                let _ = std::fs::remove_file(dir.join(temp));
+            }
+            let _ = std::fs::remove_file(dir.join(NEXT_MANIFEST));
+            return Err(e);
+        }
+        self.roll_forward(dir, failpoint())
+    }
+
+    /// Does every step not done yet; then removes the journal.
+    fn roll_forward(&self, dir: &Path, mut steps_left: Option<u64>) -> Result<(), StoreError> {
+        let mut step = || {
+            if let Some(left) = &mut steps_left {
+                if *left == 0 {
+                    std::process::abort();
+                }
+                *left -= 1;
+            }
+        };
+        for (temp, target) in &self.renames {
+            step();
+            rename_if_there(&dir.join(temp), &dir.join(target))?;
+        }
+        for path in &self.removes {
+            step();
+            let path = dir.join(path);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(StoreError::Io { path, source: e }),
+                _ => {}
+            }
+        }
+        if self.manifest {
+            rename_if_there(&dir.join(NEXT_MANIFEST), &dir.join(MANIFEST))?;
+        }
+        let journal = dir.join(JOURNAL);
+        std::fs::remove_file(&journal).map_err(|source| StoreError::Io { path: journal, source })
+    }
+}
+
+/// Rolls forward the commit that a killed writer left in the store at
+/// `dir`, if there is one; gives the number of files it names. Call under
+/// the store's lock, before removing leftovers.
+pub fn recover(dir: &Path) -> Result<Option<usize>, StoreError> {
+    let path = dir.join(JOURNAL);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A manifest written for a commit that never reached its journal.
+            let _ = std::fs::remove_file(dir.join(NEXT_MANIFEST));
+            return Ok(None);
+        }
+        Err(source) => return Err(StoreError::Io { path, source }),
+    };
+    let commit: Commit = serde_json::from_slice(&bytes)
+        .map_err(|e| StoreError::Journal { path: path.clone(), reason: e.to_string() })?;
+    let names = commit.renames.iter().flat_map(|(a, b)| [a, b]).chain(&commit.removes);
+    if let Some(bad) = names.into_iter().find(|p| !inside(p)) {
+        let reason = format!("it names {}, which is outside the store", bad.display());
+        return Err(StoreError::Journal { path, reason });
+    }
+    commit.roll_forward(dir, None)?;
+    Ok(Some(commit.renames.len() + commit.removes.len()))
+}
+
+/// Whether the store at `dir` holds an interrupted commit.
+pub fn interrupted(dir: &Path) -> bool {
+    dir.join(JOURNAL).exists()
+}
+
+/// [`recover`] under the store's lock: for a process that opens the store
+/// and holds no lock yet.
+pub fn finish_interrupted(dir: &Path) -> Result<Option<usize>, StoreError> {
+    if !interrupted(dir) {
+        return Ok(None);
+    }
+    let _lock = super::StoreLock::acquire(dir)?;
+    recover(dir)
+}
+
+fn rename_if_there(temp: &Path, target: &Path) -> Result<(), StoreError> {
+    match std::fs::rename(temp, target) {
+        // Renamed before the crash.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !temp.exists() => Ok(()),
+        Err(source) => Err(StoreError::Io { path: target.to_path_buf(), source }),
+        Ok(()) => Ok(()),
+    }
+}
+
+fn relative(dir: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(dir).map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+}
+
+/// A relative path that stays in its folder.
+fn inside(path: &Path) -> bool {
+    path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
+fn failpoint() -> Option<u64> {
+    std::env::var(FAILPOINT).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+        std::fs::write(path, text).expect("write");
+    }
+
+    #[test]
+    fn a_commit_renames_removes_and_writes_the_manifest_then_drops_its_journal() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        write(&d.join("t/day=2024-01-01/.a.parquet.tmp-1"), "new");
+        write(&d.join("t/day=2024-01-01/old.parquet"), "old");
+        let mut commit = Commit::default();
+        commit.rename(d, &d.join("t/day=2024-01-01/.a.parquet.tmp-1"), &d.join("t/day=2024-01-01/a.parquet"));
+        commit.remove(d, &d.join("t/day=2024-01-01/old.parquet"));
+        commit.apply(d, Some(b"{}")).expect("applied");
+        assert_eq!(std::fs::read_to_string(d.join("t/day=2024-01-01/a.parquet")).expect("renamed"), "new");
+        assert!(!d.join("t/day=2024-01-01/old.parquet").exists());
+        assert_eq!(std::fs::read_to_string(d.join(MANIFEST)).expect("manifest"), "{}");
+        assert!(!interrupted(d) && !d.join(NEXT_MANIFEST).exists());
+        assert_eq!(recover(d).expect("nothing to recover"), None);
+    }
+
+    #[test]
+    fn an_interrupted_commit_is_rolled_forward_whatever_it_had_done() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        // Renamed already: a.tmp is gone, a is there. Not yet: b.tmp.
+        write(&d.join("a"), "a");
+        write(&d.join(".b.tmp-1"), "b");
+        write(&d.join("gone"), "x");
+        write(&d.join(NEXT_MANIFEST), "next");
+        let commit = Commit {
+            renames: vec![(".a.tmp-1".into(), "a".into()), (".b.tmp-1".into(), "b".into())],
+            removes: vec!["gone".into(), "never-there".into()],
+            manifest: true,
+        };
+        write(&d.join(JOURNAL), &serde_json::to_string(&commit).expect("json"));
+        assert!(interrupted(d));
+        assert_eq!(recover(d).expect("recovered"), Some(4));
+        assert_eq!(std::fs::read_to_string(d.join("b")).expect("b"), "b");
+        assert_eq!(std::fs::read_to_string(d.join(MANIFEST)).expect("manifest"), "next");
+        assert!(!d.join("gone").exists() && !interrupted(d));
+        // A damaged journal is an error that names it, not a panic.
+        write(&d.join(JOURNAL), "{\"renames\": [");
+        let e = recover(d).expect_err("a damaged journal");
+        assert!(e.to_string().contains(".commit.json"), "{e}");
+        write(&d.join(JOURNAL), r#"{"renames": [], "removes": ["../outside"]}"#);
+        let e = recover(d).expect_err("a hostile journal");
+        assert!(e.to_string().contains("outside the store"), "{e}");
+    }
+}
