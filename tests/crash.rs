@@ -12,9 +12,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 mod common;
 use common::cli::ok;
 use common::crash::{Rng, Totals, table_totals};
+use common::netns::{Daemon, Veth, live_tests_enabled};
 
 const DARKNET: &str = "198.18.0.0/16";
 const SENSORS: usize = 5;
@@ -84,11 +87,15 @@ fn a_replay_killed_anywhere_leaves_the_store_as_before_or_after() {
         let args = replay_args(&inputs[next], &store_arg, sensor);
         let mut child = darkscope(&args).spawn().expect("starting replay");
         std::thread::sleep(run_time.mul_f64(1.2 * rng.unit()));
+        // The kill moments follow the replays' time as it is now (another
+        // test may share the cores): shorter after a replay that ended first.
         if child.try_wait().expect("polling replay").is_none() {
             child.kill().expect("SIGKILL");
             killed += 1;
+            run_time = run_time.mul_f64(1.02);
         } else {
             finished += 1;
+            run_time = run_time.mul_f64(0.9);
         }
         child.wait().expect("waiting for replay");
         let journal = store.join(".commit.json").exists();
@@ -118,7 +125,8 @@ fn a_replay_killed_anywhere_leaves_the_store_as_before_or_after() {
     eprintln!("{killed} replays killed ({in_commit} inside the commit), {finished} ended before their kill");
 
     // Aborted at every step of a commit (SIGABRT where a crash could come):
-    // the next process (here a report) rolls it forward.
+    // before the journal (step 0) the store stays as it was; after it, the
+    // next process (here a report) rolls it forward.
     let sensor = 0;
     for step in 0.. {
         let next = if parts[sensor] == Some(0) { 1 } else { 0 };
@@ -127,11 +135,17 @@ fn a_replay_killed_anywhere_leaves_the_store_as_before_or_after() {
             .env("DARKSCOPE_FAILPOINT_COMMIT_STEPS", step.to_string())
             .status()
             .expect("running replay");
-        parts[sensor] = Some(next);
         if status.success() {
             assert!(step > 20, "a commit has renames and removals for 8 tables × 3 days");
             break;
         }
+        if step == 0 {
+            assert!(!store.join(".commit.json").exists(), "aborted before the commit point");
+            ok(&["report", "--store", &store_arg, "--format", "json"]);
+            assert_eq!(table_totals(&duck.of(&store)), expected(&parts, &single), "aborted before the commit point");
+            continue;
+        }
+        parts[sensor] = Some(next);
         assert!(store.join(".commit.json").exists(), "step {step}: aborted inside the commit");
         table_totals(&duck.of(&store));
         ok(&["report", "--store", &store_arg, "--format", "json"]);
@@ -139,4 +153,70 @@ fn a_replay_killed_anywhere_leaves_the_store_as_before_or_after() {
         let after = duck.of(&store);
         assert_eq!(table_totals(&after), expected(&parts, &single), "step {step}: rolled forward");
     }
+}
+
+/// Packets in the `sources` table of a `Totals::of` answer.
+fn stored_packets(got: &Value) -> i64 {
+    table_totals(got)["sources"][1]
+}
+
+#[test]
+fn a_daemon_killed_in_its_flushes_keeps_what_it_stored_and_continues_exactly() {
+    if !live_tests_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = dir.path().join("sent.pcap").to_string_lossy().into_owned();
+    ok(&["generate", "--out", &capture, "--packets", "2000", "--sources", "300", "--seed", "15"]);
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(format!("{capture}.truth.json")).expect("truth")).expect("truth JSON");
+    let per_send = truth["summary"]["packets"].as_i64().expect("packets");
+    let store = dir.path().join("store");
+    let store_arg = store.to_string_lossy().into_owned();
+    let args =
+        ["--darknet", DARKNET, "--store", &store_arg, "--sensor", "live1", "--flush", "1", "--log-level", "debug"];
+    let veth = Veth::new();
+    let mut duck = Totals::start();
+    let mut rng = Rng::new(0xdae_0015);
+    let (mut sent, mut stored, mut in_commit) = (0, 0, 0);
+    for round in 0..20 {
+        // Abort at a random step of the first few flushes (each renames one
+        // file per table of the open day), as a crash there would.
+        let step = (rng.unit() * 30.0) as u64;
+        let env = [("DARKSCOPE_FAILPOINT_COMMIT_STEPS", step.to_string())];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut daemon = Daemon::start_with_env(&veth, &args, &env);
+        assert!(!store.join(".commit.json").exists(), "round {round}: the restarted daemon finished the commit");
+        veth.send(&capture, 4_000);
+        sent += per_send;
+        let status = daemon.wait_for_exit(Duration::from_secs(20));
+        let status =
+            status.unwrap_or_else(|| panic!("round {round}: no abort at step {step}:\n{}", daemon.log.join("\n")));
+        assert!(!status.success(), "round {round}: the daemon was aborted ({status})");
+        let journal = store.join(".commit.json").exists();
+        let now = duck.of(&store);
+        let packets = stored_packets(&now);
+        let parts = now["parts"].as_array().map_or(0, Vec::len);
+        assert!(parts <= 1, "round {round}: {parts} parts, not the sensor's one live part");
+        assert!(packets <= sent, "round {round}: {packets} stored of {sent} sent");
+        if journal {
+            in_commit += 1;
+        } else {
+            assert!(packets >= stored, "round {round}: {packets} stored, fewer than the {stored} before");
+            stored = packets;
+        }
+    }
+    eprintln!("20 daemons aborted in a flush ({in_commit} after the commit point)");
+
+    // A daemon started afterwards continues the stored day exactly: what it
+    // is sent adds to what the store held.
+    let mut daemon = Daemon::start(&veth, &args);
+    let flushes = daemon.lines_with("flushed");
+    daemon.wait_for_lines("flushed", flushes + 2, Duration::from_secs(10));
+    let base = stored_packets(&duck.of(&store));
+    assert!(base >= stored && base <= sent, "{base} stored after the restart ({stored}..={sent})");
+    veth.send(&capture, 4_000);
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(daemon.signal("TERM").success(), "SIGTERM: exit 0 after the final flush");
+    assert_eq!(stored_packets(&duck.of(&store)), base + per_send, "continued exactly");
 }

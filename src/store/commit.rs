@@ -37,7 +37,8 @@ pub const JOURNAL: &str = ".commit.json";
 /// The new manifest while its commit is in progress.
 const NEXT_MANIFEST: &str = ".manifest.json.commit";
 /// Test-only fault injection: abort the process after this many steps of
-/// a commit (renames and removals), as a crash there would.
+/// its commits (writing the journal, each rename and removal), counted over
+/// all of them (a daemon's flushes), as a crash there would.
 const FAILPOINT: &str = "DARKSCOPE_FAILPOINT_COMMIT_STEPS";
 
 /// One write to the store: files to rename into place, files to remove,
@@ -73,6 +74,7 @@ impl Commit {
                 self.manifest = true;
             }
             let journal = serde_json::to_vec_pretty(&self).expect("a commit serialises");
+            failpoint_step();
             write_atomic(&dir.join(JOURNAL), &journal)
         })();
         if let Err(e) = prepared {
@@ -82,17 +84,15 @@ impl Commit {
             let _ = std::fs::remove_file(dir.join(NEXT_MANIFEST));
             return Err(e);
         }
-        self.roll_forward(dir, failpoint())
+        self.roll_forward(dir, true)
     }
 
-    /// Does every step not done yet; then removes the journal.
-    fn roll_forward(&self, dir: &Path, mut steps_left: Option<u64>) -> Result<(), StoreError> {
-        let mut step = || {
-            if let Some(left) = &mut steps_left {
-                if *left == 0 {
-                    std::process::abort();
-                }
-                *left -= 1;
+    /// Does every step not done yet; then removes the journal. `counted`:
+    /// a commit's own steps, which the failpoint counts (not a recovery's).
+    fn roll_forward(&self, dir: &Path, counted: bool) -> Result<(), StoreError> {
+        let step = || {
+            if counted {
+                failpoint_step();
             }
         };
         for (temp, target) in &self.renames {
@@ -136,7 +136,7 @@ pub fn recover(dir: &Path) -> Result<Option<usize>, StoreError> {
         let reason = format!("it names {}, which is outside the store", bad.display());
         return Err(StoreError::Journal { path, reason });
     }
-    commit.roll_forward(dir, None)?;
+    commit.roll_forward(dir, false)?;
     Ok(Some(commit.renames.len() + commit.removes.len()))
 }
 
@@ -173,8 +173,16 @@ fn inside(path: &Path) -> bool {
     path.components().all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
-fn failpoint() -> Option<u64> {
-    std::env::var(FAILPOINT).ok()?.parse().ok()
+/// One step of a commit: aborts the process when it is the one
+/// [`FAILPOINT`] names (steps counted from 0 over the process's commits).
+fn failpoint_step() {
+    static STEPS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let at = std::env::var(FAILPOINT).ok().and_then(|v| v.parse::<u64>().ok());
+    if let Some(at) = at
+        && STEPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == at
+    {
+        std::process::abort();
+    }
 }
 
 #[cfg(test)]

@@ -127,10 +127,16 @@ impl Daemon {
     /// Starts `darkscope capture ARGS --iface <the darknet end>` and waits
     /// for its "capture started" line.
     pub fn start(veth: &Veth, args: &[&str]) -> Daemon {
+        Daemon::start_with_env(veth, args, &[])
+    }
+
+    /// [`Daemon::start`] with environment variables set.
+    pub fn start_with_env(veth: &Veth, args: &[&str], env: &[(&str, &str)]) -> Daemon {
         let mut child = veth
             .in_dark(env!("CARGO_BIN_EXE_darkscope"))
             .args(["capture", "--iface", &veth.dark_if])
             .args(args)
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -169,6 +175,22 @@ impl Daemon {
                 Ok(line) => self.log.push(line),
                 Err(_) => panic!("no log line with '{text}' within {limit:?}; the log:\n{}", self.log.join("\n")),
             }
+        }
+    }
+
+    /// Waits up to `limit` for the daemon to end by itself; gives its
+    /// status, or None (still running).
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("polling the daemon") {
+                self.log.extend(self.lines.try_iter());
+                return Some(status);
+            }
+            if start.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
