@@ -180,6 +180,7 @@ fn days_roll_over_and_close_by_the_injected_clock() {
             writer: Default::default(),
             archive: Default::default(),
             stored: Default::default(),
+            links: Default::default(),
         }),
         http: None,
     };

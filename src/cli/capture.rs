@@ -119,6 +119,7 @@ pub fn run(args: CaptureArgs) -> Result<(), Failure> {
         writer: Mutex::default(),
         archive: Mutex::default(),
         stored: Mutex::default(),
+        links: Mutex::new(crate::daemon::links::initial(&args.iface, started)),
     });
     let daemon = Daemon { sensor, store, archive, clock, reload: reloader(&args), shared, http };
     let settings = Settings {

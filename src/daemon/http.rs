@@ -64,6 +64,10 @@ fn status_page(shared: &Shared, now: i64) -> Response {
         ("packets dropped by the capture since the start".to_string(), grouped(drops)),
         ("flushes (failed)".to_string(), format!("{} ({})", grouped(writer.flushes), grouped(writer.failures))),
     ];
+    for (iface, link) in shared.interfaces.iter().zip(read(&shared.links)) {
+        let downs = if link.downs == 0 { String::new() } else { format!(", down {} times", grouped(link.downs)) };
+        facts.push((format!("interface {iface}"), format!("{}{downs}", link.state.name())));
+    }
     if let Some(t) = writer.last_success {
         facts.push(("last flush".to_string(), super::log::utc_seconds(t)));
     }

@@ -107,6 +107,10 @@ impl Collector for Snapshot {
         let c = &sensor.counts;
         let healthy = super::shared::unhealthy(shared, self.now).is_none();
         let info = vec![(vec![("version", version), ("country_database", geo), ("scanner_list", scanners)], 1.0)];
+        let links = read(&shared.links);
+        let per_link = |f: fn(&super::links::LinkView) -> f64| -> Vec<(Labels, f64)> {
+            shared.interfaces.iter().zip(&links).map(|(i, l)| (vec![("interface", i.clone())], f(l))).collect()
+        };
         let per_interface = |f: fn(&crate::source::CaptureStats) -> u64| -> Vec<(Labels, f64)> {
             shared
                 .interfaces
@@ -182,6 +186,16 @@ impl Collector for Snapshot {
                 "darkscope_capture_interface_dropped",
                 "dropped by the interface or its driver (ps_ifdrop)",
                 per_interface(|s| s.if_dropped),
+            ),
+            gauge(
+                "darkscope_interface_up",
+                "1 while the capture interface is up with a carrier, else 0",
+                per_link(|l| f64::from(u8::from(l.state == crate::source::LinkState::Up))),
+            ),
+            counter(
+                "darkscope_interface_downs",
+                "times the capture interface went down or lost its carrier",
+                per_link(|l| l.downs as f64),
             ),
             counter("darkscope_flushes", "flushes written into the store", one(writer.flushes as f64)),
             counter("darkscope_flush_failures", "flushes that failed", one(writer.failures as f64)),

@@ -6,13 +6,14 @@
 //!
 //! [`sensor`] holds the state between flushes (no threads, no I/O, an
 //! injected [`clock`]); [`service`] runs the threads, the signals and the
-//! shutdown protocol; [`archive`] writes the raw packets; [`log`] the
-//! operator's log lines.
+//! shutdown protocol; [`archive`] writes the raw packets; [`links`] watches
+//! the interfaces go down and up; [`log`] the operator's log lines.
 
 pub mod archive;
 pub mod clock;
 mod counting;
 mod http;
+pub mod links;
 pub mod log;
 pub mod metrics;
 pub mod privileges;

@@ -201,6 +201,7 @@ pub fn serve(
     .map_err(start)?;
     let captures = start_captures(data, events);
 
+    runtime.spawn(super::links::watch(daemon.shared.clone(), daemon.clock.clone()));
     if let Some(listener) = daemon.http {
         runtime.spawn(super::http::serve(listener, daemon.shared.clone(), daemon.clock.clone()));
     }

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
+use super::links::LinkView;
 use crate::aggregate::{Aggregator, RecordCounts};
 use crate::classify::FlagClass;
 use crate::report::Report;
@@ -123,6 +124,8 @@ pub struct Shared {
     pub writer: Mutex<WriterView>,
     pub archive: Mutex<ArchiveView>,
     pub stored: Mutex<Option<Arc<StoredView>>>,
+    /// The capture interfaces' links, in the order of `interfaces`.
+    pub links: Mutex<Vec<LinkView>>,
 }
 
 /// A copy of what a mutex holds (a poisoned one still has its last value).
@@ -155,6 +158,9 @@ pub fn unhealthy(shared: &Shared, now: i64) -> Option<String> {
     let writer = read(&shared.writer);
     if let Some(error) = writer.failing {
         return Some(format!("the last flush failed: {error}"));
+    }
+    if let Some(reason) = super::links::unhealthy(shared, &read(&shared.links), now) {
+        return Some(reason);
     }
     let sensor = read(&shared.sensor);
     let since = sensor.last_packet.unwrap_or(shared.started);

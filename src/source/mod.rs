@@ -1,6 +1,7 @@
 //! Sources: capture files (pcap, pcapng; plain, gzip, zstd or xz) as a
 //! stream of borrowed [`Record`]s, and live capture from network
-//! interfaces ([`live`], with the `live` feature) in [`Batch`]es.
+//! interfaces ([`live`], with the `live` feature) in [`Batch`]es, and
+//! whether an interface is up ([`link_state`]).
 //!
 //! Readers push records into a [`RecordSink`] (a push model, like ripgrep's
 //! `Sink`): the record borrows the read buffer, so nothing is copied or
@@ -10,6 +11,7 @@
 mod batch;
 mod buffer;
 mod input;
+mod link;
 #[cfg(feature = "live")]
 pub mod live;
 mod pcap;
@@ -24,6 +26,7 @@ pub use buffer::ByteStream;
 pub use input::{
     Decompress, ExpandError, InputSpec, OpenError, Opened, ReadProgress, Shrank, expand_inputs, open_input,
 };
+pub use link::{LinkState, link_state};
 
 use crate::time::Timestamp;
 

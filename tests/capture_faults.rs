@@ -1,0 +1,107 @@
+//! The capture daemon under faults, live in network namespaces (see
+//! tests/common/netns.rs): its interface taken down and brought up again,
+//! and its carrier lost (the veth peer down), while it captures.
+//!
+//! Expected values: the generator's ground truth of the sent capture (its
+//! darknet packets), the store read by DuckDB (tests/store/totals.py),
+//! `/healthz` and `/metrics` as DESIGN.md and the README define them.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod common;
+use common::cli::ok;
+use common::crash::{Totals, table_totals};
+use common::netns::{Daemon, Veth, live_tests_enabled};
+
+const METRICS: &str = "http://127.0.0.1:9187";
+
+/// The metrics' samples: `name{labels}` → value.
+fn samples(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.rsplit_once(' ').and_then(|(k, v)| Some((k.to_string(), v.parse().ok()?))))
+        .collect()
+}
+
+/// `ip -n NS link set DEV up|down`.
+fn set_link(ns: &str, dev: &str, state: &str) {
+    let status = Command::new("ip").args(["-n", ns, "link", "set", dev, state]).status().expect("running ip");
+    assert!(status.success(), "ip -n {ns} link set {dev} {state}");
+}
+
+/// Waits until `/healthz` answers `status`; gives its body.
+fn health_becomes(veth: &Veth, status: u64, limit: Duration) -> String {
+    let start = Instant::now();
+    loop {
+        let (got, body) = veth.get(&format!("{METRICS}/healthz"));
+        if got == status {
+            return body;
+        }
+        assert!(start.elapsed() < limit, "/healthz stayed {got} ({body}), not {status}, for {limit:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The interface's link gauge and down counter in `/metrics`.
+fn link_metrics(veth: &Veth) -> (f64, f64) {
+    let metrics = samples(&veth.get(&format!("{METRICS}/metrics")).1);
+    let label = format!("{{interface=\"{}\"}}", veth.dark_if);
+    let up = metrics.get(&format!("darkscope_interface_up{label}")).copied();
+    let downs = metrics.get(&format!("darkscope_interface_downs_total{label}")).copied();
+    (up.expect("darkscope_interface_up"), downs.expect("darkscope_interface_downs_total"))
+}
+
+#[test]
+fn a_daemon_keeps_capturing_through_its_link_going_down_and_up_and_counts_exactly() {
+    if !live_tests_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = dir.path().join("sent.pcap").to_string_lossy().into_owned();
+    ok(&["generate", "--out", &capture, "--packets", "2000", "--sources", "300", "--seed", "51"]);
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(format!("{capture}.truth.json")).expect("truth")).expect("truth JSON");
+    let per_send = truth["summary"]["packets"].as_i64().expect("packets");
+    let store = dir.path().join("store");
+    let store_arg = store.to_string_lossy().into_owned();
+    let veth = Veth::new();
+    let args = ["--darknet", "198.18.0.0/16", "--store", &store_arg, "--sensor", "s1", "--flush", "1"];
+    let mut daemon = Daemon::start(&veth, &args);
+    veth.send(&capture, 4_000);
+    assert_eq!(link_metrics(&veth), (1.0, 0.0), "up, never down");
+
+    // Down (administratively), then (while down) a send that cannot arrive.
+    set_link(&veth.dark_ns, &veth.dark_if, "down");
+    daemon.wait_for_line("is down", Duration::from_secs(5));
+    let body = health_becomes(&veth, 503, Duration::from_secs(5));
+    assert!(body.contains(&format!("interface {} is down", veth.dark_if)), "{body}");
+    assert_eq!(link_metrics(&veth), (0.0, 1.0), "down once");
+    veth.send(&capture, 4_000);
+    set_link(&veth.dark_ns, &veth.dark_if, "up");
+    daemon.wait_for_line("is up again", Duration::from_secs(5));
+    health_becomes(&veth, 200, Duration::from_secs(5));
+    veth.send(&capture, 4_000);
+
+    // The carrier lost (the peer down), then back.
+    set_link(&veth.sender_ns, &veth.sender_if, "down");
+    daemon.wait_for_line("without a carrier", Duration::from_secs(5));
+    let body = health_becomes(&veth, 503, Duration::from_secs(5));
+    assert!(body.contains("without a carrier"), "{body}");
+    set_link(&veth.sender_ns, &veth.sender_if, "up");
+    daemon.wait_for_lines("is up again", 2, Duration::from_secs(5));
+    health_becomes(&veth, 200, Duration::from_secs(5));
+    assert_eq!(link_metrics(&veth), (1.0, 2.0), "up, down twice");
+    veth.send(&capture, 4_000);
+    std::thread::sleep(Duration::from_millis(600));
+
+    // Still the same process, ended cleanly; what was sent while the link
+    // was up (three sends of the capture) is stored exactly.
+    assert!(daemon.child.try_wait().expect("polling").is_none(), "the daemon kept running");
+    assert!(daemon.signal("TERM").success(), "SIGTERM: exit 0");
+    let stored = table_totals(&Totals::start().of(&store))["sources"][1];
+    assert_eq!(stored, 3 * per_send, "three sends while up, one lost while down");
+}
