@@ -197,11 +197,12 @@ impl StoreRun {
             Ok(done) => done,
             Err(panic) => std::panic::resume_unwind(panic),
         };
+        let full = |e: StoreError| e.on_full_disk(&self.dir);
         if let Some(e) = failed {
-            return Err(Failure::Work(anyhow::Error::new(e).context("writing a closed day into the store")));
+            return Err(Failure::Work(anyhow::Error::new(full(e)).context("writing a closed day into the store")));
         }
-        run_tables.context("writing the store")?;
-        match self.store.write_run(agg, &meta, vec![writer, run_writer]) {
+        run_tables.map_err(full).context("writing the store")?;
+        match self.store.write_run(agg, &meta, vec![writer, run_writer]).map_err(full) {
             Ok(written) => Ok(Some((written, self.sensor))),
             // The data is aggregated: say what to do, keep the exit status
             // of bad usage out of it (the work was done).

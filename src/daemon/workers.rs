@@ -27,7 +27,7 @@ pub(super) fn write_flushes(mut store: LiveStore, jobs: Receiver<Job>, shared: &
         match job {
             Job::Flush { mut days, now, records } => {
                 let started = std::time::Instant::now();
-                let result = store.write(&mut days, now, records);
+                let result = store.write(&mut days, now, records).map_err(|e| e.on_full_disk(store.dir()));
                 let took = started.elapsed();
                 let _ = durations.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1));
                 let wall = super::clock::Clock::now(&super::clock::SystemClock);

@@ -94,12 +94,40 @@ pub enum StoreError {
          outside the store: nothing was changed; correct or remove that entry (was the manifest edited by hand?)"
     )]
     ManifestEntry { path: PathBuf, index: usize, sensor: String, part: String, field: &'static str, value: String },
+    #[error(
+        "the disk of the store {} is full ({path}: {source}): this write stored nothing and what the store \
+         held is intact; free space there (df {}) and write again",
+        store.display(),
+        store.display()
+    )]
+    DiskFull { store: PathBuf, path: PathBuf, source: std::io::Error },
 }
 
 impl StoreError {
     /// Names the table of an Arrow error (for `map_err`).
     pub(crate) fn arrow(table: &'static str) -> impl Fn(ArrowError) -> StoreError {
         move |source| StoreError::Arrow { table, source }
+    }
+
+    /// The error as [`StoreError::DiskFull`] of the store at `store` when
+    /// it comes from a full disk (or quota), else as it is.
+    pub fn on_full_disk(self, store: &Path) -> StoreError {
+        let full = |e: &std::io::Error| {
+            e.kind() == std::io::ErrorKind::StorageFull
+                || e.kind() == std::io::ErrorKind::QuotaExceeded
+                || e.raw_os_error() == Some(28)
+        };
+        let (path, source) = match self {
+            StoreError::Io { path, source } if full(&source) => (path, source),
+            StoreError::Parquet { path, source: ::parquet::errors::ParquetError::External(inner) }
+                if inner.downcast_ref::<std::io::Error>().is_some_and(full) =>
+            {
+                let kind = inner.downcast_ref::<std::io::Error>().map_or(std::io::ErrorKind::StorageFull, |e| e.kind());
+                (path, std::io::Error::new(kind, inner.to_string()))
+            }
+            other => return other,
+        };
+        StoreError::DiskFull { store: store.to_path_buf(), path, source }
     }
 }
 

@@ -76,8 +76,15 @@ impl TableFile {
         let Some(writer) = self.writer.take() else {
             return Ok(None);
         };
-        let file = writer.into_inner().map_err(self.parquet())?;
-        file.sync_all().map_err(|source| StoreError::Io { path: self.temp.clone(), source })?;
+        let done = writer
+            .into_inner()
+            .map_err(self.parquet())
+            .and_then(|file| file.sync_all().map_err(|source| StoreError::Io { path: self.temp.clone(), source }));
+        if let Err(e) = done {
+            // Not a file of the store: it goes (a full disk ends here).
+            let _ = std::fs::remove_file(&self.temp);
+            return Err(e);
+        }
         Ok(Some((std::mem::take(&mut self.temp), self.rows)))
     }
 }
@@ -100,8 +107,29 @@ pub fn commit(temp: &Path, target: &Path) -> Result<(), StoreError> {
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let io = |source| StoreError::Io { path: temp.clone(), source };
-    std::fs::write(&temp, bytes).map_err(io)?;
-    std::fs::File::open(&temp).and_then(|f| f.sync_all()).map_err(io)?;
+    let written = std::fs::write(&temp, bytes).and_then(|()| std::fs::File::open(&temp)?.sync_all());
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(StoreError::Io { path: temp, source });
+    }
     commit(&temp, target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_named_as_such_and_other_errors_stay() {
+        let store = Path::new("/srv/store");
+        let enospc = || std::io::Error::from_raw_os_error(28);
+        let io = StoreError::Io { path: store.join("a"), source: enospc() };
+        assert!(matches!(io.on_full_disk(store), StoreError::DiskFull { .. }));
+        let external = ::parquet::errors::ParquetError::External(Box::new(enospc()));
+        let parquet = StoreError::Parquet { path: store.join("b"), source: external };
+        let full = parquet.on_full_disk(store);
+        assert!(full.to_string().starts_with("the disk of the store /srv/store is full (/srv/store/b: "), "{full}");
+        let denied = StoreError::Io { path: store.join("c"), source: std::io::Error::from_raw_os_error(13) };
+        assert!(matches!(denied.on_full_disk(store), StoreError::Io { .. }));
+    }
 }
