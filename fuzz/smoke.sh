@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets and runs each for a few seconds (the CI smoke run),
-# seeded from ../shared/corpus's small captures; a crash fails the run and
+# seeded from ../shared/corpus's small captures (and the seeds it writes); a crash fails the run and
 # its input is left in fuzz/artifacts/<target>/. Longer runs:
 #   fuzz/smoke.sh 3600          # an hour per target
 #   cargo fuzz run -s none captures fuzz/corpus/captures -- -runs=10000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
-targets=(captures decode cidr scanners)
+targets=(captures decode cidr scanners config part)
 mkdir -p fuzz/corpus/captures
 if [ -d ../shared/corpus ] && [ -z "$(ls -A fuzz/corpus/captures)" ]; then
     mapfile -t seeds < <(find ../shared/corpus -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) \
@@ -16,7 +16,21 @@ if [ -d ../shared/corpus ] && [ -z "$(ls -A fuzz/corpus/captures)" ]; then
         cp "$f" "fuzz/corpus/captures/$(printf '%s' "$f" | sha256sum | cut -c1-16)"
     done
 fi
+# config: a byte for the command (replay, capture, report), then TOML.
+mkdir -p fuzz/corpus/config
+if [ -z "$(ls -A fuzz/corpus/config)" ]; then
+    printf '\001iface = ["eth1"]\ndarknet = ["198.18.0.0/15"]\nstore = "/srv/store"\nflush = 60\nbuffer-mb = 512\n' \
+        > fuzz/corpus/config/capture
+    printf '\000darknet = ["198.18.0.0/16", "2001:db8::/32"]\nexclude = ["198.18.0.0/24"]\nthreads = 2\nreplace = true\n' \
+        > fuzz/corpus/config/replay
+    printf '\002store = "s"\nperiod = "2024-01-01..2024-01-31"\nformat = "json"\ntop = 20\n' > fuzz/corpus/config/report
+fi
 cargo fuzz build -s none
+# part: the target writes its store's files as seeds on its first run.
+mkdir -p fuzz/corpus/part
+if [ -z "$(ls -A fuzz/corpus/part)" ]; then
+    export DARKSCOPE_FUZZ_PART_SEEDS=fuzz/corpus/part
+fi
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t"
     echo "fuzz: $t for ${seconds} s" >&2

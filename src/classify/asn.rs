@@ -58,6 +58,14 @@ impl AsnDb {
         compact(&bytes).map_err(invalid)
     }
 
+    /// The bundled table, read once per process (a report, and the
+    /// daemon's status page at every flush, name ASes with it); None if it
+    /// cannot be read.
+    pub fn bundled_once() -> Option<&'static AsnDb> {
+        static DB: std::sync::OnceLock<Option<AsnDb>> = std::sync::OnceLock::new();
+        DB.get_or_init(|| AsnDb::bundled().ok()).as_ref()
+    }
+
     /// Reads `paths` (each compact, zstd-compressed or not, or CSV) into one table.
     pub fn open(paths: &[PathBuf]) -> Result<AsnDb, AsnError> {
         let mut v4 = Vec::new();

@@ -11,6 +11,7 @@ mod replay;
 mod report;
 mod store;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -53,7 +54,19 @@ pub const ALERTED: u8 = 3;
 
 /// Runs the binary: parses arguments, dispatches, prints errors.
 pub fn main() -> ExitCode {
-    let argv = match config::expand(std::env::args_os().collect()) {
+    run(std::env::args_os().collect())
+}
+
+/// Parses a command line (`argv[0]` the program) as [`main`] does, its
+/// `--config` file read: the message [`main`] would print if it is wrong.
+/// (The `config` fuzz target's way in.)
+pub fn check_args(argv: Vec<OsString>) -> Result<(), String> {
+    Cli::try_parse_from(config::expand(argv)?).map(drop).map_err(|e| e.to_string())
+}
+
+/// Runs the command line `argv` (`argv[0]` the program) as the binary does.
+pub fn run(argv: Vec<OsString>) -> ExitCode {
+    let argv = match config::expand(argv) {
         Ok(argv) => argv,
         Err(message) => {
             eprintln!("darkscope: error: {message}");

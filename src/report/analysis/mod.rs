@@ -331,9 +331,9 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
     let dos_victims = attacks::load(store, period, &opts.sensors, top)?;
     let scan_events = scans::load(store, period, &opts.sensors, top, &now)?;
     // AS names; the sections go without them if the bundled table fails.
-    let asn_db = crate::classify::asn::AsnDb::bundled().ok();
-    let networks = networks::networks(&now, before.as_ref(), &ports.ranking, opts, asn_db.as_ref());
-    let notification = notify::notifications(store, period, &opts.sensors, home, &now, asn_db.as_ref())?;
+    let asn_db = crate::classify::asn::AsnDb::bundled_once();
+    let networks = networks::networks(&now, before.as_ref(), &ports.ranking, opts, asn_db);
+    let notification = notify::notifications(store, period, &opts.sensors, home, &now, asn_db)?;
 
     let span = |p: Period| Span { from: p.from.to_string(), to: p.to.to_string(), days: p.days() };
     Ok(Some(Report {
