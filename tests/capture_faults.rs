@@ -8,26 +8,14 @@
 //! tests/store/scanner_tags.py: which sources a list of 0.0.0.0/1 tags),
 //! `/healthz` and `/metrics` as DESIGN.md and the README define them.
 
-use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 mod common;
-use common::cli::ok;
 use common::crash::{Totals, table_totals};
-use common::netns::{Daemon, Veth, live_tests_enabled};
+use common::netns::{Daemon, Veth, live_tests_enabled, metric_samples, sent_capture};
 
 const METRICS: &str = "http://127.0.0.1:9187";
-
-/// The metrics' samples: `name{labels}` → value.
-fn samples(text: &str) -> BTreeMap<String, f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .filter_map(|l| l.rsplit_once(' ').and_then(|(k, v)| Some((k.to_string(), v.parse().ok()?))))
-        .collect()
-}
 
 /// `ip -n NS link set DEV up|down`.
 fn set_link(ns: &str, dev: &str, state: &str) {
@@ -50,7 +38,7 @@ fn health_becomes(veth: &Veth, status: u64, limit: Duration) -> String {
 
 /// The interface's link gauge and down counter in `/metrics`.
 fn link_metrics(veth: &Veth) -> (f64, f64) {
-    let metrics = samples(&veth.get(&format!("{METRICS}/metrics")).1);
+    let metrics = metric_samples(&veth.get(&format!("{METRICS}/metrics")).1);
     let label = format!("{{interface=\"{}\"}}", veth.dark_if);
     let up = metrics.get(&format!("darkscope_interface_up{label}")).copied();
     let downs = metrics.get(&format!("darkscope_interface_downs_total{label}")).copied();
@@ -63,11 +51,7 @@ fn a_daemon_keeps_capturing_through_its_link_going_down_and_up_and_counts_exactl
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let capture = dir.path().join("sent.pcap").to_string_lossy().into_owned();
-    ok(&["generate", "--out", &capture, "--packets", "2000", "--sources", "300", "--seed", "51"]);
-    let truth: Value =
-        serde_json::from_slice(&std::fs::read(format!("{capture}.truth.json")).expect("truth")).expect("truth JSON");
-    let per_send = truth["summary"]["packets"].as_i64().expect("packets");
+    let (capture, per_send) = sent_capture(dir.path(), 2000, 300, 51);
     let store = dir.path().join("store");
     let store_arg = store.to_string_lossy().into_owned();
     let veth = Veth::new();
@@ -114,8 +98,7 @@ fn a_garbage_scanner_list_or_country_database_at_sighup_keeps_the_old_one() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let capture = dir.path().join("sent.pcap").to_string_lossy().into_owned();
-    ok(&["generate", "--out", &capture, "--packets", "2000", "--sources", "300", "--seed", "53"]);
+    let (capture, _) = sent_capture(dir.path(), 2000, 300, 53);
     let list = dir.path().join("scanners.txt");
     std::fs::write(&list, "0.0.0.0/1 orga\n").expect("scanner list");
     let geoip = dir.path().join("country.mmdb");

@@ -10,7 +10,6 @@
 //! (tests/capture/pcap_truth.py), the store read by DuckDB
 //! (tests/store/keys.py), the uid of `nobody` from `id`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -20,7 +19,7 @@ use serde_json::Value;
 mod common;
 use common::cli::ok;
 use common::json::as_counts as counts;
-use common::netns::{Daemon, Veth, live_tests_enabled};
+use common::netns::{Daemon, Veth, live_tests_enabled, metric_samples};
 
 const METRICS: &str = "http://127.0.0.1:9187";
 
@@ -28,14 +27,6 @@ fn generate(dir: &Path, packets: u32, seed: &str) -> String {
     let path = dir.join(format!("sent-{seed}.pcap")).to_string_lossy().into_owned();
     ok(&["generate", "--out", &path, "--packets", &packets.to_string(), "--sources", "3000", "--seed", seed]);
     path
-}
-
-/// The metrics' samples: `name{labels}` → value.
-fn samples(text: &str) -> BTreeMap<String, f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .filter_map(|l| l.rsplit_once(' ').and_then(|(k, v)| Some((k.to_string(), v.parse().ok()?))))
-        .collect()
 }
 
 /// Waits until the daemon has flushed `n` more times.
@@ -82,7 +73,7 @@ fn metrics_pass_promtool_add_up_and_equal_the_store() {
     let said = format!("{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
     assert!(check.status.success() && said.trim().is_empty(), "promtool check metrics: {said}");
 
-    let m = samples(&text);
+    let m = metric_samples(&text);
     let get = |k: &str| *m.get(k).unwrap_or_else(|| panic!("no sample {k} in:\n{text}"));
     let kinds =
         ["ipv4", "ipv6", "non_ip", "malformed"].map(|k| get(&format!("darkscope_records_total{{kind=\"{k}\"}}")));

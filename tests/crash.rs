@@ -17,7 +17,7 @@ use serde_json::Value;
 mod common;
 use common::cli::ok;
 use common::crash::{Rng, Totals, table_totals};
-use common::netns::{Daemon, Veth, live_tests_enabled};
+use common::netns::{Daemon, Veth, live_tests_enabled, sent_capture};
 
 const DARKNET: &str = "198.18.0.0/16";
 const SENSORS: usize = 5;
@@ -166,11 +166,7 @@ fn a_daemon_killed_in_its_flushes_keeps_what_it_stored_and_continues_exactly() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let capture = dir.path().join("sent.pcap").to_string_lossy().into_owned();
-    ok(&["generate", "--out", &capture, "--packets", "2000", "--sources", "300", "--seed", "15"]);
-    let truth: Value =
-        serde_json::from_slice(&std::fs::read(format!("{capture}.truth.json")).expect("truth")).expect("truth JSON");
-    let per_send = truth["summary"]["packets"].as_i64().expect("packets");
+    let (capture, per_send) = sent_capture(dir.path(), 2000, 300, 15);
     let store = dir.path().join("store");
     let store_arg = store.to_string_lossy().into_owned();
     let args =

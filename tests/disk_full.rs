@@ -15,12 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 mod common;
 use common::cli::ok;
 use common::crash::{Totals, table_totals};
-use common::netns::{Daemon, Veth, live_tests_enabled};
+use common::netns::{Daemon, Veth, live_tests_enabled, sent_capture};
 
 const DARKNET: &str = "198.18.0.0/16";
 
@@ -145,11 +143,7 @@ fn a_daemon_whose_store_fills_up_keeps_capturing_and_stores_everything_once_ther
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let capture = dir.path().join("sent.pcap").to_string_lossy().into_owned();
-    ok(&["generate", "--out", &capture, "--packets", "3000", "--sources", "500", "--seed", "52"]);
-    let truth: Value =
-        serde_json::from_slice(&std::fs::read(format!("{capture}.truth.json")).expect("truth")).expect("truth JSON");
-    let per_send = truth["summary"]["packets"].as_i64().expect("packets");
+    let (capture, per_send) = sent_capture(dir.path(), 3000, 500, 52);
     let disk = Tmpfs::mount(&dir.path().join("disk"), "4m");
     let store = disk.0.join("store");
     let store_arg = store.to_string_lossy().into_owned();

@@ -213,3 +213,23 @@ impl Drop for Daemon {
         }
     }
 }
+
+/// A capture for a live test to send (`generate` with these figures, in
+/// `dir`) and its darknet packets by the generator's ground truth.
+pub fn sent_capture(dir: &std::path::Path, packets: u32, sources: u32, seed: u32) -> (String, i64) {
+    let capture = dir.join(format!("sent-{seed}.pcap")).to_string_lossy().into_owned();
+    let (packets, sources, seed) = (packets.to_string(), sources.to_string(), seed.to_string());
+    super::cli::ok(&["generate", "--out", &capture, "--packets", &packets, "--sources", &sources, "--seed", &seed]);
+    let truth = std::fs::read(format!("{capture}.truth.json")).expect("the truth file");
+    let truth: serde_json::Value = serde_json::from_slice(&truth).expect("truth JSON");
+    let darknet = truth["summary"]["packets"].as_i64().expect("the truth's packets");
+    (capture, darknet)
+}
+
+/// The samples of a `/metrics` text: `name{labels}` → value.
+pub fn metric_samples(text: &str) -> std::collections::BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.rsplit_once(' ').and_then(|(k, v)| Some((k.to_string(), v.parse().ok()?))))
+        .collect()
+}
