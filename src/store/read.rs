@@ -10,6 +10,7 @@ use arrow_array::types::{Float64Type, Int32Type, TimestampNanosecondType, UInt16
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::errors::ParquetError;
 
 use super::StoreError;
 use crate::time::Day;
@@ -82,12 +83,33 @@ pub fn batches(
     };
     let parquet = |reason| StoreError::ParquetRead { path: path.to_path_buf(), part: part.clone(), reason };
     let file = File::open(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
+    let size = file.metadata().map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?.len();
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet)?;
+    chunks_inside(builder.metadata(), size).map_err(parquet)?;
     let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
     let reader = builder.with_projection(mask).with_batch_size(64 * 1024).build().map_err(parquet)?;
     for batch in reader {
         let batch = batch.map_err(|e| parquet(e.into()))?;
         each(&batch)?;
+    }
+    Ok(())
+}
+
+/// Checks that every column chunk lies inside the file (`size` bytes):
+/// the parquet crate panics on a negative offset or length, which a damaged
+/// or hostile file can hold (found by the `part` fuzz target).
+fn chunks_inside(metadata: &parquet::file::metadata::ParquetMetaData, size: u64) -> Result<(), ParquetError> {
+    for (group, row_group) in metadata.row_groups().iter().enumerate() {
+        for column in row_group.columns() {
+            let start = column.dictionary_page_offset().unwrap_or(column.data_page_offset());
+            let len = column.compressed_size();
+            if start < 0 || len < 0 || u64::try_from(start.saturating_add(len)).map_or(true, |end| end > size) {
+                return Err(ParquetError::General(format!(
+                    "column {} of row group {group} claims bytes {start}..+{len}, outside the file's {size}",
+                    column.column_path()
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -265,6 +287,15 @@ pub fn decode_in_order<T: Sync, R: Send, E: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_chunk_outside_the_file_is_an_error_not_a_panic() {
+        // The `part` fuzz target's crash: a column chunk at a negative offset.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-part-negative-offset.parquet");
+        let e = batches(&path, &["source", "proto", "port", "packets"], |_| Ok(())).expect_err("a damaged file");
+        assert!(matches!(e, StoreError::ParquetRead { .. }), "{e}");
+        assert!(e.to_string().contains("outside the file"), "{e}");
+    }
 
     #[test]
     fn dotted_quads_parse_like_the_standard_parser() {
