@@ -125,18 +125,22 @@ fn a_damaged_table_file_is_read_not_written_and_the_fix_is_named() {
 }
 
 #[test]
-fn a_table_file_claiming_bytes_outside_itself_is_named_not_a_panic() {
-    // The `part` fuzz target's crash (parquet panics on a negative column
-    // offset), as a `source_ports` file of a store.
+fn table_files_the_parquet_crate_panics_on_are_named_not_a_panic() {
+    // The `part` fuzz target's crashes (a negative column offset, an
+    // over-long RLE integer), each as a `source_ports` file of a store.
     let dir = tempfile::tempdir().expect("temp dir");
     let (_, store) = store(dir.path());
     let day = Path::new(&store).join("source_ports").join("day=2024-01-01");
     let file = std::fs::read_dir(&day).expect("the day").next().expect("a file").expect("an entry").path();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-part-negative-offset.parquet");
-    std::fs::copy(&fixture, &file).expect("planting the file");
     let name = file.file_name().expect("a name").to_string_lossy().into_owned();
-    let words = ["reading", name.as_str(), "outside the file", "damaged", "--replace"];
-    refused(&["report", "--store", &store], 1, &words, Path::new(&store), None);
+    for (fixture, says) in
+        [("fuzz-part-negative-offset.parquet", "outside the file"), ("fuzz-part-bad-rle.parquet", "failed on it")]
+    {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(fixture);
+        std::fs::copy(&fixture, &file).expect("planting the file");
+        let words = ["reading", name.as_str(), says, "damaged", "--replace"];
+        refused(&["report", "--store", &store], 1, &words, Path::new(&store), None);
+    }
 }
 
 /// The README's exit-status table: its statuses, each of which a command
