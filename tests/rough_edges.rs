@@ -125,21 +125,27 @@ fn a_damaged_table_file_is_read_not_written_and_the_fix_is_named() {
 }
 
 #[test]
-fn table_files_the_parquet_crate_panics_on_are_named_not_a_panic() {
-    // The `part` fuzz target's crashes (a negative column offset, an
-    // over-long RLE integer), each as a `source_ports` file of a store.
+fn table_files_the_part_fuzz_target_crashed_on_are_named_not_a_panic() {
+    // The `part` fuzz target's crashes: a negative column offset and an
+    // over-long RLE integer (inside the parquet crate), each as a
+    // `source_ports` file; and a `ports_hourly` file whose packet counts sum
+    // past 2^64 (the report's sum overflowed).
     let dir = tempfile::tempdir().expect("temp dir");
     let (_, store) = store(dir.path());
-    let day = Path::new(&store).join("source_ports").join("day=2024-01-01");
-    let file = std::fs::read_dir(&day).expect("the day").next().expect("a file").expect("an entry").path();
-    let name = file.file_name().expect("a name").to_string_lossy().into_owned();
-    for (fixture, says) in
-        [("fuzz-part-negative-offset.parquet", "outside the file"), ("fuzz-part-bad-rle.parquet", "failed on it")]
-    {
+    for (table, day, fixture, says) in [
+        ("source_ports", "2024-01-01", "fuzz-part-negative-offset.parquet", "outside the file"),
+        ("source_ports", "2024-01-01", "fuzz-part-bad-rle.parquet", "failed on it"),
+        ("ports_hourly", "2024-01-02", "fuzz-part-huge-counts.parquet", "more than 2^48"),
+    ] {
+        let folder = Path::new(&store).join(table).join(format!("day={day}"));
+        let file = std::fs::read_dir(&folder).expect("the day").next().expect("a file").expect("an entry").path();
+        let kept = std::fs::read(&file).expect("the file");
+        let name = file.file_name().expect("a name").to_string_lossy().into_owned();
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(fixture);
         std::fs::copy(&fixture, &file).expect("planting the file");
         let words = ["reading", name.as_str(), says, "damaged", "--replace"];
         refused(&["report", "--store", &store], 1, &words, Path::new(&store), None);
+        std::fs::write(&file, kept).expect("putting the file back");
     }
 }
 

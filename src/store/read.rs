@@ -69,18 +69,22 @@ pub fn files(store: &Path, table: &str, from: Day, to: Day, sensors: &[String]) 
     Ok(found)
 }
 
+/// The part a table file belongs to, as its name `<sensor>-<part>.parquet` says.
+fn part_of(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    match stem.rsplit_once('-') {
+        Some((sensor, part)) => format!("{part} of sensor {sensor}"),
+        None => stem,
+    }
+}
+
 /// Calls `each` with every record batch of `path`, reading only `columns`.
 pub fn batches(
     path: &Path,
     columns: &[&str],
     mut each: impl FnMut(&RecordBatch) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    // `<sensor>-<part>.parquet` names the part.
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let part = match stem.rsplit_once('-') {
-        Some((sensor, part)) => format!("{part} of sensor {sensor}"),
-        None => stem,
-    };
+    let part = part_of(path);
     let parquet = |reason| StoreError::ParquetRead { path: path.to_path_buf(), part: part.clone(), reason };
     let file = File::open(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
     let size = file.metadata().map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?.len();
@@ -149,6 +153,12 @@ pub struct Columns<'a> {
     path: &'a Path,
 }
 
+/// The largest count a stored row may hold: 2^48, about 280 trillion,
+/// 165,000 times the packets NICTER's telescope sees in a day. Sums of
+/// 65,536 such rows still fit a u64; larger sums saturate (the report's
+/// `Tally`).
+pub const MAX_COUNT: u64 = 1 << 48;
+
 /// A string column, plain or dictionary encoded.
 pub enum Strings<'a> {
     Plain(&'a StringArray),
@@ -190,6 +200,23 @@ impl<'a> Columns<'a> {
     pub fn u64s(&self, name: &str) -> Result<&'a [u64], StoreError> {
         let a = self.column(name)?.as_primitive_opt::<UInt64Type>().ok_or_else(|| self.bad(name, "is not UInt64"))?;
         Ok(a.values())
+    }
+
+    /// A UInt64 column of counts (packets, bytes, drops): each at most
+    /// [`MAX_COUNT`], so that a damaged file is named here rather than
+    /// making the report's sums pass 2^64.
+    pub fn counts(&self, name: &str) -> Result<&'a [u64], StoreError> {
+        let values = self.u64s(name)?;
+        match values.iter().find(|&&n| n > MAX_COUNT) {
+            Some(n) => Err(StoreError::ParquetRead {
+                path: self.path.to_path_buf(),
+                part: part_of(self.path),
+                reason: ParquetError::General(format!(
+                    "column {name} holds the count {n}, more than 2^48 (no telescope counts that many in a day)"
+                )),
+            }),
+            None => Ok(values),
+        }
     }
 
     pub fn u32s(&self, name: &str) -> Result<&'a [u32], StoreError> {

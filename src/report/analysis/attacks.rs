@@ -11,6 +11,7 @@ use std::path::Path;
 use arrow_array::Array;
 use serde::Serialize;
 
+use super::AddCount;
 use super::period::Period;
 use crate::store::StoreError;
 use crate::store::read::{Columns, batches, files};
@@ -96,7 +97,8 @@ pub fn load(store: &Path, period: Period, sensors: &[String], top: usize) -> Res
             let (victim, proto, country) = (c.strings("victim")?, c.strings("proto")?, c.strings("country")?);
             let (first, last, secs) =
                 (c.timestamps("first_seen")?, c.timestamps("last_seen")?, c.f64s("duration_secs")?);
-            let (packets, bytes, peak) = (c.u64s("packets")?, c.u64s("bytes")?, c.u64s("peak_packets_per_minute")?);
+            let (packets, bytes, peak) =
+                (c.counts("packets")?, c.counts("bytes")?, c.counts("peak_packets_per_minute")?);
             let profile = c.strings("profile")?;
             for row in 0..b.num_rows() {
                 let name = victim.get(row).unwrap_or("").to_string();
@@ -107,8 +109,8 @@ pub fn load(store: &Path, period: Period, sensors: &[String], top: usize) -> Res
                 });
                 v.country = country.get(row).unwrap_or("ZZ").to_string();
                 v.attacks += 1;
-                v.packets += packets[row];
-                v.bytes += bytes[row];
+                v.packets.add_count(packets[row]);
+                v.bytes.add_count(bytes[row]);
                 v.protos.insert(proto.get(row).unwrap_or("").to_string());
                 v.first = v.first.min(first[row]);
                 v.last = v.last.max(last[row]);
@@ -117,9 +119,9 @@ pub fn load(store: &Path, period: Period, sensors: &[String], top: usize) -> Res
                 profiles.insert(profile.get(row).unwrap_or("").to_string());
                 day.0 += 1;
                 day.1.insert(name);
-                day.2 += packets[row];
+                day.2.add_count(packets[row]);
                 out.attacks += 1;
-                out.packets += packets[row];
+                out.packets.add_count(packets[row]);
             }
             Ok(())
         })?;
@@ -139,9 +141,9 @@ pub fn load(store: &Path, period: Period, sensors: &[String], top: usize) -> Res
             victims: 0,
             packets: 0,
         });
-        row.attacks += v.attacks;
+        row.attacks.add_count(v.attacks);
         row.victims += 1;
-        row.packets += v.packets;
+        row.packets.add_count(v.packets);
     }
     out.countries = countries.into_values().collect();
     out.countries.sort_by(|a, b| b.packets.cmp(&a.packets).then_with(|| a.country.cmp(&b.country)));
@@ -186,14 +188,14 @@ fn victim_ports(
         batches(&file.path, &["victim", "victim_proto", "victim_port", "packets"], |b| {
             let c = Columns::new(b, &file.path);
             let (victim, proto, port, packets) =
-                (c.strings("victim")?, c.strings("victim_proto")?, c.u16s("victim_port")?, c.u64s("packets")?);
+                (c.strings("victim")?, c.strings("victim_proto")?, c.u16s("victim_port")?, c.counts("packets")?);
             for (row, &n) in packets.iter().enumerate() {
                 let Some(v) = victim.get(row).filter(|v| wanted.contains(v)) else {
                     continue;
                 };
                 if port.is_valid(row) {
                     let key = format!("{}/{}", proto.get(row).unwrap_or("tcp"), port.value(row));
-                    *counts.entry(v.to_string()).or_default().entry(key).or_default() += n;
+                    counts.entry(v.to_string()).or_default().entry(key).or_default().add_count(n);
                 }
             }
             Ok(())

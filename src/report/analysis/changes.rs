@@ -22,6 +22,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::AddCount;
 use super::Span;
 use super::period::{Period, PeriodStats, PortKey};
 use crate::store::StoreError;
@@ -107,10 +108,10 @@ fn daily_countries(store: &Path, history: Period, sensors: &[String]) -> Result<
     for file in files(store, "sources", history.from, history.to, sensors)? {
         batches(&file.path, &["country", "packets"], |b| {
             let c = Columns::new(b, &file.path);
-            let (country, packets) = (c.strings("country")?, c.u64s("packets")?);
+            let (country, packets) = (c.strings("country")?, c.counts("packets")?);
             for (row, &n) in packets.iter().enumerate() {
                 let key = country.get(row).unwrap_or("ZZ");
-                *daily.entry(key.to_string()).or_default().entry(file.day).or_default() += n;
+                daily.entry(key.to_string()).or_default().entry(file.day).or_default().add_count(n);
             }
             Ok(())
         })?;

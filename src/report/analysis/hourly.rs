@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::AddCount;
 use super::period::PortKey;
 use crate::store::StoreError;
 use crate::store::read::{Columns, batches, files};
@@ -30,13 +31,13 @@ pub fn hourly_ports(
         batches(&file.path, &["hour", "proto", "port", "packets"], |b| {
             let c = Columns::new(b, &file.path);
             let (hour, proto, port, packets) =
-                (c.timestamps("hour")?, c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
+                (c.timestamps("hour")?, c.strings("proto")?, c.u16s("port")?, c.counts("packets")?);
             for row in 0..b.num_rows() {
                 let Some(&i) = wanted.get(&PortKey::parse(proto.get(row), port.value(row))) else {
                     continue;
                 };
                 let h = (hour[row].saturating_sub(start) / NANOS_PER_HOUR).clamp(0, 23) as usize;
-                out[i].1[h] += packets[row];
+                out[i].1[h].add_count(packets[row]);
             }
             Ok(())
         })?;

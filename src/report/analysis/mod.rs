@@ -36,6 +36,25 @@ pub use hourly::hourly_ports;
 use period::{Period, PeriodStats, PortKey};
 use ranking::{Baseline, Compared, Counts, Row, Scale, breakdown, compare};
 
+/// Adding up stored counts. The store's reader bounds each one
+/// ([`crate::store::read::MAX_COUNT`]), but a damaged store can hold enough
+/// rows to pass 2^64 in a sum: the sum then stays at `u64::MAX`, never
+/// wrapping round to a small number nor panicking.
+pub(crate) trait AddCount {
+    fn add_count(&mut self, n: u64);
+}
+
+impl AddCount for u64 {
+    fn add_count(&mut self, n: u64) {
+        *self = self.saturating_add(n);
+    }
+}
+
+/// The sum of stored counts (saturating, as [`AddCount`]).
+pub(crate) fn tallied(counts: impl IntoIterator<Item = u64>) -> u64 {
+    counts.into_iter().fold(0, u64::saturating_add)
+}
+
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
     /// `None`: every stored day.
@@ -224,9 +243,9 @@ fn plain<K: Clone + Eq + std::hash::Hash>(m: &HashMap<K, u64>) -> Counts<K> {
 /// The top rows by packets plus an "other" row holding the rest; shares
 /// are of all the counts, so they add up to one.
 fn shares<K: Ord + Clone + std::hash::Hash + std::fmt::Display>(counts: &HashMap<K, u64>, top: usize) -> Vec<Row> {
-    let total: u64 = counts.values().sum();
+    let total = tallied(counts.values().copied());
     let mut rows = breakdown(counts, total, top);
-    let rest = total - rows.iter().map(|r| r.packets).sum::<u64>();
+    let rest = total.saturating_sub(tallied(rows.iter().map(|r| r.packets)));
     if rest > 0 {
         rows.push(Row {
             rank: rows.len() + 1,
@@ -387,7 +406,7 @@ fn monthly_rates(daily: &[DailyRow], stats: &PeriodStats) -> Vec<MonthPorts> {
     for row in daily {
         let month = months.entry(row.day.get(..7).unwrap_or_default().to_string()).or_default();
         for (port, &n) in &row.ports {
-            *month.entry(port.clone()).or_default() += n;
+            month.entry(port.clone()).or_default().add_count(n);
         }
     }
     months

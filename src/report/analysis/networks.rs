@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::period::{PeriodStats, PortKey};
 use super::ranking::{Row, breakdown};
+use super::tallied;
 use super::{Breakdown, ReportOptions, parse_port, ranked, tallies};
 use crate::classify::asn::AsnDb;
 
@@ -56,7 +57,7 @@ pub fn networks(
             Breakdown { key: with_name(&r.key, db), packets: r.packets, rows: breakdown(&parts, r.packets, opts.top) }
         })
         .collect();
-    let with_asn: u64 = now.asns.values().map(|t| t.packets).sum();
+    let with_asn = tallied(now.asns.values().map(|t| t.packets));
     let port_source_asns = top_ports
         .iter()
         .filter_map(|r| {

@@ -12,6 +12,7 @@ use std::path::Path;
 use arrow_array::Array;
 use serde::Serialize;
 
+use super::AddCount;
 use super::period::{Period, PeriodStats, PortKey};
 use crate::classify::asn::AsnDb;
 use crate::store::StoreError;
@@ -64,7 +65,7 @@ pub fn notifications(
     for file in files(store, "sources", period.from, period.to, sensors)? {
         batches(&file.path, &columns, |b| {
             let c = Columns::new(b, &file.path);
-            let (source, country, packets) = (c.strings("source")?, c.strings("country")?, c.u64s("packets")?);
+            let (source, country, packets) = (c.strings("source")?, c.strings("country")?, c.counts("packets")?);
             let (first, last) = (c.timestamps("first_seen")?, c.timestamps("last_seen")?);
             let (asn, tool, scanner) = (c.u32s_if_any("asn")?, c.strings("tool")?, c.strings("scanner")?);
             for (row, &n) in packets.iter().enumerate() {
@@ -76,7 +77,7 @@ pub fn notifications(
                     last: i64::MIN,
                     ..Source::default()
                 });
-                s.packets += n;
+                s.packets.add_count(n);
                 s.days.insert(file.day);
                 s.first = s.first.min(first[row]);
                 s.last = s.last.max(last[row]);

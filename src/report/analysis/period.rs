@@ -14,6 +14,7 @@ use std::path::Path;
 use arrow_array::Array;
 
 use super::sources::{Accumulated, PartRows};
+use super::{AddCount, tallied};
 use crate::store::StoreError;
 use crate::store::read::{Columns, StoredFile, batches, decode_in_order, files};
 use crate::time::{Day, NANOS_PER_DAY};
@@ -142,14 +143,14 @@ impl HourlyFile {
         let mut sum = HourlyFile { day: file.day, ports: FastMap::default(), well_known: 0, other: 0 };
         batches(&file.path, &["proto", "port", "packets"], |b| {
             let c = Columns::new(b, &file.path);
-            let (proto, port, packets) = (c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
+            let (proto, port, packets) = (c.strings("proto")?, c.u16s("port")?, c.counts("packets")?);
             for (row, &n) in packets.iter().enumerate() {
                 let key = PortKey::parse(proto.get(row), port.value(row));
-                *sum.ports.entry(key).or_default() += n;
+                sum.ports.entry(key).or_default().add_count(n);
                 if key.port < 1024 {
-                    sum.well_known += n;
+                    sum.well_known.add_count(n);
                 } else {
-                    sum.other += n;
+                    sum.other.add_count(n);
                 }
             }
             Ok(())
@@ -185,14 +186,14 @@ impl PeriodStats {
         for file in files(store, "coverage", period.from, period.to, sensors)? {
             batches(&file.path, &["seconds", "monitored", "packets", "drops"], |b| {
                 let c = Columns::new(b, &file.path);
-                let (seconds, monitored, packets) = (c.f64s("seconds")?, c.u64s("monitored")?, c.u64s("packets")?);
-                let drops = c.u64s("drops")?;
+                let (seconds, monitored, packets) = (c.f64s("seconds")?, c.u64s("monitored")?, c.counts("packets")?);
+                let drops = c.counts("drops")?;
                 for row in 0..b.num_rows() {
                     let entry = per_sensor_day.entry((file.sensor.clone(), file.day)).or_default();
                     entry.0 += seconds[row];
                     entry.1 = entry.1.max(monitored[row]);
-                    self.packets += packets[row];
-                    self.drops += drops[row];
+                    self.packets.add_count(packets[row]);
+                    self.drops.add_count(drops[row]);
                     if drops[row] > 0 {
                         self.drop_days.insert(file.day);
                     }
@@ -214,7 +215,7 @@ impl PeriodStats {
         }
         self.address_days = by_day.values().sum();
         self.observed_days = self.data_days.len() as u64;
-        self.monitored = monitored.values().sum();
+        self.monitored = tallied(monitored.values().copied());
         Ok(by_day)
     }
 
@@ -246,12 +247,15 @@ impl PeriodStats {
             batches(&file.path, &["victim_proto", "victim_port", "country", "packets"], |b| {
                 let c = Columns::new(b, &file.path);
                 let (proto, port, country, packets) =
-                    (c.strings("victim_proto")?, c.u16s("victim_port")?, c.strings("country")?, c.u64s("packets")?);
+                    (c.strings("victim_proto")?, c.u16s("victim_port")?, c.strings("country")?, c.counts("packets")?);
                 for (row, &n) in packets.iter().enumerate() {
-                    *self.backscatter_countries.entry(country.get(row).unwrap_or("ZZ").to_string()).or_default() += n;
+                    self.backscatter_countries
+                        .entry(country.get(row).unwrap_or("ZZ").to_string())
+                        .or_default()
+                        .add_count(n);
                     if port.is_valid(row) {
                         let key = PortKey::parse(proto.get(row), port.value(row));
-                        *self.backscatter_ports.entry(key).or_default() += n;
+                        self.backscatter_ports.entry(key).or_default().add_count(n);
                     }
                 }
                 Ok(())
@@ -265,11 +269,11 @@ impl PeriodStats {
         decode_in_order(&hourly, HourlyFile::read, |sum| {
             let daily = self.daily_ports.entry(sum.day).or_default();
             for (key, n) in sum.ports {
-                *daily.entry(key).or_default() += n;
+                daily.entry(key).or_default().add_count(n);
             }
             let m = self.monthly.entry(month(sum.day)).or_default();
-            m.well_known += sum.well_known;
-            m.other += sum.other;
+            m.well_known.add_count(sum.well_known);
+            m.other.add_count(sum.other);
             Ok(())
         })
     }

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::AddCount;
 use super::period::{Period, PeriodStats};
 use crate::store::StoreError;
 use crate::store::read::{Columns, batches, files};
@@ -109,7 +110,7 @@ impl Group {
     fn add(&mut self, source: &str, packets: u64) {
         self.events += 1;
         self.sources.insert(source.to_string());
-        self.packets += packets;
+        self.packets.add_count(packets);
     }
 
     fn row(self, name: &str) -> GroupRow {
@@ -156,7 +157,7 @@ pub fn load(
                 (c.strings("source")?, c.strings("scan_type")?, c.strings("proto")?, c.u16s("port")?);
             let (country, list, tool) = (c.strings("country")?, c.strings("scanner")?, c.strings("tool")?);
             let (first, last) = (c.timestamps("first_seen")?, c.timestamps("last_seen")?);
-            let (packets, addrs) = (c.u64s("packets")?, c.u32s("darknet_addrs")?);
+            let (packets, addrs) = (c.counts("packets")?, c.u32s("darknet_addrs")?);
             for row in 0..b.num_rows() {
                 let name = source.get(row).unwrap_or("");
                 let n = packets[row];
@@ -168,10 +169,10 @@ pub fn load(
                 s.country = country.get(row).unwrap_or("ZZ").to_string();
                 s.scanner = list.get(row).map(str::to_string);
                 s.events += 1;
-                s.packets += n;
+                s.packets.add_count(n);
                 s.max_addrs = s.max_addrs.max(u64::from(addrs[row]));
                 let key = format!("{}/{}", proto.get(row).unwrap_or(""), port.value(row));
-                *s.ports.entry(key).or_default() += n;
+                s.ports.entry(key).or_default().add_count(n);
                 let label = tool.get(row).unwrap_or("none");
                 if tool.get(row).is_some() {
                     s.tools.insert(label.to_string());

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use arrow_array::Array;
 
+use super::AddCount;
 use super::distinct::{Distinct, distinct, flagged};
 use super::join::{Join, Texts};
 use super::period::{PeriodStats, PortKey, Tally};
@@ -86,7 +87,7 @@ impl PartRows {
         batches(&sources.path, &["source", "packets", "country", "scanner", "asn"], |b| {
             let c = Columns::new(b, &sources.path);
             let (source, packets, country, scanner) =
-                (c.strings("source")?, c.u64s("packets")?, c.strings("country")?, c.strings("scanner")?);
+                (c.strings("source")?, c.counts("packets")?, c.strings("country")?, c.strings("scanner")?);
             let asn = c.u32s_if_any("asn")?;
             // Dictionary columns repeat a few names: number each once per batch.
             let mut last_country: Option<(&str, u32)> = None;
@@ -124,7 +125,7 @@ impl PartRows {
         batches(&file.path, &["source", "proto", "port", "packets"], |b| {
             let c = Columns::new(b, &file.path);
             let (source, proto, port, packets) =
-                (c.strings("source")?, c.strings("proto")?, c.u16s("port")?, c.u64s("packets")?);
+                (c.strings("source")?, c.strings("proto")?, c.u16s("port")?, c.counts("packets")?);
             for (row, &n) in packets.iter().enumerate() {
                 let text = source.get(row).unwrap_or_default();
                 let found = join.find(text).ok_or_else(|| StoreError::Schema {
@@ -253,18 +254,18 @@ impl Accumulated {
             self.day_words.push(source);
             let (cc, scanner) = (names[cc as usize], org != NO_NAME);
             let c = self.country_packets.entry(cc).or_default();
-            c.0 += packets;
+            c.0.add_count(packets);
             if !scanner {
-                c.1 += packets;
+                c.1.add_count(packets);
             }
             self.country_pairs.push(flagged(cc, source, scanner));
             if let Some(&org) = names.get(org as usize) {
-                *self.scanner_packets.entry(org).or_default() += packets;
+                self.scanner_packets.entry(org).or_default().add_count(packets);
                 self.scanner_pairs.push(flagged(org, source, false));
             }
             let asn = names.get(asn as usize).copied();
             if let Some(asn) = asn {
-                *self.asn_packets.entry(asn).or_default() += packets;
+                self.asn_packets.entry(asn).or_default().add_count(packets);
                 self.asn_pairs.push(flagged(asn, source, false));
             }
             rows.push((source, cc, scanner, asn));
@@ -273,17 +274,17 @@ impl Accumulated {
         for &(row, port, packets) in &part.ports {
             let (source, cc, scanner, asn) = rows[row as usize];
             if Some(cc) == home {
-                *self.home_source_ports.entry((part.sources[row as usize].0, port)).or_default() += packets;
+                self.home_source_ports.entry((part.sources[row as usize].0, port)).or_default().add_count(packets);
             }
             if let Some(asn) = asn {
-                *self.port_asn.entry((port, asn)).or_default() += packets;
+                self.port_asn.entry((port, asn)).or_default().add_count(packets);
             }
             let p = self.port_packets.entry(port).or_default();
-            p.0 += packets;
+            p.0.add_count(packets);
             if !scanner {
-                p.1 += packets;
+                p.1.add_count(packets);
             }
-            *self.port_country.entry((port, cc)).or_default() += packets;
+            self.port_country.entry((port, cc)).or_default().add_count(packets);
             self.port_pairs.push(flagged(port, source, scanner));
             self.day_port_words.push(source << PORT_INDEX_BITS | u64::from(port));
         }
@@ -331,7 +332,7 @@ impl Accumulated {
         }
         let scanners = Distinct::count(std::mem::take(&mut self.scanner_pairs));
         for (&org, &packets) in &self.scanner_packets {
-            stats.scanner_packets += packets;
+            stats.scanner_packets.add_count(packets);
             stats.scanners.insert(self.names[org as usize].clone(), tally(packets, scanners.get(org).0));
         }
         let asns = Distinct::count(std::mem::take(&mut self.asn_pairs));
