@@ -11,6 +11,7 @@ pub mod asn;
 mod asn_csv;
 pub mod cidr;
 pub mod geo;
+pub mod methods;
 pub mod scanners;
 mod tags;
 
@@ -18,7 +19,7 @@ pub use cidr::{Cidr, CidrError, CidrSet};
 pub use scanners::{ScannerList, ScannerListError};
 pub use tags::{Backscatter, Class, Fingerprints, FlagClass, classify};
 
-use crate::decode::Packet;
+use crate::decode::{Addr, Packet};
 
 /// Where a packet stands relative to the telescope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,9 +41,15 @@ impl Telescope {
     /// membership of the destination; no `--darknet` means everything is in.
     #[inline]
     pub fn scope(&self, p: &Packet) -> Scope {
-        if !self.exclude.is_empty() && self.exclude.contains(p.src) {
+        self.scope_of(p.src, p.dst)
+    }
+
+    /// [`Telescope::scope`] of a packet (or an IDS alert) from `src` to `dst`.
+    #[inline]
+    pub fn scope_of(&self, src: Addr, dst: Addr) -> Scope {
+        if !self.exclude.is_empty() && self.exclude.contains(src) {
             Scope::Excluded
-        } else if self.darknet.is_empty() || self.darknet.contains(p.dst) {
+        } else if self.darknet.is_empty() || self.darknet.contains(dst) {
             Scope::Inside
         } else {
             Scope::Outside

@@ -222,6 +222,24 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub no_dos: bool,
 
+    /// IDS alerts to rank by attack method beside the packets: Suricata EVE
+    /// JSON (event_type alert; other events are skipped and counted) or
+    /// Snort 3 alert_json lines, plain, gzip, zstd or xz; a file, a folder
+    /// (every file in it) or a glob; repeatable. Alerts outside the darknet
+    /// or from --exclude'd sources are counted and go no further; a
+    /// malformed line is counted and named, never fatal. Not stored yet
+    /// (refused with --store).
+    #[arg(long, value_name = "FILE", conflicts_with = "store")]
+    pub alerts: Vec<String>,
+
+    /// Attack-method mapping for --alerts: TOML [[method]] entries with a
+    /// name and sids (ids or "first-last") and/or signatures (regular
+    /// expressions); the first match wins, else the signature's family
+    /// ("ET SCAN", "INDICATOR-SCAN"), else its category [default: the
+    /// bundled mapping, data/methods/methods.toml].
+    #[arg(long, value_name = "FILE", requires = "alerts")]
+    pub methods: Option<PathBuf>,
+
     /// Rows in each ranking of the human summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,

@@ -3,6 +3,7 @@
 //! and map to DESIGN.md's exit statuses: 0 success, 1 failure while working,
 //! 2 bad usage caught before any work.
 
+mod alerts;
 mod args;
 mod capture;
 mod config;

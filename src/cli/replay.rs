@@ -41,6 +41,8 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     agg.set_threads(threads);
     // With a second thread, compressed inputs are decompressed ahead of the reader.
     let decompress = if threads >= 2 { Decompress::Ahead } else { Decompress::Inline };
+    // Alerts first: a bad --methods file or alert path is refused before the long part.
+    let alerts = super::alerts::read(&args, agg.telescope())?;
     let mut store = StoreRun::open(&args, &mut agg)?;
     let mut notes = skipped;
 
@@ -104,6 +106,10 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     }
 
     let mut run = run_info(&agg, &args, infos, notes);
+    if let Some(alerts) = alerts {
+        run.warnings.extend(alerts.files.iter().flat_map(|(_, read)| read.warnings.iter().cloned()));
+        run.alerts = Some(alerts);
+    }
     if let Some(profile) = &run.dos_profile {
         run.attacks = agg.attacks.detect(profile);
     }
@@ -188,6 +194,7 @@ fn run_info(agg: &Aggregator, args: &ReplayArgs, inputs: Vec<InputInfo>, skipped
         dos_profile: (!args.no_dos).then_some(args.dos_profile),
         scans: Vec::new(),
         scan_rules: scan_rules(args),
+        alerts: None,
         monitored_ipv4: match args.monitored {
             Some(n) => n,
             None if darknet.ipv4_size() > 0 => darknet.ipv4_size(),

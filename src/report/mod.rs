@@ -67,6 +67,18 @@ pub struct RunInfo {
     /// The scan events found, by the rules named (None: not looked for).
     pub scans: Vec<crate::aggregate::Scan>,
     pub scan_rules: Option<crate::aggregate::ScanRules>,
+    /// The IDS alerts read (None: no `--alerts`).
+    pub alerts: Option<AlertsRun>,
+}
+
+/// The IDS alerts of a run (`--alerts`).
+#[derive(Clone, Debug, Default)]
+pub struct AlertsRun {
+    pub book: crate::aggregate::alerts::AlertBook,
+    /// Each file read, and what reading it found.
+    pub files: Vec<(String, crate::source::AlertsRead)>,
+    /// Where the attack-method mapping came from.
+    pub methods: String,
 }
 
 /// The per-IP-per-day denominator: Σ over days of (covered seconds ÷

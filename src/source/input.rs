@@ -257,6 +257,15 @@ pub fn open_input(
     Ok(Opened { stream, compression, size })
 }
 
+/// Opens a file of text lines (IDS alerts), decompressed as its magic
+/// bytes say.
+pub fn open_text(path: &Path) -> Result<Box<dyn io::BufRead + Send>, OpenError> {
+    let err = |source| OpenError::Io { path: path.display().to_string(), source };
+    let file = File::open(path).map_err(err)?;
+    let (reader, _) = decompressor(Box::new(file)).map_err(err)?;
+    Ok(Box::new(io::BufReader::with_capacity(1 << 16, reader)))
+}
+
 /// Wraps `raw` in a decompressor when its first bytes are a known magic.
 fn decompressor(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Option<&'static str>)> {
     let mut raw = io::BufReader::with_capacity(1 << 20, raw);

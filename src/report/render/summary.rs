@@ -76,7 +76,7 @@ pub fn summary_json(agg: &Aggregator, run: &RunInfo) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut summary = json!({
         "schema": "darkscope.summary/1",
         "records": c.records,
         "ipv4": c.ipv4,
@@ -108,5 +108,44 @@ pub fn summary_json(agg: &Aggregator, run: &RunInfo) -> Value {
         "address_days": address_days,
         "packets_per_ip_day": per_ip_day(t.packets, address_days),
         "geo": run.geo_description,
+    });
+    if let Some(alerts) = &run.alerts {
+        summary["alerts"] = alerts_json(alerts, address_days);
+    }
+    summary
+}
+
+/// `alerts` (with `--alerts`): the files read, the alerts inside, outside
+/// and excluded, and the attack methods ranked by alerts.
+fn alerts_json(alerts: &crate::report::AlertsRun, address_days: f64) -> Value {
+    let book = &alerts.book;
+    let files: Vec<Value> = alerts
+        .files
+        .iter()
+        .map(|(path, r)| {
+            json!({"path": path, "lines": r.lines, "alerts": r.alerts, "skipped": r.skipped, "malformed": r.malformed})
+        })
+        .collect();
+    let methods: Vec<Value> = book
+        .methods()
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            json!({
+                "rank": i + 1,
+                "key": &*m.method,
+                "alerts": m.alerts,
+                "per_ip_day": per_ip_day(m.alerts, address_days),
+                "sources": m.sources,
+            })
+        })
+        .collect();
+    json!({
+        "files": files,
+        "inside": book.inside,
+        "outside": book.outside,
+        "excluded": book.excluded,
+        "methods_mapping": alerts.methods,
+        "attack_methods": methods,
     })
 }

@@ -108,6 +108,7 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         .map(|(i, (_, n))| format!("{n} {}", grouped(t.fingerprints[i])))
         .collect();
     let _ = writeln!(o, "Fingerprints (packets)  {}", fps.join(", "));
+    alerts(&mut o, run, ad, top_n);
 
     let warnings: Vec<String> = run
         .warnings
@@ -125,6 +126,50 @@ pub fn render_terminal(agg: &Aggregator, run: &RunInfo, top_n: usize) -> String 
         }
     }
     o
+}
+
+/// The IDS alerts (`--alerts`): what was read, and the attack methods
+/// ranked by alerts per address per day.
+fn alerts(o: &mut String, run: &RunInfo, address_days: f64, top_n: usize) {
+    let Some(alerts) = &run.alerts else {
+        return;
+    };
+    let book = &alerts.book;
+    let sum = |f: fn(&crate::source::AlertsRead) -> u64| alerts.files.iter().map(|(_, r)| f(r)).sum::<u64>();
+    let skipped = alerts.files.iter().flat_map(|(_, r)| r.skipped.values()).sum::<u64>();
+    let _ = writeln!(
+        o,
+        "\nIntrusion attempts  {} alerts in the darknet from {} file(s) (methods: {}); outside {}, excluded {}, \
+         other events {}, malformed lines {}",
+        grouped(book.inside),
+        alerts.files.len(),
+        alerts.methods,
+        grouped(book.outside),
+        grouped(book.excluded),
+        grouped(skipped),
+        grouped(sum(|r| r.malformed))
+    );
+    let methods = book.methods();
+    if methods.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "  {:>2}  {:<32} {:>10} {:>10} {:>12} {:>10}",
+        "", "attack method", "alerts", "share", "per IP/day", "sources"
+    );
+    for (i, m) in methods.iter().take(top_n).enumerate() {
+        let _ = writeln!(
+            o,
+            "  {:>2}  {:<32} {:>10} {:>10} {:>12} {:>10}",
+            i + 1,
+            m.method,
+            grouped(m.alerts),
+            share(m.alerts, book.inside),
+            rate(m.alerts, address_days),
+            grouped(m.sources)
+        );
+    }
 }
 
 /// The DoS attacks line and the largest five.
