@@ -160,6 +160,7 @@ fn days_roll_over_and_close_by_the_injected_clock() {
         first_ns: Some(JAN1),
         last_ns: None,
         records: 0,
+        kind: darkscope::store::InputKind::Capture,
     };
     let live = LiveStore::open(&store, "clocked", scanners, geo.clone(), provenance, run).expect("store");
     let monitored = Monitored::of(&telescope.darknet, None);

@@ -186,10 +186,8 @@ fn the_alert_flags_refuse_what_they_cannot_do() {
     let bad = dir.path().join("m.toml");
     std::fs::write(&bad, "[[method]]\nname = \"A\"\nsignatures = [\"(\"]\n").expect("writing");
     let bad = bad.to_string_lossy().into_owned();
-    let store = dir.path().join("store").to_string_lossy().into_owned();
     let missing = dir.path().join("none.json").to_string_lossy().into_owned();
     for (args, says) in [
-        (vec!["--alerts", eve.as_str(), "--store", &store], "--store"),
         (vec!["--alerts", eve.as_str(), "--methods", &bad], "m.toml"),
         (vec!["--alerts", &missing], "none.json"),
         (vec!["--methods", &bad], "--alerts"),
@@ -201,5 +199,58 @@ fn the_alert_flags_refuse_what_they_cannot_do() {
         assert_eq!(out.status.code(), Some(2), "{argv:?}: {err}");
         assert!(err.contains(says), "{argv:?}: {err}");
     }
-    assert!(!Path::new(&store).exists(), "nothing was stored");
+}
+
+#[test]
+fn stored_alerts_are_counted_once_and_read_by_duckdb() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = dir.path().join("c.pcap").to_string_lossy().into_owned();
+    ok(&["generate", "--out", &capture, "--packets", "5000", "--days", "2", "--sources", "200"]);
+    let files = write_alerts(dir.path());
+    let store = dir.path().join("store").to_string_lossy().into_owned();
+    let replay = |extra: &[&str]| {
+        let mut args = vec!["replay", capture.as_str(), "--darknet", "198.18.0.0/16", "--exclude", "10.0.0.0/8"];
+        args.extend(["--store", &store, "--sensor", "s1", "--summary-json", "-", "-q"]);
+        args.extend(extra);
+        let out = ok(&args);
+        serde_json::from_slice::<Value>(&out.stdout).expect("the summary JSON")
+    };
+    // The captures first, then their alerts in a run of their own.
+    replay(&[]);
+    let first = replay(&["--alerts", &files[0], "--alerts", &files[1], "--alerts", &files[2]]);
+    let mapping = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/methods/methods.toml");
+    let mut args: Vec<&Path> = vec![&mapping, Path::new("198.18.0.0/16"), Path::new("10.0.0.0/8")];
+    args.extend(files.iter().map(Path::new));
+    let want = common::python::json("alerts/methods.py", &args);
+    let stored = common::python::json("alerts/store.py", &[Path::new(&store)]);
+    assert_eq!(stored["methods"], want["methods"]);
+    assert_eq!(stored["total"], want["inside"]);
+    assert_eq!(first["alerts"]["inside"], want["inside"]);
+    let days = stored["days"].as_object().expect("days");
+    assert_eq!(days.keys().collect::<Vec<_>>(), ["2024-01-01", "2024-01-02"], "{days:?}");
+    assert_eq!(stored["signatures"], want["signatures"]);
+
+    // Again: every input is in the store already, so nothing is counted twice.
+    let again = replay(&["--alerts", &files[0], "--alerts", &files[1], "--alerts", &files[2]]);
+    let warnings = again["warnings"].as_array().expect("warnings");
+    for f in &files {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.as_str().is_some_and(|w| w.contains(f.as_str()) && w.contains("already in the store"))),
+            "{f}: {warnings:?}"
+        );
+    }
+    assert_eq!(common::python::json("alerts/store.py", &[Path::new(&store)]), stored);
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&store).join("manifest.json")).expect("manifest"))
+            .expect("json");
+    let kinds: Vec<&str> = manifest["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .flat_map(|p| p["inputs"].as_array().expect("inputs"))
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["alerts"; 3], "each alert file once, as alerts");
 }

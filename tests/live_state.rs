@@ -148,6 +148,7 @@ fn try_live_store(store: &Path, darknet: &str) -> Result<darkscope::store::LiveS
         first_ns: Some(NOW),
         last_ns: None,
         records: 0,
+        kind: darkscope::store::InputKind::Capture,
     };
     LiveStore::open(store, "s1", scanners, geo, provenance, entry)
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::store::StoreRun;
 use super::{Failure, ReplayArgs};
 use crate::aggregate::alerts::AlertBook;
 use crate::classify::Telescope;
@@ -11,8 +12,13 @@ use crate::classify::methods::Methods;
 use crate::report::AlertsRun;
 use crate::source::{open_text, read_alerts};
 
-/// Reads every alert file of `args` (None without `--alerts`).
-pub fn read(args: &ReplayArgs, telescope: &Telescope) -> Result<Option<AlertsRun>, Failure> {
+/// Reads every alert file of `args` (None without `--alerts`) that the
+/// store, if any, does not hold yet, and notes it for the store.
+pub fn read(
+    args: &ReplayArgs,
+    telescope: &Telescope,
+    mut store: Option<&mut StoreRun>,
+) -> Result<Option<AlertsRun>, Failure> {
     if args.alerts.is_empty() {
         return Ok(None);
     }
@@ -23,10 +29,28 @@ pub fn read(args: &ReplayArgs, telescope: &Telescope) -> Result<Option<AlertsRun
     let mut run = AlertsRun { methods: methods.origin.clone(), ..AlertsRun::default() };
     let mut book = AlertBook::default();
     for path in files(&args.alerts)? {
+        let hash = match store.as_deref() {
+            Some(store) => match store.check_alerts(&path)? {
+                (_, Some(note)) => {
+                    run.notes.push(note);
+                    continue;
+                }
+                (hash, None) => Some(hash),
+            },
+            None => None,
+        };
         let name = path.display().to_string();
         let input = open_text(&path).map_err(|e| Failure::Work(anyhow::Error::new(e).context("reading --alerts")))?;
-        let read = read_alerts(input, &name, |alert| book.add(&alert, telescope, &mut methods))
-            .map_err(|e| Failure::Work(anyhow::Error::new(e).context(format!("reading --alerts {name}"))))?;
+        let mut span: Option<(i64, i64)> = None;
+        let read = read_alerts(input, &name, |alert| {
+            let t = alert.ts.0;
+            span = Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+            book.add(&alert, telescope, &mut methods);
+        })
+        .map_err(|e| Failure::Work(anyhow::Error::new(e).context(format!("reading --alerts {name}"))))?;
+        if let (Some(store), Some(hash)) = (store.as_deref_mut(), hash) {
+            store.read_alerts(&path, hash, span, read.alerts);
+        }
         run.files.push((name, read));
     }
     run.book = book;

@@ -227,9 +227,9 @@ pub struct ReplayArgs {
     /// Snort 3 alert_json lines, plain, gzip, zstd or xz; a file, a folder
     /// (every file in it) or a glob; repeatable. Alerts outside the darknet
     /// or from --exclude'd sources are counted and go no further; a
-    /// malformed line is counted and named, never fatal. Not stored yet
-    /// (refused with --store).
-    #[arg(long, value_name = "FILE", conflicts_with = "store")]
+    /// malformed line is counted and named, never fatal. With --store they
+    /// go into its `alerts` table, and a file already stored is skipped.
+    #[arg(long, value_name = "FILE")]
     pub alerts: Vec<String>,
 
     /// Attack-method mapping for --alerts: TOML [[method]] entries with a

@@ -178,6 +178,7 @@ fn open_store(
         first_ns: Some(started),
         last_ns: Some(started),
         records: 0,
+        kind: crate::store::InputKind::Capture,
     };
     let store = LiveStore::open(&args.store, sensor, scanners.clone(), geo.clone(), provenance, run)?;
     // The bundled table cannot fail to load unless the binary is damaged:

@@ -41,9 +41,9 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
     agg.set_threads(threads);
     // With a second thread, compressed inputs are decompressed ahead of the reader.
     let decompress = if threads >= 2 { Decompress::Ahead } else { Decompress::Inline };
-    // Alerts first: a bad --methods file or alert path is refused before the long part.
-    let alerts = super::alerts::read(&args, agg.telescope())?;
     let mut store = StoreRun::open(&args, &mut agg)?;
+    // Alerts first: a bad --methods file or alert path is refused before the long part.
+    let alerts = super::alerts::read(&args, agg.telescope(), store.as_mut())?;
     let mut notes = skipped;
 
     let progress = progress_bar(&inputs, args.quiet);
@@ -107,6 +107,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Failure> {
 
     let mut run = run_info(&agg, &args, infos, notes);
     if let Some(alerts) = alerts {
+        run.warnings.extend(alerts.notes.iter().cloned());
         run.warnings.extend(alerts.files.iter().flat_map(|(_, read)| read.warnings.iter().cloned()));
         run.alerts = Some(alerts);
     }

@@ -13,7 +13,7 @@ use crate::classify::asn::AsnDb;
 use crate::report::RunInfo;
 use crate::source::InputSpec;
 use crate::store::{
-    FileHash, InputEntry, PartWriter, Provenance, RunProvenance, Store, StoreError, Written, hash_file,
+    FileHash, InputEntry, InputKind, PartWriter, Provenance, RunProvenance, Store, StoreError, Written, hash_file,
 };
 
 /// How replay coverage is derived (recorded in every part's provenance).
@@ -136,6 +136,31 @@ impl StoreRun {
         Ok((Identity { size: hash.size, hash: Hash::Known(hash) }, note))
     }
 
+    /// Hashes a file of IDS alerts and says whether the store holds it
+    /// already (then the run skips it, unless `--replace`).
+    pub fn check_alerts(&self, path: &std::path::Path) -> Result<(FileHash, Option<String>), Failure> {
+        let size = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
+        let with_sha256 = self.store.manifest().needs_sha256(&self.sensor, size);
+        let hash = hash_file(path, with_sha256).with_context(|| format!("hashing {}", path.display()))?;
+        let probe = entry(String::new(), Some(hash.clone()), None, 0);
+        let note = match self.store.manifest().holding(&self.sensor, &probe) {
+            Some(part) if !self.replace => Some(format!(
+                "--alerts {} is already in the store (part {} of sensor {}): skipped; pass --replace to read it again",
+                path.display(),
+                part.part,
+                self.sensor
+            )),
+            _ => None,
+        };
+        Ok((hash, note))
+    }
+
+    /// Notes a file of IDS alerts that was read: `span` of its alerts' times.
+    pub fn read_alerts(&mut self, path: &std::path::Path, hash: FileHash, span: Option<(i64, i64)>, alerts: u64) {
+        let entry = entry(path.display().to_string(), Some(hash), span, alerts);
+        self.inputs.push(InputEntry { kind: InputKind::Alerts, ..entry });
+    }
+
     /// Notes an input that was read (waiting for its hash if need be).
     pub fn read(
         &mut self,
@@ -187,6 +212,7 @@ impl StoreRun {
             dos_profile: run.dos_profile.unwrap_or_default(),
             monitored_ipv4: run.monitored_ipv4,
             scans: run.scans.clone(),
+            alerts: run.alerts.as_ref().map(|a| a.book.clone()),
         };
         // The run's own tables are written here while the days' writer
         // may still be writing the last day.
@@ -214,13 +240,22 @@ impl StoreRun {
     }
 }
 
-/// The manifest's entry of an input (`hash`: `None` for standard input).
+/// The manifest's entry of a capture (`hash`: `None` for standard input).
 fn entry(path: String, hash: Option<FileHash>, span: Option<(i64, i64)>, records: u64) -> InputEntry {
     let (size, blake3, sha256) = match hash {
         Some(h) => (h.size, Some(h.blake3), h.sha256),
         None => (0, None, None),
     };
-    InputEntry { path, size, blake3, sha256, first_ns: span.map(|s| s.0), last_ns: span.map(|s| s.1), records }
+    InputEntry {
+        path,
+        size,
+        blake3,
+        sha256,
+        first_ns: span.map(|s| s.0),
+        last_ns: span.map(|s| s.1),
+        records,
+        kind: InputKind::Capture,
+    }
 }
 
 /// This machine's host name, as a valid sensor name ("sensor" if none).

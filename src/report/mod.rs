@@ -79,6 +79,8 @@ pub struct AlertsRun {
     pub files: Vec<(String, crate::source::AlertsRead)>,
     /// Where the attack-method mapping came from.
     pub methods: String,
+    /// Files skipped: the store holds them already.
+    pub notes: Vec<String>,
 }
 
 /// The per-IP-per-day denominator: Σ over days of (covered seconds ÷

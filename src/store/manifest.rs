@@ -62,7 +62,26 @@ pub struct InputEntry {
     /// when the input held no records.
     pub first_ns: Option<i64>,
     pub last_ns: Option<i64>,
+    /// Records read (alerts, for a file of IDS alerts).
     pub records: u64,
+    /// A capture, or a file of IDS alerts (`replay --alerts`).
+    #[serde(default, skip_serializing_if = "InputKind::is_capture")]
+    pub kind: InputKind,
+}
+
+/// What an input of a part is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputKind {
+    #[default]
+    Capture,
+    Alerts,
+}
+
+impl InputKind {
+    pub fn is_capture(&self) -> bool {
+        *self == InputKind::Capture
+    }
 }
 
 impl InputEntry {
@@ -72,7 +91,12 @@ impl InputEntry {
         same(&self.blake3, &other.blake3) || same(&self.sha256, &other.sha256)
     }
 
+    /// Two captures of overlapping spans (alerts of the same time as a
+    /// capture are what they are for).
     fn overlaps(&self, other: &InputEntry) -> bool {
+        if !(self.kind.is_capture() && other.kind.is_capture()) {
+            return false;
+        }
         match (self.first_ns, self.last_ns, other.first_ns, other.last_ns) {
             (Some(a0), Some(a1), Some(b0), Some(b1)) => a0 <= b1 && b0 <= a1,
             _ => false,

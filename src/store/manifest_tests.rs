@@ -12,6 +12,7 @@ fn input(sha: &str, first: i64, last: i64) -> InputEntry {
         first_ns: Some(first),
         last_ns: Some(last),
         records: 1,
+        kind: InputKind::Capture,
     }
 }
 

@@ -7,6 +7,7 @@
 //! [`part`]) and renamed into place once all of the part's files exist; the
 //! manifest is written last, the same way.
 
+mod alerts;
 mod commit;
 mod events;
 mod leftovers;
@@ -21,8 +22,8 @@ pub use commit::finish_interrupted;
 pub use leftovers::remove_leftovers;
 pub use live::{Flushed, LiveDay, LiveStore, StoredDay, live_part_name};
 pub use manifest::{
-    FileHash, InputEntry, LiveInfo, MANIFEST, Manifest, Part, Provenance, RunProvenance, StoreLock, hash_file,
-    part_name,
+    FileHash, InputEntry, InputKind, LiveInfo, MANIFEST, Manifest, Part, Provenance, RunProvenance, StoreLock,
+    hash_file, part_name,
 };
 pub use part::PartWriter;
 use part::part_with_extra;
@@ -34,6 +35,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
 
+use crate::aggregate::alerts::{AlertBook, AlertKey};
 use crate::aggregate::{Aggregator, Attack, DosProfile, HourlyRow, Scan, VictimKey};
 use crate::time::{Day, Timestamp};
 use commit::Commit;
@@ -146,6 +148,8 @@ pub struct RunMeta {
     pub monitored_ipv4: u64,
     /// The run's scan events.
     pub scans: Vec<Scan>,
+    /// The run's IDS alerts (None: no `--alerts`; then no `alerts` table).
+    pub alerts: Option<AlertBook>,
 }
 
 /// What [`Store::write_run`] did.
@@ -194,7 +198,7 @@ impl Store {
     /// finished, while the days' writer may still be writing the last day.
     pub fn write_run_tables(agg: &Aggregator, meta: &RunMeta, writer: &mut PartWriter) -> Result<(), StoreError> {
         let mut extras = DayExtras::of(agg, meta);
-        for day in days_of_run(agg) {
+        for day in days_of_run(agg, meta) {
             for (table, batch) in run_batches(agg, meta, day, writer, &mut extras)? {
                 writer.write(table, day, 0, &batch)?;
             }
@@ -235,7 +239,7 @@ impl Store {
         }
         let replaced: Vec<Part> = conflicts.into_iter().map(|(part, _, _)| part.clone()).collect();
         let part = part_name(&meta.sensor, &meta.inputs);
-        let days = days_of_run(agg);
+        let days = days_of_run(agg, meta);
 
         // Every file in place under its name, the replaced parts' other
         // files removed, then the manifest: one commit (see [`commit`]).
@@ -291,11 +295,14 @@ impl Store {
     }
 }
 
-/// Every day with packets, coverage or backscatter.
-fn days_of_run(agg: &Aggregator) -> BTreeSet<Day> {
+/// Every day with packets, coverage, backscatter or alerts.
+fn days_of_run(agg: &Aggregator, meta: &RunMeta) -> BTreeSet<Day> {
     let mut days: BTreeSet<Day> = agg.closed.iter().map(|(day, _)| day).collect();
     days.extend(agg.coverage.seconds_by_day().keys());
     days.extend(agg.victims.keys().map(|k| k.day));
+    if let Some(book) = &meta.alerts {
+        days.extend(book.counts.keys().map(|k| k.day));
+    }
     days
 }
 
@@ -307,6 +314,8 @@ struct DayExtras {
     /// Attacks and scan events by the day they started.
     attacks: BTreeMap<Day, Vec<Attack>>,
     scans: BTreeMap<Day, Vec<Scan>>,
+    /// IDS alerts by day, sorted.
+    alerts: BTreeMap<Day, Vec<(AlertKey, u64)>>,
 }
 
 impl DayExtras {
@@ -323,7 +332,13 @@ impl DayExtras {
         for scan in &meta.scans {
             scans.entry(scan.day()).or_default().push(*scan);
         }
+        let mut alerts: BTreeMap<Day, Vec<(AlertKey, u64)>> = BTreeMap::new();
+        for (key, &n) in meta.alerts.iter().flat_map(|book| &book.counts) {
+            alerts.entry(key.day).or_default().push((*key, n));
+        }
+        alerts.values_mut().for_each(|rows| rows.sort_unstable());
         DayExtras {
+            alerts,
             seconds: agg.coverage.seconds_by_day(),
             victims: tables::victims_by_day(agg),
             hourly,
@@ -334,7 +349,8 @@ impl DayExtras {
 }
 
 /// The tables of one day written when the run ends: hourly ports,
-/// backscatter, attacks and scan events (each when not empty) and coverage.
+/// backscatter, attacks and scan events (each when not empty), coverage, and
+/// the IDS alerts of a run with `--alerts`.
 fn run_batches(
     agg: &Aggregator,
     meta: &RunMeta,
@@ -368,5 +384,10 @@ fn run_batches(
     let (monitored, monitored_ipv4) = (meta.provenance.monitored, meta.monitored_ipv4);
     let scans = events::scans(sensor, &rows, writer.scanners(), asn, monitored, monitored_ipv4);
     batches.push(("scans", scans.map_err(arrow("scans"))?));
+    if let Some(book) = &meta.alerts {
+        let rows = extras.alerts.remove(&day).unwrap_or_default();
+        let alerts = alerts::alerts(sensor, &rows, &book.signatures, agg.geo(), asn);
+        batches.push(("alerts", alerts.map_err(arrow("alerts"))?));
+    }
     Ok(batches)
 }

@@ -38,12 +38,34 @@ pub const DISTINCT_NUMBER_COLUMNS: [&str; 3] = ["first_seen", "last_seen", "byte
 /// a string comparison per row (a tenth of `replay --store`'s CPU on the
 /// benchmark capture). A reader filtering on them scans a dictionary page
 /// of a few values instead.
-pub const LOW_CARDINALITY_COLUMNS: [&str; 9] =
-    ["sensor", "country", "proto", "tool", "scanner", "kind", "victim_proto", "monitored_basis", "scan_type"];
+pub const LOW_CARDINALITY_COLUMNS: [&str; 12] = [
+    "sensor",
+    "country",
+    "proto",
+    "tool",
+    "scanner",
+    "kind",
+    "victim_proto",
+    "monitored_basis",
+    "scan_type",
+    "method",
+    "signature",
+    "category",
+];
 
-/// The tables, by directory name.
-pub const TABLES: [&str; 8] =
-    ["sources", "source_ports", "darknet_addrs", "ports_hourly", "backscatter", "coverage", "attacks", "scans"];
+/// The tables, by directory name (`alerts` only in parts of runs with
+/// `--alerts`).
+pub const TABLES: [&str; 9] = [
+    "sources",
+    "source_ports",
+    "darknet_addrs",
+    "ports_hourly",
+    "backscatter",
+    "coverage",
+    "attacks",
+    "scans",
+    "alerts",
+];
 
 /// One row of `coverage`: a sensor's day.
 #[derive(Clone, Copy, Debug, Default)]
