@@ -30,6 +30,10 @@ const SIGNATURES: [(u32, &str, &str); 10] = [
     (9_000_002, "local rule: no category", ""),
 ];
 
+/// First octets of networks allocated in many countries.
+const FIRST_OCTETS: [u8; 20] =
+    [1, 14, 27, 36, 41, 58, 61, 77, 81, 95, 103, 110, 118, 125, 151, 177, 186, 190, 200, 211];
+
 /// A small deterministic generator (the test needs no randomness crate).
 struct Lcg(u64);
 
@@ -42,20 +46,27 @@ impl Lcg {
 
 /// The alert files: `plain/a.json` and `plain/b.json` (EVE with other
 /// events and damaged lines), `snort.json.gz` (Snort 3, gzip).
-fn write_alerts(dir: &Path) -> Vec<String> {
+/// The EVE alerts fall on `days` days from 2024-01-01; from the third day
+/// on, a third of them are SERVER-WEBAPP (a method that rises).
+fn write_alerts(dir: &Path, days: u64) -> Vec<String> {
     let mut rng = Lcg(7);
     let mut eve = [String::new(), String::new()];
     for i in 0..3_000u64 {
-        let (sid, text, category) = SIGNATURES[rng.next(SIGNATURES.len() as u64) as usize];
+        let secs = rng.next(days * 86_400);
+        let surge = secs >= 2 * 86_400 && rng.next(3) == 0;
+        let (sid, text, category) = SIGNATURES[if surge { 7 } else { rng.next(SIGNATURES.len() as u64) as usize }];
         let src = match rng.next(20) {
             0 => format!("10.0.0.{}", rng.next(4)),
-            _ => format!("203.0.113.{}", rng.next(60)),
+            // Sixty sources of many countries.
+            _ => {
+                let n = rng.next(60) as usize;
+                format!("{}.{}.7.9", FIRST_OCTETS[n % FIRST_OCTETS.len()], 10 + n)
+            }
         };
         let dst = match rng.next(25) {
             0 => format!("192.0.2.{}", rng.next(200)),
             _ => format!("198.18.{}.{}", rng.next(256), rng.next(256)),
         };
-        let secs = rng.next(2 * 86_400);
         let (h, m, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
         let ts = format!("2024-01-0{}T{h:02}:{m:02}:{s:02}.{:06}+0000", 1 + secs / 86_400, i % 1_000_000);
         let proto = if text.contains("ICMP") { "ICMP" } else { "TCP" };
@@ -112,7 +123,7 @@ fn alerts_are_ranked_by_attack_method_as_the_readme_says() {
     let dir = tempfile::tempdir().expect("temp dir");
     let capture = dir.path().join("c.pcap").to_string_lossy().into_owned();
     ok(&["generate", "--out", &capture, "--packets", "5000", "--days", "2", "--sources", "200"]);
-    let files = write_alerts(dir.path());
+    let files = write_alerts(dir.path(), 2);
     let folder = dir.path().join("plain").to_string_lossy().into_owned();
     let out = ok(&[
         "replay",
@@ -206,7 +217,7 @@ fn stored_alerts_are_counted_once_and_read_by_duckdb() {
     let dir = tempfile::tempdir().expect("temp dir");
     let capture = dir.path().join("c.pcap").to_string_lossy().into_owned();
     ok(&["generate", "--out", &capture, "--packets", "5000", "--days", "2", "--sources", "200"]);
-    let files = write_alerts(dir.path());
+    let files = write_alerts(dir.path(), 2);
     let store = dir.path().join("store").to_string_lossy().into_owned();
     let replay = |extra: &[&str]| {
         let mut args = vec!["replay", capture.as_str(), "--darknet", "198.18.0.0/16", "--exclude", "10.0.0.0/8"];
@@ -253,4 +264,119 @@ fn stored_alerts_are_counted_once_and_read_by_duckdb() {
         .filter_map(|i| i["kind"].as_str())
         .collect();
     assert_eq!(kinds, ["alerts"; 3], "each alert file once, as alerts");
+}
+
+/// Floats as the report prints them and as the oracle computes them.
+fn close(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
+        _ => a == b,
+    }
+}
+
+#[test]
+fn the_report_ranks_attack_methods_and_countries_as_the_npa_prints_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = dir.path().join("c.pcap").to_string_lossy().into_owned();
+    ok(&["generate", "--out", &capture, "--packets", "8000", "--days", "4", "--sources", "300"]);
+    let files = write_alerts(dir.path(), 4);
+    let store = dir.path().join("store").to_string_lossy().into_owned();
+    let mut args = vec!["replay", capture.as_str(), "--darknet", "198.18.0.0/16", "--exclude", "10.0.0.0/8"];
+    args.extend(["--store", &store, "-q"]);
+    for f in &files {
+        args.extend(["--alerts", f.as_str()]);
+    }
+    ok(&args);
+    let report = |format: &str| {
+        let out = ok(&[
+            "report",
+            "--store",
+            &store,
+            "--period",
+            "2024-01-03..2024-01-04",
+            "--min-baseline",
+            "10",
+            "--top",
+            "6",
+            "--format",
+            format,
+        ]);
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let r: Value = serde_json::from_str(&report("json")).expect("the report JSON");
+    let section = &r["intrusions"];
+    let (ad_now, ad_before) =
+        (r["totals"]["address_days"].to_string(), r["baseline_totals"]["address_days"].to_string());
+    let mapping =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/methods/methods.toml").to_string_lossy().into_owned();
+    let mut oracle: Vec<&str> = vec![
+        &mapping,
+        "198.18.0.0/16",
+        "10.0.0.0/8",
+        &store,
+        "2024-01-03..2024-01-04",
+        "2024-01-01..2024-01-02",
+        &ad_now,
+        &ad_before,
+        "10",
+        "6",
+    ];
+    oracle.extend(files.iter().map(String::as_str));
+    let paths: Vec<&Path> = oracle.iter().map(Path::new).collect();
+    let want = common::python::json("alerts/report.py", &paths);
+    for table in ["attack_methods", "attack_countries"] {
+        let (got, want) = (section[table].as_array().expect("rows"), want[table].as_array().expect("rows"));
+        assert_eq!(got.len(), 6, "{table}: {got:?}");
+        assert_eq!(got.len(), want.len(), "{table}");
+        for (g, w) in got.iter().zip(want) {
+            for field in [
+                "rank",
+                "prev_rank",
+                "key",
+                "alerts",
+                "per_ip_day",
+                "prev_per_ip_day",
+                "change_pct",
+                "change_abs",
+                "rise_rank",
+                "fall_rank",
+                "sources",
+            ] {
+                assert!(close(&g[field], &w[field]), "{table} {field}: {} against {}\n{g}\n{w}", g[field], w[field]);
+            }
+        }
+    }
+    let webapp = &section["attack_methods"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|m| m["key"] == "SERVER-WEBAPP")
+        .expect("the surge");
+    assert_eq!(webapp["rank"], 1, "a third of the period's alerts: {webapp}");
+    assert_eq!(webapp["rise_rank"], 1, "{webapp}");
+    let mix = section["attack_method_countries"].as_array().expect("mix");
+    assert_eq!(mix.len(), 6);
+    for c in mix {
+        let sum: u64 =
+            c["methods"].as_array().expect("methods").iter().map(|m| m["alerts"].as_u64().unwrap_or(0)).sum();
+        assert!(sum <= c["alerts"].as_u64().expect("alerts"), "{c}");
+    }
+    let md = report("md");
+    let alerts = section["alerts"].as_u64().expect("alerts");
+    let grouped = format!("{},{:03}", alerts / 1000, alerts % 1000);
+    assert!(alerts > 1000 && md.contains(&format!("## 14. Intrusion attempts\n\n{grouped} IDS alerts from ")), "{md}");
+    assert!(
+        md.contains(
+            "| rank | prev | attack method | per IP/day | before | change % | change | rise | fall | sources | alerts |"
+        ),
+        "{md}"
+    );
+    assert!(md.contains(" | SERVER-WEBAPP | ") && md.contains("### Attack methods of the top countries"), "{md}");
+
+    // A store without alerts says so in one line.
+    let plain = dir.path().join("plain-store").to_string_lossy().into_owned();
+    ok(&["replay", &capture, "--darknet", "198.18.0.0/16", "--store", &plain, "-q"]);
+    let md = String::from_utf8(ok(&["report", "--store", &plain]).stdout).expect("UTF-8");
+    let tail = md.split("## 14. Intrusion attempts\n\n").nth(1).expect("the section");
+    assert_eq!(tail, "No IDS alerts in the period (replay --alerts stores them).\n");
 }

@@ -11,12 +11,17 @@ family, else its category, else "unclassified"; prints
 rev, text) inside), "methods": [[key, alerts, sources]]}
 ordered by alerts (most first), then key.
 """
+import datetime
 import gzip
 import ipaddress
 import json
 import re
 import sys
 import tomllib
+
+
+def utc_day(when):
+    return when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d")
 
 
 def family(signature):
@@ -54,8 +59,9 @@ def alerts(path):
                         yield ("skip", None)
                         continue
                     a = o["alert"]
+                    when = datetime.datetime.strptime(o["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
                     yield ("alert", (o["src_ip"], o["dest_ip"], a["signature_id"], a.get("signature", ""),
-                                     a.get("category", ""), (a.get("gid", 1), a.get("rev", 0))))
+                                     a.get("category", ""), (a.get("gid", 1), a.get("rev", 0)), utc_day(when)))
                 else:
                     src = o.get("src_addr") or o["src_ap"].rsplit(":", 1)[0]
                     dst = o.get("dst_addr") or o["dst_ap"].rsplit(":", 1)[0]
@@ -63,23 +69,34 @@ def alerts(path):
                         gid, sid, rev = (int(x) for x in o["rule"].split(":"))
                     else:
                         gid, sid, rev = o.get("gid", 1), o["sid"], o.get("rev", 0)
-                    yield ("alert", (src, dst, sid, o.get("msg", ""), o.get("class", ""), (gid, rev)))
+                    if "seconds" in o:
+                        when = datetime.datetime.fromtimestamp(o["seconds"], datetime.timezone.utc)
+                    else:
+                        when = datetime.datetime.strptime(o["timestamp"] + "+0000", "%y/%m/%d-%H:%M:%S.%f%z")
+                    yield ("alert", (src, dst, sid, o.get("msg", ""), o.get("class", ""), (gid, rev), utc_day(when)))
             except (ValueError, KeyError, TypeError, AttributeError):
                 yield ("malformed", None)
 
 
 def main():
-    mapping = tomllib.load(open(sys.argv[1], "rb")).get("method", [])
-    darknet, exclude = ipaddress.ip_network(sys.argv[2]), ipaddress.ip_network(sys.argv[3])
+    print(json.dumps(count(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:])))
+
+
+def count(mapping_path, darknet, exclude, paths, days=None):
+    """The counts of main(); with `days` (first, last "YYYY-MM-DD"), of the alerts of those UTC days only."""
+    mapping = tomllib.load(open(mapping_path, "rb")).get("method", [])
+    darknet, exclude = ipaddress.ip_network(darknet), ipaddress.ip_network(exclude)
     out = {"inside": 0, "outside": 0, "excluded": 0, "malformed": 0, "skipped": 0}
     per = {}
     signatures = set()
-    for path in sys.argv[4:]:
+    for path in paths:
         for kind, a in alerts(path):
             if kind != "alert":
                 out["malformed" if kind == "malformed" else "skipped"] += 1
                 continue
-            src, dst, sid, signature, category, (gid, rev) = a
+            src, dst, sid, signature, category, (gid, rev), day = a
+            if days and not days[0] <= day <= days[1]:
+                continue
             if ipaddress.ip_address(src) in exclude:
                 out["excluded"] += 1
             elif ipaddress.ip_address(dst) not in darknet:
@@ -93,7 +110,9 @@ def main():
     rows = sorted(([k, n, len(s)] for k, (n, s) in per.items()), key=lambda r: (-r[1], r[0]))
     out["methods"] = rows
     out["signatures"] = len(signatures)
-    print(json.dumps(out))
+    out["per_method"] = {k: [n, len(s)] for k, (n, s) in per.items()}
+    return out
 
 
-main()
+if __name__ == "__main__":
+    main()

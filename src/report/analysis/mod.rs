@@ -16,6 +16,7 @@ pub mod attacks;
 pub mod changes;
 mod distinct;
 mod hourly;
+pub mod intrusions;
 mod join;
 pub mod networks;
 pub mod notify;
@@ -94,6 +95,8 @@ pub struct Report {
     pub networks: networks::Networks,
     /// Section 13: the period's scan events.
     pub scan_events: scans::ScanEvents,
+    /// Section 14: the period's IDS alerts by attack method and country.
+    pub intrusions: intrusions::Intrusions,
     /// The home country's sources, for a national CERT (JSON and CSV only).
     pub notification: Vec<notify::Notice>,
 }
@@ -353,6 +356,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
     let asn_db = crate::classify::asn::AsnDb::bundled_once();
     let networks = networks::networks(&now, before.as_ref(), &ports.ranking, opts, asn_db);
     let notification = notify::notifications(store, period, &opts.sensors, home, &now, asn_db)?;
+    let intrusions = intrusions::load(store, (period, baseline), (&now, before.as_ref()), opts)?;
 
     let span = |p: Period| Span { from: p.from.to_string(), to: p.to.to_string(), days: p.days() };
     Ok(Some(Report {
@@ -395,6 +399,7 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
         dos_victims,
         networks,
         scan_events,
+        intrusions,
         notification,
     }))
 }

@@ -12,7 +12,7 @@ use crate::report::analysis::{Breakdown, Report, Totals};
 const ROW_HEADER: &str =
     "rank,prev_rank,key,packets,per_ip_day,prev_per_ip_day,change_pct,change_abs,sources,share,per_day";
 
-fn cell<T: ToString>(v: Option<T>) -> String {
+pub(super) fn cell<T: ToString>(v: Option<T>) -> String {
     v.map_or(String::new(), |v| v.to_string())
 }
 
@@ -174,8 +174,12 @@ pub fn render(r: &Report) -> Vec<(String, String)> {
         }
         add("changes", changes);
     }
-    let sections =
-        [super::dos::csv(&r.dos_victims), super::networks::csv(&r.networks), super::scans::csv(&r.scan_events)];
+    let sections = [
+        super::dos::csv(&r.dos_victims),
+        super::networks::csv(&r.networks),
+        super::scans::csv(&r.scan_events),
+        super::intrusions::csv(&r.intrusions),
+    ];
     for (name, text) in sections.into_iter().flatten() {
         add(name, text);
     }

@@ -270,6 +270,7 @@ pub fn render(r: &Report) -> String {
     super::dos::html(&mut o, &r.dos_victims);
     super::networks::html(&mut o, &r.networks);
     super::scans::html(&mut o, &r.scan_events);
+    super::intrusions::html(&mut o, &r.intrusions);
     o.push_str("</section></main></body></html>\n");
     o
 }

@@ -186,6 +186,7 @@ pub fn render(r: &Report) -> String {
     super::dos::markdown(&mut o, &r.dos_victims);
     super::networks::markdown(&mut o, &r.networks);
     super::scans::markdown(&mut o, &r.scan_events);
+    super::intrusions::markdown(&mut o, &r.intrusions);
     o
 }
 

@@ -6,6 +6,7 @@
 pub mod csv;
 pub mod dos;
 pub mod html;
+pub mod intrusions;
 pub mod markdown;
 pub mod networks;
 pub mod numbers;
