@@ -7,6 +7,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
+
 use crate::classify::methods::Methods;
 use crate::classify::{Scope, Telescope};
 use crate::decode::{Addr, IpProto};
@@ -45,13 +47,14 @@ pub struct MethodTotal {
     pub sources: u64,
 }
 
-/// The alerts of a run.
+/// The alerts of a run. Its tables hash keys an attacker chooses (source
+/// addresses) with a seed drawn per run, as the packets' tables do.
 #[derive(Clone, Debug, Default)]
 pub struct AlertBook {
     pub signatures: Vec<Signature>,
     /// By (gid, sid, rev): the signatures of that id (their texts differ).
-    by_id: HashMap<(u32, u32, u32), Vec<u32>>,
-    pub counts: HashMap<AlertKey, u64>,
+    by_id: hashbrown::HashMap<(u32, u32, u32), Vec<u32>, RandomState>,
+    pub counts: hashbrown::HashMap<AlertKey, u64, RandomState>,
     /// Alerts counted, and those outside the darknet or excluded.
     pub inside: u64,
     pub outside: u64,
@@ -59,7 +62,7 @@ pub struct AlertBook {
 }
 
 impl AlertBook {
-    pub fn add(&mut self, alert: &Alert, telescope: &Telescope, methods: &mut Methods) {
+    pub fn add(&mut self, alert: &Alert<'_>, telescope: &Telescope, methods: &mut Methods) {
         match telescope.scope_of(alert.src, alert.dst) {
             Scope::Inside => self.inside += 1,
             Scope::Outside => return self.outside += 1,
@@ -70,7 +73,7 @@ impl AlertBook {
         *self.counts.entry(key).or_default() += 1;
     }
 
-    fn signature(&mut self, a: &Alert, methods: &mut Methods) -> u32 {
+    fn signature(&mut self, a: &Alert<'_>, methods: &mut Methods) -> u32 {
         let same = self.by_id.entry((a.gid, a.sid, a.rev)).or_default();
         let known = same.iter().copied().find(|&i| {
             let s = &self.signatures[i as usize];
@@ -86,8 +89,8 @@ impl AlertBook {
             gid: a.gid,
             sid: a.sid,
             rev: a.rev,
-            text: a.signature.clone(),
-            category: a.category.clone(),
+            text: a.signature.to_string(),
+            category: a.category.to_string(),
             severity: a.severity,
             method,
         });
@@ -118,7 +121,7 @@ mod tests {
     use crate::classify::cidr::Cidr;
     use crate::time::Timestamp;
 
-    fn alert(src: &str, dst: &str, sid: u32, signature: &str, secs: i64) -> Alert {
+    fn alert<'a>(src: &str, dst: &str, sid: u32, signature: &'a str, secs: i64) -> Alert<'a> {
         Alert {
             ts: Timestamp::from_secs_nanos(secs, 0),
             src: Addr::from(src.parse::<std::net::IpAddr>().expect("src")),
@@ -129,7 +132,7 @@ mod tests {
             sid,
             rev: 1,
             signature: signature.into(),
-            category: String::new(),
+            category: "".into(),
             severity: 2,
         }
     }

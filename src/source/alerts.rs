@@ -24,9 +24,10 @@ use crate::time::{Day, NANOS_PER_SEC, Timestamp};
 /// Malformed lines named one by one in the warnings; the rest are counted.
 const NAMED_MALFORMED: usize = 5;
 
-/// One alert, as an IDS reported it.
+/// One alert, as an IDS reported it (its texts borrowed from the line
+/// where they hold no escapes).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Alert {
+pub struct Alert<'a> {
     pub ts: Timestamp,
     pub src: Addr,
     pub dst: Addr,
@@ -36,9 +37,9 @@ pub struct Alert {
     pub gid: u32,
     pub sid: u32,
     pub rev: u32,
-    pub signature: String,
+    pub signature: Cow<'a, str>,
     /// Suricata's category, Snort's classtype; empty when not given.
-    pub category: String,
+    pub category: Cow<'a, str>,
     /// 1 (highest) to 4; 0 when not given.
     pub severity: u8,
 }
@@ -56,11 +57,22 @@ pub struct AlertsRead {
 
 /// Reads every line of `input` (named `name` in warnings), giving each
 /// alert to `each`. Fails only when `input` cannot be read.
-pub fn read_alerts(input: impl BufRead, name: &str, mut each: impl FnMut(Alert)) -> std::io::Result<AlertsRead> {
+pub fn read_alerts(
+    input: impl BufRead,
+    name: &str,
+    mut each: impl FnMut(Alert<'_>),
+) -> std::io::Result<AlertsRead> {
     let mut read = AlertsRead::default();
-    for (i, line) in input.split(b'\n').enumerate() {
-        let line = line?;
-        let line = line.strip_suffix(b"\r").unwrap_or(&line);
+    let mut input = input;
+    // One buffer for every line (no allocation per line).
+    let mut buffer = Vec::with_capacity(4096);
+    for i in 0u64.. {
+        buffer.clear();
+        if input.read_until(b'\n', &mut buffer)? == 0 {
+            break;
+        }
+        let line = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -85,8 +97,8 @@ pub fn read_alerts(input: impl BufRead, name: &str, mut each: impl FnMut(Alert))
     Ok(read)
 }
 
-enum Line {
-    Alert(Alert),
+enum Line<'a> {
+    Alert(Alert<'a>),
     Other(String),
 }
 
@@ -142,7 +154,7 @@ struct EveAlert<'a> {
     severity: Option<u8>,
 }
 
-fn parse_line(line: &[u8]) -> Result<Line, String> {
+fn parse_line(line: &[u8]) -> Result<Line<'_>, String> {
     let raw: Raw<'_> = serde_json::from_slice(line).map_err(|e| format!("not a JSON object of an alert ({e})"))?;
     match raw.event_type.as_deref() {
         Some("alert") => eve(raw).map(Line::Alert),
@@ -152,7 +164,7 @@ fn parse_line(line: &[u8]) -> Result<Line, String> {
     }
 }
 
-fn eve(raw: Raw<'_>) -> Result<Alert, String> {
+fn eve(raw: Raw<'_>) -> Result<Alert<'_>, String> {
     let alert = raw.alert.ok_or("an EVE alert without its \"alert\" object")?;
     let ts = eve_time(raw.timestamp.as_deref().ok_or("no timestamp")?)?;
     let proto = protocol(raw.proto.as_deref().ok_or("no proto")?)?;
@@ -165,13 +177,13 @@ fn eve(raw: Raw<'_>) -> Result<Alert, String> {
         gid: alert.gid.unwrap_or(1),
         sid: alert.signature_id.ok_or("no alert.signature_id")?,
         rev: alert.rev.unwrap_or(0),
-        signature: alert.signature.unwrap_or_default().into_owned(),
-        category: alert.category.unwrap_or_default().into_owned(),
+        signature: alert.signature.unwrap_or_default(),
+        category: alert.category.unwrap_or_default(),
         severity: alert.severity.unwrap_or(0),
     })
 }
 
-fn snort(raw: Raw<'_>) -> Result<Alert, String> {
+fn snort(raw: Raw<'_>) -> Result<Alert<'_>, String> {
     let (mut gid, mut sid, mut rev) = (raw.gid.unwrap_or(1), raw.sid, raw.rev.unwrap_or(0));
     if let Some(rule) = raw.rule.as_deref() {
         let parts: Vec<&str> = rule.split(':').collect();
@@ -203,8 +215,8 @@ fn snort(raw: Raw<'_>) -> Result<Alert, String> {
         gid,
         sid: sid.ok_or("no sid")?,
         rev,
-        signature: raw.msg.unwrap_or_default().into_owned(),
-        category: raw.class.unwrap_or_default().into_owned(),
+        signature: raw.msg.unwrap_or_default(),
+        category: raw.class.unwrap_or_default(),
         severity: raw.priority.unwrap_or(0),
     })
 }

@@ -3,9 +3,15 @@
 
 use super::*;
 
-fn read(text: &str) -> (Vec<Alert>, AlertsRead) {
+/// The alerts of `text`, their texts owned.
+fn read(text: &str) -> (Vec<Alert<'static>>, AlertsRead) {
     let mut alerts = Vec::new();
-    let read = read_alerts(text.as_bytes(), "eve.json", |a| alerts.push(a)).expect("reading");
+    let owned = |a: Alert<'_>| Alert {
+        signature: a.signature.into_owned().into(),
+        category: a.category.into_owned().into(),
+        ..a
+    };
+    let read = read_alerts(text.as_bytes(), "eve.json", |a| alerts.push(owned(a))).expect("reading");
     (alerts, read)
 }
 
