@@ -1,7 +1,8 @@
 //! The store's reader of a part: the input as one Parquet file of a small
 //! store (which file: the first byte), read by the report as `darkscope
 //! report --store` reads it. The store is a small generated capture
-//! replayed once per fuzzing process; after each input the file is put back.
+//! replayed once per fuzzing process, with a few IDS alerts; after each
+//! input the file is put back.
 #![no_main]
 
 use std::path::{Path, PathBuf};
@@ -25,7 +26,17 @@ fn template() -> &'static Template {
         let capture = store.with_extension("pcap").to_string_lossy().into_owned();
         let store_arg = store.to_string_lossy().into_owned();
         let generate = ["generate", "--out", &capture, "--packets", "600", "--sources", "60", "--days", "2"];
-        let replay = ["replay", &capture, "--darknet", "198.18.0.0/16", "-q", "--store", &store_arg];
+        // A few IDS alerts, so that the store has an `alerts` table too.
+        let eve = store.with_extension("eve.json");
+        let line = |day: u32, src: &str, sid: u32, signature: &str| {
+            format!(
+                r#"{{"timestamp":"2024-01-0{day}T10:00:00.000000+0000","event_type":"alert","src_ip":"{src}","dest_ip":"198.18.0.9","dest_port":23,"proto":"TCP","alert":{{"signature_id":{sid},"signature":"{signature}","category":"c","severity":2}}}}"#
+            )
+        };
+        let alerts = [line(1, "1.2.3.4", 1917, "INDICATOR-SCAN a"), line(2, "5.6.7.8", 2001219, "ET SCAN SSH Scan")];
+        std::fs::write(&eve, alerts.join("\n")).expect("writing the alerts");
+        let eve = eve.to_string_lossy().into_owned();
+        let replay = ["replay", &capture, "--darknet", "198.18.0.0/16", "-q", "--store", &store_arg, "--alerts", &eve];
         for args in [&generate[..], &replay[..]] {
             let argv = std::iter::once("darkscope").chain(args.iter().copied()).map(Into::into).collect();
             assert_eq!(darkscope::cli::run(argv), std::process::ExitCode::SUCCESS, "darkscope {args:?}");

@@ -50,6 +50,7 @@ enum SidSpec {
     Text(String),
 }
 
+#[derive(Clone)]
 struct Method {
     name: Arc<str>,
     sids: Vec<RangeInclusive<u32>>,
@@ -58,6 +59,7 @@ struct Method {
 
 /// A mapping of alerts to attack methods, with a memory of the
 /// signatures seen (an alert's method is decided once per signature).
+#[derive(Clone)]
 pub struct Methods {
     methods: Vec<Method>,
     /// By (gid, sid, rev): the signature text and its method.

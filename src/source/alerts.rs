@@ -57,11 +57,7 @@ pub struct AlertsRead {
 
 /// Reads every line of `input` (named `name` in warnings), giving each
 /// alert to `each`. Fails only when `input` cannot be read.
-pub fn read_alerts(
-    input: impl BufRead,
-    name: &str,
-    mut each: impl FnMut(Alert<'_>),
-) -> std::io::Result<AlertsRead> {
+pub fn read_alerts(input: impl BufRead, name: &str, mut each: impl FnMut(Alert<'_>)) -> std::io::Result<AlertsRead> {
     let mut read = AlertsRead::default();
     let mut input = input;
     // One buffer for every line (no allocation per line).
@@ -201,7 +197,9 @@ fn snort(raw: Raw<'_>) -> Result<Alert<'_>, String> {
         }
     };
     let ts = match (raw.seconds, raw.timestamp.as_deref()) {
-        (Some(secs), _) => Timestamp::from_secs_nanos(secs, 0),
+        (Some(secs), _) => {
+            Timestamp(secs.checked_mul(NANOS_PER_SEC).ok_or_else(|| format!("seconds {secs} is out of range"))?)
+        }
         (None, Some(text)) => snort_time(text)?,
         (None, None) => return Err("no seconds or timestamp".into()),
     };
@@ -263,13 +261,20 @@ fn eve_time(text: &str) -> Result<Timestamp, String> {
         "Z" => 0,
         _ => {
             let digits: String = zone[1..].chars().filter(|c| *c != ':').collect();
-            let (h, m) = (digits.get(..2).ok_or_else(bad)?, digits.get(2..).ok_or_else(bad)?);
-            let minutes = h.parse::<i64>().map_err(|_| bad())? * 60 + m.parse::<i64>().map_err(|_| bad())?;
+            if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            let (h, m) =
+                (digits[..2].parse::<i64>().map_err(|_| bad())?, digits[2..].parse::<i64>().map_err(|_| bad())?);
+            if h > 23 || m > 59 {
+                return Err(bad());
+            }
+            let minutes = h * 60 + m;
             if zone.starts_with('-') { -minutes } else { minutes }
         }
     };
     let ns = day_clock(day, clock).ok_or_else(bad)?;
-    Ok(Timestamp(ns - offset * 60 * NANOS_PER_SEC))
+    Ok(Timestamp(ns.checked_sub(offset * 60 * NANOS_PER_SEC).ok_or_else(bad)?))
 }
 
 /// `24/01/02-13:59:31.123456` (Snort 3 with `-y`; UTC unless Snort was
@@ -283,6 +288,9 @@ fn snort_time(text: &str) -> Result<Timestamp, String> {
     let (date, clock) = text.split_once('-').ok_or_else(bad)?;
     let parts: Vec<u32> = date.split('/').map(str::parse).collect::<Result<_, _>>().map_err(|_| bad())?;
     let [y, m, d] = parts[..] else { return Err(bad()) };
+    if y > 99 {
+        return Err(bad());
+    }
     let day = Day::from_ymd(2000 + y as i32, m, d).ok_or_else(bad)?;
     Ok(Timestamp(day_clock(day, clock).ok_or_else(bad)?))
 }
@@ -295,9 +303,14 @@ fn day_clock(day: Day, clock: &str) -> Option<i64> {
     if parts.next().is_some() || h > 23 || m > 59 || s > 60 || fraction.len() > 9 {
         return None;
     }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) || [h, m, s].iter().any(|v| *v < 0) {
+        return None;
+    }
     let nanos =
         if fraction.is_empty() { 0 } else { fraction.parse::<i64>().ok()? * 10i64.pow(9 - fraction.len() as u32) };
-    Some(i64::from(day.0) * 86_400 * NANOS_PER_SEC + ((h * 60 + m) * 60 + s) * NANOS_PER_SEC + nanos)
+    // A date past 2262 (or before 1677) has no nanosecond timestamp.
+    let midnight = i64::from(day.0).checked_mul(86_400 * NANOS_PER_SEC)?;
+    midnight.checked_add(((h * 60 + m) * 60 + s) * NANOS_PER_SEC + nanos)
 }
 
 #[cfg(test)]

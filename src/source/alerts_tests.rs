@@ -108,3 +108,25 @@ fn malformed_lines_are_counted_and_the_first_named() {
     assert!(read.warnings[4].contains("line 5") && read.warnings[4].contains("1.2.3.400"));
     assert_eq!(read.warnings[5], "eve.json: 3 more malformed lines skipped");
 }
+
+#[test]
+fn times_without_a_nanosecond_timestamp_are_malformed_not_a_panic() {
+    // Found by the `alerts` fuzz target: the year 4048 overflowed the
+    // nanoseconds (a timestamp reaches 2262).
+    for ts in [
+        "4048-01-02T03:04:05.123456+0900",
+        "2024-01-02T03:04:05+09999999999999",
+        "2024-01-02T03:04:-5Z",
+        "2024-01-02T03:04:05.-1Z",
+    ] {
+        let line = format!(
+            r#"{{"timestamp":"{ts}","event_type":"alert","src_ip":"1.2.3.4","dest_ip":"5.6.7.8","proto":"TCP","alert":{{"signature_id":1}}}}"#
+        );
+        let (alerts, read) = read(&line);
+        assert!(alerts.is_empty() && read.malformed == 1, "{ts}: {:?}", read.warnings);
+    }
+    let snort = r#"{"seconds":9223372036854775807,"proto":"TCP","src_addr":"1.2.3.4","dst_addr":"5.6.7.8","sid":1}"#;
+    assert_eq!(read(snort).1.malformed, 1);
+    let snort = r#"{"timestamp":"4294967295/01/02-13:59:31.1","proto":"TCP","src_addr":"1.2.3.4","dst_addr":"5.6.7.8","sid":1}"#;
+    assert_eq!(read(snort).1.malformed, 1);
+}
