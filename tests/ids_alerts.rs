@@ -1,5 +1,5 @@
 //! `replay --alerts`: Suricata EVE and Snort 3 alert_json files (plain, in
-//! a folder, gzip) ranked by attack method, checked against
+//! a folder, gzip, zstd, xz) ranked by attack method, checked against
 //! tests/alerts/methods.py, which applies the README's rule with Python's
 //! standard library.
 
@@ -44,13 +44,14 @@ impl Lcg {
     }
 }
 
-/// The alert files: `plain/a.json` and `plain/b.json` (EVE with other
-/// events and damaged lines), `snort.json.gz` (Snort 3, gzip).
+/// The alert files: `plain/a.json.xz`, `plain/b.json`, `plain/c.json.zst` (EVE with other
+/// events and damaged lines; `a` xz and `c` zstd compressed),
+/// `snort.json.gz` (Snort 3, gzip).
 /// The EVE alerts fall on `days` days from 2024-01-01; from the third day
 /// on, a third of them are SERVER-WEBAPP (a method that rises).
 fn write_alerts(dir: &Path, days: u64) -> Vec<String> {
     let mut rng = Lcg(7);
-    let mut eve = [String::new(), String::new()];
+    let mut eve = [String::new(), String::new(), String::new()];
     for i in 0..3_000u64 {
         let secs = rng.next(days * 86_400);
         let surge = secs >= 2 * 86_400 && rng.next(3) == 0;
@@ -73,8 +74,8 @@ fn write_alerts(dir: &Path, days: u64) -> Vec<String> {
         let line = format!(
             r#"{{"timestamp":"{ts}","flow_id":{i},"event_type":"alert","src_ip":"{src}","src_port":40000,"dest_ip":"{dst}","dest_port":23,"proto":"{proto}","alert":{{"action":"allowed","gid":1,"signature_id":{sid},"rev":3,"signature":"{text}","category":"{category}","severity":2}}}}"#
         );
-        eve[(i % 2) as usize].push_str(&line);
-        eve[(i % 2) as usize].push('\n');
+        eve[(i % 3) as usize].push_str(&line);
+        eve[(i % 3) as usize].push('\n');
         if i % 97 == 0 {
             eve[0].push_str(r#"{"timestamp":"2024-01-01T00:00:00.000000+0000","event_type":"flow","src_ip":"203.0.113.1","dest_ip":"198.18.0.1","proto":"TCP"}"#);
             eve[0].push('\n');
@@ -110,12 +111,22 @@ fn write_alerts(dir: &Path, days: u64) -> Vec<String> {
     std::fs::create_dir_all(&plain).expect("a folder");
     std::fs::write(plain.join("a.json"), &eve[0]).expect("writing");
     std::fs::write(plain.join("b.json"), &eve[1]).expect("writing");
+    std::fs::write(plain.join("c.json"), &eve[2]).expect("writing");
     let snort_path = dir.join("snort.json");
     std::fs::write(&snort_path, snort).expect("writing");
-    let status = Command::new("gzip").arg("-f").arg(&snort_path).status().expect("running gzip");
-    assert!(status.success(), "gzip failed");
+    for (tool, path) in [("xz", plain.join("a.json")), ("zstd", plain.join("c.json")), ("gzip", snort_path)] {
+        let status = Command::new(tool).arg("-f").arg("-q").arg(&path).status().expect("running the compressor");
+        assert!(status.success(), "{tool} failed");
+    }
+    if plain.join("c.json").exists() {
+        std::fs::remove_file(plain.join("c.json")).expect("zstd keeps its input");
+    }
     let name = |p: &Path| p.to_string_lossy().into_owned();
-    vec![name(&plain.join("a.json")), name(&plain.join("b.json")), name(&dir.join("snort.json.gz"))]
+    ["a.json.xz", "b.json", "c.json.zst"]
+        .iter()
+        .map(|f| name(&plain.join(f)))
+        .chain([name(&dir.join("snort.json.gz"))])
+        .collect()
 }
 
 #[test]
@@ -135,7 +146,7 @@ fn alerts_are_ranked_by_attack_method_as_the_readme_says() {
         "--alerts",
         &folder,
         "--alerts",
-        &files[2],
+        &files[3],
         "--summary-json",
         "-",
         "-q",
@@ -228,7 +239,8 @@ fn stored_alerts_are_counted_once_and_read_by_duckdb() {
     };
     // The captures first, then their alerts in a run of their own.
     replay(&[]);
-    let first = replay(&["--alerts", &files[0], "--alerts", &files[1], "--alerts", &files[2]]);
+    let every: Vec<&str> = files.iter().flat_map(|f| ["--alerts", f.as_str()]).collect();
+    let first = replay(&every);
     let mapping = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/methods/methods.toml");
     let mut args: Vec<&Path> = vec![&mapping, Path::new("198.18.0.0/16"), Path::new("10.0.0.0/8")];
     args.extend(files.iter().map(Path::new));
@@ -242,7 +254,7 @@ fn stored_alerts_are_counted_once_and_read_by_duckdb() {
     assert_eq!(stored["signatures"], want["signatures"]);
 
     // Again: every input is in the store already, so nothing is counted twice.
-    let again = replay(&["--alerts", &files[0], "--alerts", &files[1], "--alerts", &files[2]]);
+    let again = replay(&every);
     let warnings = again["warnings"].as_array().expect("warnings");
     for f in &files {
         assert!(
@@ -263,7 +275,7 @@ fn stored_alerts_are_counted_once_and_read_by_duckdb() {
         .flat_map(|p| p["inputs"].as_array().expect("inputs"))
         .filter_map(|i| i["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["alerts"; 3], "each alert file once, as alerts");
+    assert_eq!(kinds, ["alerts"; 4], "each alert file once, as alerts");
 }
 
 /// Floats as the report prints them and as the oracle computes them.

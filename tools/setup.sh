@@ -38,6 +38,8 @@ if [ "$mode" = test ]; then
         [prometheus]=/usr/bin/promtool
         [systemd]=/usr/bin/systemd-analyze
         [b3sum]=/usr/bin/b3sum
+        [zstd]=/usr/bin/zstd
+        [xz-utils]=/usr/bin/xz
     )
     python3 -c 'import ensurepip' 2>/dev/null || wanted+=([python3-venv]=/nonexistent)
 fi

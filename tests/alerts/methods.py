@@ -3,7 +3,7 @@ with the standard library alone (an oracle for `replay --alerts`).
 
 usage: methods.py MAPPING.toml DARKNET_CIDR EXCLUDE_CIDR FILE...
 
-Reads Suricata EVE and Snort 3 alert_json lines (gzip too); keeps alerts to
+Reads Suricata EVE and Snort 3 alert_json lines (gzip, xz, zstd too); keeps alerts to
 the darknet not from the excluded prefix; names each by the first
 [[method]] whose sids or signature expressions match, else the signature's
 family, else its category, else "unclassified"; prints
@@ -15,7 +15,9 @@ import datetime
 import gzip
 import ipaddress
 import json
+import lzma
 import re
+import subprocess
 import sys
 import tomllib
 
@@ -46,36 +48,46 @@ def method_of(mapping, sid, signature, category):
     return family(signature) or category.strip() or "unclassified"
 
 
+def text(path):
+    """The file's lines, decompressed by its magic bytes (zstd by the zstd program)."""
+    head = open(path, "rb").read(6)
+    if head.startswith(b"\x1f\x8b"):
+        return gzip.open(path, "rt").read().splitlines()
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return lzma.open(path, "rt").read().splitlines()
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return subprocess.run(["zstd", "-dc", path], check=True, capture_output=True, text=True).stdout.splitlines()
+    return open(path).read().splitlines()
+
+
 def alerts(path):
-    opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
-    with opener(path, "rt") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            try:
-                o = json.loads(line)
-                if "event_type" in o:
-                    if o["event_type"] != "alert":
-                        yield ("skip", None)
-                        continue
-                    a = o["alert"]
-                    when = datetime.datetime.strptime(o["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
-                    yield ("alert", (o["src_ip"], o["dest_ip"], a["signature_id"], a.get("signature", ""),
-                                     a.get("category", ""), (a.get("gid", 1), a.get("rev", 0)), utc_day(when)))
+    for line in text(path):
+        if not line.strip():
+            continue
+        try:
+            o = json.loads(line)
+            if "event_type" in o:
+                if o["event_type"] != "alert":
+                    yield ("skip", None)
+                    continue
+                a = o["alert"]
+                when = datetime.datetime.strptime(o["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
+                yield ("alert", (o["src_ip"], o["dest_ip"], a["signature_id"], a.get("signature", ""),
+                                 a.get("category", ""), (a.get("gid", 1), a.get("rev", 0)), utc_day(when)))
+            else:
+                src = o.get("src_addr") or o["src_ap"].rsplit(":", 1)[0]
+                dst = o.get("dst_addr") or o["dst_ap"].rsplit(":", 1)[0]
+                if "rule" in o:
+                    gid, sid, rev = (int(x) for x in o["rule"].split(":"))
                 else:
-                    src = o.get("src_addr") or o["src_ap"].rsplit(":", 1)[0]
-                    dst = o.get("dst_addr") or o["dst_ap"].rsplit(":", 1)[0]
-                    if "rule" in o:
-                        gid, sid, rev = (int(x) for x in o["rule"].split(":"))
-                    else:
-                        gid, sid, rev = o.get("gid", 1), o["sid"], o.get("rev", 0)
-                    if "seconds" in o:
-                        when = datetime.datetime.fromtimestamp(o["seconds"], datetime.timezone.utc)
-                    else:
-                        when = datetime.datetime.strptime(o["timestamp"] + "+0000", "%y/%m/%d-%H:%M:%S.%f%z")
-                    yield ("alert", (src, dst, sid, o.get("msg", ""), o.get("class", ""), (gid, rev), utc_day(when)))
-            except (ValueError, KeyError, TypeError, AttributeError):
-                yield ("malformed", None)
+                    gid, sid, rev = o.get("gid", 1), o["sid"], o.get("rev", 0)
+                if "seconds" in o:
+                    when = datetime.datetime.fromtimestamp(o["seconds"], datetime.timezone.utc)
+                else:
+                    when = datetime.datetime.strptime(o["timestamp"] + "+0000", "%y/%m/%d-%H:%M:%S.%f%z")
+                yield ("alert", (src, dst, sid, o.get("msg", ""), o.get("class", ""), (gid, rev), utc_day(when)))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            yield ("malformed", None)
 
 
 def main():
