@@ -121,38 +121,37 @@ impl StoreRun {
             let hashing = std::thread::spawn(move || hash_file(&path, false));
             return Ok((Identity { size, hash: Hash::Hashing(hashing) }, None));
         }
+        let (hash, note) = self.hash_and_look_up(path, size, &path.display().to_string())?;
+        Ok((Identity { size: hash.size, hash: Hash::Known(hash) }, note))
+    }
+
+    /// Hashes a file of `size` bytes (with SHA-256 too when the store knows
+    /// a file of that size by SHA-256 alone) and gives the note that skips
+    /// it when the store holds it already and there is no `--replace`.
+    fn hash_and_look_up(
+        &self,
+        path: &std::path::Path,
+        size: u64,
+        name: &str,
+    ) -> Result<(FileHash, Option<String>), Failure> {
         let with_sha256 = self.store.manifest().needs_sha256(&self.sensor, size);
         let hash = hash_file(path, with_sha256).with_context(|| format!("hashing {}", path.display()))?;
         let probe = entry(String::new(), Some(hash.clone()), None, 0);
         let note = match self.store.manifest().holding(&self.sensor, &probe) {
             Some(part) if !self.replace => Some(format!(
-                "{} is already in the store (part {} of sensor {}): skipped; pass --replace to read it again",
-                path.display(),
-                part.part,
-                self.sensor
+                "{name} is already in the store (part {} of sensor {}): skipped; pass --replace to read it again",
+                part.part, self.sensor
             )),
             _ => None,
         };
-        Ok((Identity { size: hash.size, hash: Hash::Known(hash) }, note))
+        Ok((hash, note))
     }
 
     /// Hashes a file of IDS alerts and says whether the store holds it
     /// already (then the run skips it, unless `--replace`).
     pub fn check_alerts(&self, path: &std::path::Path) -> Result<(FileHash, Option<String>), Failure> {
         let size = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
-        let with_sha256 = self.store.manifest().needs_sha256(&self.sensor, size);
-        let hash = hash_file(path, with_sha256).with_context(|| format!("hashing {}", path.display()))?;
-        let probe = entry(String::new(), Some(hash.clone()), None, 0);
-        let note = match self.store.manifest().holding(&self.sensor, &probe) {
-            Some(part) if !self.replace => Some(format!(
-                "--alerts {} is already in the store (part {} of sensor {}): skipped; pass --replace to read it again",
-                path.display(),
-                part.part,
-                self.sensor
-            )),
-            _ => None,
-        };
-        Ok((hash, note))
+        self.hash_and_look_up(path, size, &format!("--alerts {}", path.display()))
     }
 
     /// Notes a file of IDS alerts that was read: `span` of its alerts' times.
