@@ -7,7 +7,7 @@
 use darkscope::aggregate::alerts::AlertBook;
 use darkscope::classify::Telescope;
 use darkscope::classify::methods::Methods;
-use darkscope::source::read_alerts;
+use darkscope::decode::read_alerts;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -11,8 +11,8 @@ use foldhash::fast::RandomState;
 
 use crate::classify::methods::Methods;
 use crate::classify::{Scope, Telescope};
+use crate::decode::Alert;
 use crate::decode::{Addr, IpProto};
-use crate::source::Alert;
 use crate::time::Day;
 
 /// A signature as its alerts carried it, and its attack method.

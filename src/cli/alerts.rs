@@ -9,8 +9,9 @@ use super::{Failure, ReplayArgs};
 use crate::aggregate::alerts::AlertBook;
 use crate::classify::Telescope;
 use crate::classify::methods::Methods;
+use crate::decode::read_alerts;
 use crate::report::AlertsRun;
-use crate::source::{open_text, read_alerts};
+use crate::source::open_text;
 
 /// Reads every alert file of `args` (None without `--alerts`) that the
 /// store, if any, does not hold yet, and notes it for the store.

@@ -3,14 +3,17 @@
 //! Hand-written rather than `etherparse`: we need SLL2, ports of first
 //! fragments and quoted ICMP headers, and one pass that reads only the
 //! bytes the classifier needs (see `benches/pipeline.rs` for the figures).
-//! Every field is read only when its bytes were captured.
+//! Every field is read only when its bytes were captured. IDS alert lines
+//! (Suricata EVE, Snort 3 `alert_json`) are decoded here too ([`read_alerts`]).
 
+mod alerts;
 mod fast;
 mod ip;
 mod link;
 pub mod packet;
 mod transport;
 
+pub use alerts::{Alert, AlertsRead, read_alerts};
 pub use packet::{Addr, Fields, IpProto, IpVersion, Packet, tcp_flags};
 
 use crate::source::{LinkType, Record};

@@ -76,7 +76,7 @@ pub struct RunInfo {
 pub struct AlertsRun {
     pub book: crate::aggregate::alerts::AlertBook,
     /// Each file read, and what reading it found.
-    pub files: Vec<(String, crate::source::AlertsRead)>,
+    pub files: Vec<(String, crate::decode::AlertsRead)>,
     /// Where the attack-method mapping came from.
     pub methods: String,
     /// Files skipped: the store holds them already.

@@ -1,15 +1,14 @@
 //! Sources: capture files (pcap, pcapng; plain, gzip, zstd or xz) as a
 //! stream of borrowed [`Record`]s, and live capture from network
 //! interfaces ([`live`], with the `live` feature) in [`Batch`]es, and
-//! whether an interface is up ([`link_state`]); and IDS alerts (Suricata
-//! EVE, Snort 3 `alert_json`) to count beside the packets ([`read_alerts`]).
+//! whether an interface is up ([`link_state`]); and files of text lines
+//! (IDS alerts, [`open_text`]).
 //!
 //! Readers push records into a [`RecordSink`] (a push model, like ripgrep's
 //! `Sink`): the record borrows the read buffer, so nothing is copied or
 //! allocated per record. A file that breaks mid-way keeps the records before
 //! the defect and reports one warning naming the byte offset.
 
-mod alerts;
 mod batch;
 mod buffer;
 mod input;
@@ -23,7 +22,6 @@ mod walk;
 
 use std::fmt;
 
-pub use alerts::{Alert, AlertsRead, read_alerts};
 pub use batch::{Batch, CaptureStats};
 pub use buffer::ByteStream;
 pub use input::{

@@ -135,7 +135,7 @@ fn alerts(o: &mut String, run: &RunInfo, address_days: f64, top_n: usize) {
         return;
     };
     let book = &alerts.book;
-    let sum = |f: fn(&crate::source::AlertsRead) -> u64| alerts.files.iter().map(|(_, r)| f(r)).sum::<u64>();
+    let sum = |f: fn(&crate::decode::AlertsRead) -> u64| alerts.files.iter().map(|(_, r)| f(r)).sum::<u64>();
     let skipped = alerts.files.iter().flat_map(|(_, r)| r.skipped.values()).sum::<u64>();
     let _ = writeln!(
         o,

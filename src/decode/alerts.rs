@@ -1,4 +1,4 @@
-//! IDS alerts as a source: Suricata EVE JSON and Snort 3 `alert_json`
+//! IDS alerts decoded: Suricata EVE JSON and Snort 3 `alert_json`
 //! lines, one JSON object a line (plain, or compressed as captures are).
 //!
 //! EVE lines whose `event_type` is not `alert` (flows, stats, DNS, …) are
@@ -18,7 +18,7 @@ use std::net::IpAddr;
 
 use serde::Deserialize;
 
-use crate::decode::{Addr, IpProto};
+use super::{Addr, IpProto};
 use crate::time::{Day, NANOS_PER_SEC, Timestamp};
 
 /// Malformed lines named one by one in the warnings; the rest are counted.
