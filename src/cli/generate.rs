@@ -52,6 +52,14 @@ pub struct GenerateArgs {
     /// truth file then has per-day numbers.
     #[arg(long, value_name = "NAME")]
     pub scenario: Option<crate::generate::Scenario>,
+
+    /// Also write FILE.eve.json: the Suricata EVE alerts an IDS would raise
+    /// on the capture's packets (a quarter of the SYNs, UDP and pings to
+    /// eleven services, one rule per attack method), with their counts per
+    /// method and country in the truth. The capture itself is the same as
+    /// without this flag. Replay it with `--alerts FILE.eve.json`.
+    #[arg(long)]
+    pub alerts: bool,
 }
 
 pub fn run(args: GenerateArgs) -> Result<(), Failure> {
@@ -75,6 +83,7 @@ pub fn run(args: GenerateArgs) -> Result<(), Failure> {
         start,
         darknet: (u32::from(network), args.darknet.len),
         scenario: args.scenario,
+        alerts: args.alerts,
     };
     let started = std::time::Instant::now();
     match generate(&config) {
@@ -85,8 +94,12 @@ pub fn run(args: GenerateArgs) -> Result<(), Failure> {
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let alerts = match args.alerts {
+        true => format!(", its IDS alerts to {}", crate::generate::eve::eve_path(&args.out).display()),
+        false => String::new(),
+    };
     eprintln!(
-        "darkscope: wrote {} packets to {} ({:.1} M packets/s) and its ground truth to {}.truth.json",
+        "darkscope: wrote {} packets to {} ({:.1} M packets/s){alerts} and its ground truth to {}.truth.json",
         args.packets,
         args.out.display(),
         args.packets as f64 / secs.max(1e-9) / 1e6,

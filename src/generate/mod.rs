@@ -54,6 +54,7 @@
 //! [`truth`]), so chance coincidences count exactly as DESIGN.md defines.
 
 pub mod by_day;
+pub mod eve;
 pub mod events;
 pub mod frame;
 pub mod geo;
@@ -92,6 +93,8 @@ pub struct GenerateConfig {
     /// Darknet prefix: network (host byte order) and prefix length.
     pub darknet: (u32, u8),
     pub scenario: Option<Scenario>,
+    /// Also write `<out>.eve.json`, the IDS alerts of the capture (see [`eve`]).
+    pub alerts: bool,
 }
 
 impl Default for GenerateConfig {
@@ -105,6 +108,7 @@ impl Default for GenerateConfig {
             start: Day::from_ymd(2024, 1, 1).unwrap_or_default(),
             darknet: (u32::from(Ipv4Addr::new(198, 18, 0, 0)), 16),
             scenario: None,
+            alerts: false,
         }
     }
 }
@@ -168,7 +172,7 @@ impl Planted {
         traffic: &mut traffic::Traffic,
         frame: &mut frame::Frame,
         tally: &mut truth::Tally,
-        out: &mut writer::PcapWriter,
+        out: &mut Output,
     ) -> Result<(), GenerateError> {
         loop {
             let attack = self.attacks.as_ref().and_then(events::Events::next_at).filter(|&t| t <= until);
@@ -181,9 +185,39 @@ impl Planted {
             };
             if let Some(ts) = ts {
                 tally.observe(ts, frame.captured());
-                out.record(ts, frame.captured(), frame.orig)?;
+                out.record(ts, frame)?;
             }
         }
+    }
+}
+
+/// Where written frames go: the capture and, with `--alerts`, the alerts
+/// an IDS raises on them.
+struct Output {
+    pcap: writer::PcapWriter,
+    eve: Option<eve::Eve>,
+}
+
+impl Output {
+    fn record(&mut self, ts: u64, frame: &frame::Frame) -> Result<(), GenerateError> {
+        self.pcap.record(ts, frame.captured(), frame.orig)?;
+        match &mut self.eve {
+            Some(eve) => eve.observe(ts, frame.captured()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The periods whose alerts the truth counts: the whole run, or the
+/// two-period scenario's baseline and period.
+fn alert_periods(cfg: &GenerateConfig) -> Vec<(Day, Day)> {
+    let (first, last) = (cfg.start.0, cfg.start.0 + cfg.days as i32 - 1);
+    match cfg.scenario {
+        Some(Scenario::TwoPeriod) => {
+            let split = first + (cfg.days / 2) as i32;
+            vec![(Day(first), Day(split - 1)), (Day(split), Day(last))]
+        }
+        _ => vec![(Day(first), Day(last))],
     }
 }
 
@@ -218,7 +252,11 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
     }
     let second_period_us = u64::from(cfg.days / 2) * 86_400_000_000;
     let mut frame = frame::Frame::default();
-    let mut out = writer::PcapWriter::create(&cfg.out)?;
+    let eve = match cfg.alerts {
+        true => Some(eve::Eve::create(&cfg.out, cfg.seed, (net, mask), &alert_periods(cfg))?),
+        false => None,
+    };
+    let mut out = Output { pcap: writer::PcapWriter::create(&cfg.out)?, eve };
 
     let span_us = u64::from(cfg.days) * 86_400_000_000;
     let recorded_us = scenario::recorded_span(cfg.scenario, span_us);
@@ -234,10 +272,11 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
         planted.write_until(ts, &mut traffic, &mut frame, &mut tally, &mut out)?;
         traffic.next(i, n, &mut frame);
         tally.observe(ts, frame.captured());
-        out.record(ts, frame.captured(), frame.orig)?;
+        out.record(ts, &frame)?;
     }
     planted.write_until(u64::MAX, &mut traffic, &mut frame, &mut tally, &mut out)?;
-    out.finish()?;
+    out.pcap.finish()?;
+    let alerts = out.eve.map(eve::Eve::finish).transpose()?;
 
     let config = truth::TruthConfig {
         out: cfg.out.display().to_string(),
@@ -250,6 +289,7 @@ pub fn generate(cfg: &GenerateConfig) -> Result<Truth, GenerateError> {
         scenario: cfg.scenario.map(|s| Scenario::NAMES[s as usize].to_string()),
     };
     let mut truth = tally.finish(config);
+    truth.alerts = alerts;
     truth.attacks = planted.attacks.map(events::Events::truth);
     if let Some((runs, wide)) = planted.scans.map(scans::Scans::truth) {
         truth.scans = Some(runs);

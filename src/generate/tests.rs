@@ -35,6 +35,33 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
 }
 
 #[test]
+fn alerts_leave_the_capture_as_it_was_and_their_truth_adds_up() {
+    let (a, b) = (tmp("alerts-a.pcap"), tmp("alerts-b.pcap"));
+    let scenario = Some(Scenario::TwoPeriod);
+    let with = GenerateConfig { alerts: true, days: 4, scenario, ..cfg(&a, 20_000, 5) };
+    let truth = generate(&with).unwrap();
+    generate(&GenerateConfig { alerts: false, days: 4, scenario, ..cfg(&b, 20_000, 5) }).unwrap();
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "the capture must not change");
+    let alerts = truth.alerts.expect("the alerts' truth");
+    let lines = std::fs::read_to_string(eve::eve_path(&a)).unwrap();
+    let count = |kind: &str| lines.lines().filter(|l| l.contains(&format!("\"event_type\":\"{kind}\""))).count() as u64;
+    assert_eq!(count("alert"), alerts.alerts);
+    assert_eq!(alerts.inside + alerts.outside, alerts.alerts);
+    assert_eq!((count("flow"), count("stats")), (alerts.alerts / 50, 1));
+    let periods: Vec<(&str, &str)> = alerts.periods.iter().map(|p| (p.from.as_str(), p.to.as_str())).collect();
+    assert_eq!(periods, [("2024-01-01", "2024-01-02"), ("2024-01-03", "2024-01-04")]);
+    let in_periods: u64 = alerts.periods.iter().map(|p| p.alerts).sum();
+    assert_eq!(in_periods, alerts.inside);
+    for p in &alerts.periods {
+        assert_eq!(p.methods.values().map(|m| m.alerts).sum::<u64>(), p.alerts);
+        assert_eq!(p.countries.values().map(|c| c.alerts).sum::<u64>(), p.alerts);
+        assert!(p.methods.values().all(|m| (1..=m.alerts).contains(&m.sources)));
+    }
+    assert!(!alerts.periods[0].methods.contains_key("SERVER-OTHER"), "37215/tcp only in the period");
+    assert!(alerts.periods[1].methods["SERVER-OTHER"].alerts > 0);
+}
+
+#[test]
 fn truth_sums_hold() {
     let out = tmp("sums.pcap");
     let t = generate(&cfg(&out, 50_000, 3)).unwrap();

@@ -107,6 +107,9 @@ pub struct Truth {
     /// The `events` scenario's sources probing many ports once each.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wide_sources: Option<Vec<super::scans::WideTruth>>,
+    /// With `--alerts`: the alerts written to `<out>.eve.json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<super::eve::AlertsTruth>,
 }
 
 const BACKSCATTER_ICMP: [u8; 9] = [0, 3, 4, 5, 11, 12, 14, 16, 18];
@@ -340,6 +343,7 @@ impl Tally {
             attacks: None,
             scans: None,
             wide_sources: None,
+            alerts: None,
         }
     }
 }

@@ -1,0 +1,113 @@
+//! A generated two-period scenario with planted IDS alerts (`generate
+//! --alerts` writes EVE lines beside the capture and their truth): the
+//! report's attack-method and attack-country tables equal the tables
+//! tests/alerts/truth.py computes from the truth alone, and DuckDB over the
+//! store's `alerts` table counts what the truth counts.
+
+mod common;
+
+use std::path::Path;
+
+use common::cli::ok;
+use serde_json::Value;
+
+/// Floats as the report prints them and as the oracle computes them.
+fn close(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
+        _ => a == b,
+    }
+}
+
+#[test]
+fn planted_alerts_rank_in_the_report_as_the_truth_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = dir.path().join("c.pcap").to_string_lossy().into_owned();
+    let args = ["--packets", "30000", "--days", "4", "--sources", "500", "--scenario", "two-period"];
+    let mut generate = vec!["generate", "--out", capture.as_str(), "--alerts"];
+    generate.extend(args);
+    ok(&generate);
+    let eve = format!("{capture}.eve.json");
+    let truth_path = format!("{capture}.truth.json");
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(&truth_path).expect("truth")).expect("JSON");
+    let planted = &truth["alerts"];
+
+    let store = dir.path().join("store").to_string_lossy().into_owned();
+    let replay = ok(&[
+        "replay",
+        &capture,
+        "--darknet",
+        "198.18.0.0/16",
+        "--store",
+        &store,
+        "--alerts",
+        &eve,
+        "--summary-json",
+        "-",
+        "-q",
+    ]);
+    let summary: Value = serde_json::from_slice(&replay.stdout).expect("the summary JSON");
+    let read = &summary["alerts"];
+    assert_eq!(read["inside"], planted["inside"], "{read}");
+    assert_eq!(read["outside"], planted["outside"]);
+    assert_eq!(read["files"][0]["skipped"], planted["skipped"], "flow and stats events skipped and counted");
+    assert_eq!(read["files"][0]["malformed"], 0);
+
+    let (least, top) = ("10", "12");
+    let out = ok(&[
+        "report",
+        "--store",
+        &store,
+        "--period",
+        "2024-01-03..2024-01-04",
+        "--min-baseline",
+        least,
+        "--top",
+        top,
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("the report JSON");
+    let want = common::python::json(
+        "alerts/truth.py",
+        &[Path::new(&truth_path), Path::new(&store), Path::new(least), Path::new(top)],
+    );
+
+    // DuckDB over the stored table counts what was planted.
+    assert_eq!(want["duckdb"], want["truth"], "the store's alerts table against the truth");
+    assert!(close(&report["totals"]["address_days"], &want["address_days"][1]), "{}", report["totals"]);
+    assert!(close(&report["baseline_totals"]["address_days"], &want["address_days"][0]));
+
+    let section = &report["intrusions"];
+    assert_eq!(section["alerts"], truth["alerts"]["periods"][1]["alerts"]);
+    for table in ["attack_methods", "attack_countries"] {
+        let (got, want) = (section[table].as_array().expect("rows"), want[table].as_array().expect("rows"));
+        assert!(got.len() >= 8, "{table}: {got:?}");
+        assert_eq!(got.len(), want.len(), "{table}");
+        for (g, w) in got.iter().zip(want) {
+            for field in [
+                "rank",
+                "prev_rank",
+                "key",
+                "alerts",
+                "per_ip_day",
+                "prev_per_ip_day",
+                "change_pct",
+                "change_abs",
+                "rise_rank",
+                "fall_rank",
+                "sources",
+            ] {
+                assert!(close(&g[field], &w[field]), "{table} {field}: {} against {}\n{g}\n{w}", g[field], w[field]);
+            }
+        }
+    }
+
+    // The scenario's planted changes, as the generator documents them.
+    let methods = section["attack_methods"].as_array().expect("rows");
+    assert_eq!(methods.len(), 11, "every rule's method: {methods:?}");
+    let row = |key: &str| methods.iter().find(|m| m["key"] == key).unwrap_or_else(|| panic!("{key}: {methods:?}"));
+    assert_eq!(row("ET EXPLOIT")["rise_rank"], 1, "5555/tcp surges");
+    assert!(row("SERVER-OTHER")["prev_rank"].is_null(), "37215/tcp is new");
+    assert_eq!(row("SMBv1")["fall_rank"], 1, "445/tcp falls");
+}
