@@ -169,6 +169,7 @@ fn days_roll_over_and_close_by_the_injected_clock() {
         sensor,
         store: live,
         archive: None,
+        alerts: None,
         clock: Arc::new(clock.clone()),
         reload: Box::new(|| Reloaded { geo: None, scanners: None }),
         shared: Arc::new(Shared {

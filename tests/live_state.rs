@@ -173,10 +173,11 @@ fn a_run_with_another_darknet_seals_the_old_parts_open_days() {
         drops: 0,
         monitored: 65_536,
         monitored_basis: "darknet_prefixes",
+        alerts: None,
     };
     let old_part = {
         let mut old = live_store(&store, "198.18.0.0/16");
-        old.write(&mut [day], NOW, 1000).expect("a flush");
+        old.write(&mut [day], NOW, 1000, None).expect("a flush");
         assert_eq!(old.stored_days().expect("states").len(), 1, "the open day's state is stored");
         assert!(old.seal_other_parts().expect("sealing").is_empty(), "a part does not seal itself");
         old.part().to_string()

@@ -38,6 +38,14 @@ pub struct AlertKey {
     pub port: Option<u16>,
 }
 
+/// One day's alerts: rows sorted by key, each signature an index into
+/// `signatures` (the day's own).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DayAlerts {
+    pub rows: Vec<(AlertKey, u64)>,
+    pub signatures: Vec<Signature>,
+}
+
 /// One attack method's alerts in a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MethodTotal {
@@ -74,27 +82,75 @@ impl AlertBook {
     }
 
     fn signature(&mut self, a: &Alert<'_>, methods: &mut Methods) -> u32 {
-        let same = self.by_id.entry((a.gid, a.sid, a.rev)).or_default();
-        let known = same.iter().copied().find(|&i| {
+        let found = self.find(a.gid, a.sid, a.rev, &a.signature, &a.category, a.severity);
+        found.unwrap_or_else(|| {
+            let method = methods.method(a.gid, a.sid, a.rev, &a.signature, &a.category);
+            self.push(Signature {
+                gid: a.gid,
+                sid: a.sid,
+                rev: a.rev,
+                text: a.signature.to_string(),
+                category: a.category.to_string(),
+                severity: a.severity,
+                method,
+            })
+        })
+    }
+
+    fn find(&self, gid: u32, sid: u32, rev: u32, text: &str, category: &str, severity: u8) -> Option<u32> {
+        let same = self.by_id.get(&(gid, sid, rev))?;
+        same.iter().copied().find(|&i| {
             let s = &self.signatures[i as usize];
-            s.text == a.signature && s.category == a.category && s.severity == a.severity
-        });
-        if let Some(i) = known {
-            return i;
-        }
+            s.text == text && s.category == category && s.severity == severity
+        })
+    }
+
+    fn push(&mut self, signature: Signature) -> u32 {
         let i = self.signatures.len() as u32;
-        same.push(i);
-        let method = methods.method(a.gid, a.sid, a.rev, &a.signature, &a.category);
-        self.signatures.push(Signature {
-            gid: a.gid,
-            sid: a.sid,
-            rev: a.rev,
-            text: a.signature.to_string(),
-            category: a.category.to_string(),
-            severity: a.severity,
-            method,
-        });
+        self.by_id.entry((signature.gid, signature.sid, signature.rev)).or_default().push(i);
+        self.signatures.push(signature);
         i
+    }
+
+    /// One day's alerts, sorted, with the signatures they use.
+    pub fn day(&self, day: Day) -> DayAlerts {
+        let mut local: HashMap<u32, u32> = HashMap::new();
+        let mut out = DayAlerts::default();
+        let mut keys: Vec<(AlertKey, u64)> =
+            self.counts.iter().filter(|(k, _)| k.day == day).map(|(k, &n)| (*k, n)).collect();
+        keys.sort_unstable();
+        for (key, n) in keys {
+            let signature = *local.entry(key.signature).or_insert_with(|| {
+                out.signatures.push(self.signatures[key.signature as usize].clone());
+                out.signatures.len() as u32 - 1
+            });
+            out.rows.push((AlertKey { signature, ..key }, n));
+        }
+        out
+    }
+
+    /// The days that have alerts.
+    pub fn days(&self) -> std::collections::BTreeSet<Day> {
+        self.counts.keys().map(|k| k.day).collect()
+    }
+
+    /// Forgets a day's alerts (its signatures stay).
+    pub fn forget(&mut self, day: Day) {
+        self.counts.retain(|k, _| k.day != day);
+    }
+
+    /// Adds a day's alerts back (a restarted daemon's open days).
+    pub fn add_day(&mut self, day: DayAlerts) {
+        let mut global = Vec::with_capacity(day.signatures.len());
+        for s in day.signatures {
+            let found = self.find(s.gid, s.sid, s.rev, &s.text, &s.category, s.severity);
+            global.push(found.unwrap_or_else(|| self.push(s)));
+        }
+        for (key, n) in day.rows {
+            if let Some(&signature) = global.get(key.signature as usize) {
+                *self.counts.entry(AlertKey { signature, ..key }).or_default() += n;
+            }
+        }
     }
 
     /// Every attack method's alerts and distinct sources, most alerts

@@ -21,6 +21,7 @@
 //! ([`closed`]): its tables go to the [`DaySink`] and memory holds only the
 //! days still open, whatever the length of the run.
 
+pub mod alert_state;
 pub mod alerts;
 pub mod attacks;
 mod closed;

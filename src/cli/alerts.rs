@@ -1,17 +1,24 @@
 //! `replay --alerts`: finds the alert files its arguments name (files,
 //! folders, globs), reads each into the run's [`AlertBook`] by the
-//! attack-method mapping (`--methods`, else the bundled one).
+//! attack-method mapping (`--methods`, else the bundled one). And
+//! `capture --alerts`: the followed file and its counting, continued from
+//! the store.
 
 use std::path::{Path, PathBuf};
 
 use super::store::StoreRun;
-use super::{Failure, ReplayArgs};
+use super::{CaptureArgs, Failure, ReplayArgs};
+use crate::aggregate::alert_state::AlertState;
 use crate::aggregate::alerts::AlertBook;
 use crate::classify::Telescope;
 use crate::classify::methods::Methods;
+use crate::daemon::alerts::LiveAlerts;
+use crate::daemon::log::log;
 use crate::decode::read_alerts;
 use crate::report::AlertsRun;
+use crate::source::follow::Follower;
 use crate::source::open_text;
+use crate::store::LiveStore;
 
 /// Reads every alert file of `args` (None without `--alerts`) that the
 /// store, if any, does not hold yet, and notes it for the store.
@@ -23,10 +30,7 @@ pub fn read(
     if args.alerts.is_empty() {
         return Ok(None);
     }
-    let mut methods = match &args.methods {
-        None => Methods::bundled(),
-        Some(path) => Methods::open(path).map_err(|e| Failure::Usage(format!("--methods: {e}")))?,
-    };
+    let mut methods = methods(args.methods.as_deref())?;
     let mut run = AlertsRun { methods: methods.origin.clone(), ..AlertsRun::default() };
     let mut book = AlertBook::default();
     for path in files(&args.alerts)? {
@@ -56,6 +60,48 @@ pub fn read(
     }
     run.book = book;
     Ok(Some(run))
+}
+
+/// The mapping `--methods` names, else the bundled one.
+fn methods(path: Option<&Path>) -> Result<Methods, Failure> {
+    match path {
+        None => Ok(Methods::bundled()),
+        Some(path) => Methods::open(path).map_err(|e| Failure::Usage(format!("--methods: {e}"))),
+    }
+}
+
+/// `capture --alerts`: the alert counting, continued from the state the
+/// store's live part holds, and the file followed from where that state
+/// ends (from the file's end on a first run).
+pub fn follow(
+    args: &CaptureArgs,
+    telescope: &Telescope,
+    store: &LiveStore,
+) -> Result<Option<(LiveAlerts, Follower)>, Failure> {
+    let Some(path) = &args.alerts else {
+        return Ok(None);
+    };
+    let mut alerts = LiveAlerts::new(methods(args.methods.as_deref())?, telescope.clone());
+    let state = store.alert_state().map_err(|e| Failure::Usage(format!("--store {}: {e}", store.dir().display())))?;
+    if let Some(bytes) = state {
+        let state = AlertState::decode(&bytes).ok_or_else(|| {
+            Failure::Usage(format!("--store {}: the alerts' state does not parse", store.dir().display()))
+        })?;
+        alerts.restore(state);
+    }
+    let from = alerts.position();
+    let follower = Follower::open(path, from)
+        .map_err(|e| Failure::Usage(format!("--alerts {}: {e}; give a file the daemon can read", path.display())))?;
+    let at = follower.position();
+    let how = match from {
+        None => "from its end (a first run)".to_string(),
+        Some(p) if (p.dev, p.ino) == (at.dev, at.ino) => {
+            format!("from byte {} (where the store's count ends)", at.offset)
+        }
+        Some(_) => "from its start (it was rotated since the store's count ended)".to_string(),
+    };
+    log!(Info, "following --alerts {} {how}", path.display());
+    Ok(Some((alerts, follower)))
 }
 
 /// The files `args` name, each once, in the order given (a folder's files

@@ -364,6 +364,20 @@ pub struct CaptureArgs {
     /// [default: 1; capture and archive use the other cores].
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=2))]
     pub threads: u64,
+
+    /// Follow the IDS's alert file as it is written (Suricata's eve.json,
+    /// or Snort 3's alert_json; rotation by rename or copytruncate is
+    /// followed) and store its alerts with the packets, by attack method.
+    /// The first run starts at the file's end; a restart continues after
+    /// the last line the store counted.
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
+
+    /// Attack-method mapping for --alerts (see `darkscope replay --help`)
+    /// [default: bundled].
+    #[arg(long, value_name = "FILE", requires = "alerts")]
+    pub methods: Option<PathBuf>,
+
     /// Read flags from a TOML file: keys are the flags' long names
     /// (`buffer-mb = 512`; a repeatable flag takes an array, a switch
     /// `true`). Flags on the command line override the file's.

@@ -81,9 +81,14 @@ pub fn run(args: CaptureArgs) -> Result<(), Failure> {
         ))
     })?;
     let monitored = Monitored::of(&telescope.darknet, args.monitored);
+    let alerts = super::alerts::follow(&args, &telescope, &store)?;
     let mut agg = Aggregator::new(telescope, geo.clone(), 600.0);
     agg.set_threads(args.threads as usize);
     let mut sensor = Sensor::new(agg, monitored, started);
+    let (sensor_alerts, follower) = alerts.unzip();
+    if let Some(alerts) = sensor_alerts {
+        sensor = sensor.with_alerts(alerts);
+    }
     for part in store.seal_other_parts().map_err(|e| Failure::Usage(e.to_string()))? {
         log!(
             Warn,
@@ -121,7 +126,7 @@ pub fn run(args: CaptureArgs) -> Result<(), Failure> {
         stored: Mutex::default(),
         links: Mutex::new(crate::daemon::links::initial(&args.iface, started)),
     });
-    let daemon = Daemon { sensor, store, archive, clock, reload: reloader(&args), shared, http };
+    let daemon = Daemon { sensor, store, archive, clock, reload: reloader(&args), shared, http, alerts: follower };
     let settings = Settings {
         flush: Duration::from_secs(args.flush),
         shutdown_deadline: Duration::from_secs(args.shutdown_timeout),

@@ -29,6 +29,8 @@ pub(super) struct Counting<'a> {
     published: Instant,
     /// Capture drops at the last flush (for the log).
     drops: u64,
+    /// The followed alert file's name, for warnings.
+    pub alert_file: String,
 }
 
 impl<'a> Counting<'a> {
@@ -40,7 +42,8 @@ impl<'a> Counting<'a> {
         archive: Option<Sender<ToArchive>>,
     ) -> Counting<'a> {
         let latency = latency_histogram();
-        Counting { sensor, clock, shared, jobs, archive, latency, published: Instant::now(), drops: 0 }
+        let alert_file = String::new();
+        Counting { sensor, clock, shared, jobs, archive, latency, published: Instant::now(), drops: 0, alert_file }
     }
 
     /// Until every capture is gone; then the final flush.
@@ -76,11 +79,27 @@ impl<'a> Counting<'a> {
                             let _ = self.jobs.send(Job::Scanners(scanners));
                         }
                     }
+                    Ok(Control::Alerts { lines, position }) => self.alerts(&lines, position),
                     Err(_) => {}
                 },
             }
         }
+        // Alert lines sent before the captures stopped count in the final flush.
+        for message in control.try_iter() {
+            if let Control::Alerts { lines, position } = message {
+                self.alerts(&lines, position);
+            }
+        }
         self.flush();
+    }
+
+    fn alerts(&mut self, lines: &[u8], position: crate::source::follow::Position) {
+        let name = self.alert_file.clone();
+        // The warning's line number counts within this read: not worth showing.
+        if let Some(warning) = self.sensor.ingest_alerts(lines, position, &name) {
+            let why = warning.split_once(": ").map_or(warning.as_str(), |(_, why)| why);
+            log!(Warn, "--alerts {name}: {why}");
+        }
     }
 
     fn to_archive(&self, message: ToArchive) {
@@ -142,7 +161,8 @@ impl<'a> Counting<'a> {
                 }
                 self.drops = drops;
                 let records = self.sensor.aggregator().counts.records;
-                let _ = self.jobs.send(Job::Flush { days, now, records });
+                let alerts = self.sensor.alert_state();
+                let _ = self.jobs.send(Job::Flush { days, now, records, alerts });
             }
             Err(e) => log!(Error, "flush: {e}"),
         }

@@ -7,11 +7,14 @@
 //! [`sensor`] holds the state between flushes (no threads, no I/O, an
 //! injected [`clock`]); [`service`] runs the threads, the signals and the
 //! shutdown protocol; [`archive`] writes the raw packets; [`links`] watches
-//! the interfaces go down and up; [`log`] the operator's log lines.
+//! the interfaces go down and up; [`log`] the operator's log lines;
+//! [`alerts`] counts the IDS alerts that [`eve`] follows.
 
+pub mod alerts;
 pub mod archive;
 pub mod clock;
 mod counting;
+mod eve;
 mod http;
 pub mod links;
 pub mod log;

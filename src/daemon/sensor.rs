@@ -11,8 +11,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::alerts::LiveAlerts;
 use crate::aggregate::{Aggregator, DaySnapshot, DayTables, LiveError, closing_time};
 use crate::classify::CidrSet;
+use crate::source::follow::Position;
 use crate::source::{Batch, CaptureStats};
 use crate::store::{LiveDay, StoredDay};
 use crate::time::{Day, NANOS_PER_DAY, Timestamp};
@@ -78,6 +80,8 @@ pub struct Sensor {
     closed: BTreeSet<Day>,
     /// Each interface's counters as last reported.
     stats: Vec<CaptureStats>,
+    /// IDS alerts (`--alerts`).
+    alerts: Option<LiveAlerts>,
 }
 
 impl Sensor {
@@ -94,7 +98,32 @@ impl Sensor {
             drops: BTreeMap::new(),
             closed: BTreeSet::new(),
             stats: Vec::new(),
+            alerts: None,
         }
+    }
+
+    /// Counts IDS alerts too (see [`super::alerts`]).
+    pub fn with_alerts(mut self, alerts: LiveAlerts) -> Sensor {
+        self.alerts = Some(alerts);
+        self
+    }
+
+    pub fn alerts(&self) -> Option<&LiveAlerts> {
+        self.alerts.as_ref()
+    }
+
+    /// Counts followed alert lines (complete lines of `name`, ending at
+    /// `position`) into the open days; gives the first malformed line's
+    /// warning.
+    pub fn ingest_alerts(&mut self, lines: &[u8], position: Position, name: &str) -> Option<String> {
+        let (closed, earlier, first) = (&self.closed, &self.earlier, Timestamp(self.started).day());
+        let open = |day: Day| !closed.contains(&day) && (day >= first || earlier.contains_key(&day));
+        self.alerts.as_mut()?.ingest(lines, position, name, open)
+    }
+
+    /// The alerts' state to store with a flush (after [`Sensor::flush`]).
+    pub fn alert_state(&self) -> Option<Vec<u8>> {
+        self.alerts.as_ref().map(|a| a.state().encode())
     }
 
     pub fn aggregator(&self) -> &Aggregator {
@@ -152,6 +181,9 @@ impl Sensor {
         days.extend(self.earlier.keys());
         days.extend(self.drops.keys());
         days.extend(days_between(self.started, self.flushed));
+        if let Some(alerts) = &self.alerts {
+            days.extend(alerts.days());
+        }
         let mut out = Vec::with_capacity(days.len());
         for day in days {
             if self.closed.contains(&day) {
@@ -173,13 +205,17 @@ impl Sensor {
                 coverage.push((self.started.max(start), self.flushed.min(end)));
             }
             let drops = self.drops.get(&day).copied().unwrap_or(0);
+            let alerts = self.alerts.as_ref().map(|a| a.day(day));
             if closes {
                 self.closed.insert(day);
                 self.earlier.remove(&day);
                 self.drops.remove(&day);
+                if let Some(a) = &mut self.alerts {
+                    a.forget(day);
+                }
             }
             let snapshot = DaySnapshot { closed: closes, ..snapshot };
-            out.push(LiveDay { snapshot, coverage: union(coverage), drops, monitored, monitored_basis });
+            out.push(LiveDay { snapshot, coverage: union(coverage), drops, monitored, monitored_basis, alerts });
         }
         Ok(out)
     }

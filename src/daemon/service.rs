@@ -101,16 +101,29 @@ pub struct Daemon {
     pub shared: Arc<Shared>,
     /// Where `/metrics`, `/healthz` and the status page are served, if anywhere.
     pub http: Option<std::net::TcpListener>,
+    /// The IDS's alert file, followed (`--alerts`).
+    pub alerts: Option<crate::source::follow::Follower>,
 }
 
 pub(super) enum Control {
     Flush,
     Rotate,
     Reloaded(Reloaded),
+    /// Complete lines of the followed alert file, ending at `position`.
+    Alerts {
+        lines: Vec<u8>,
+        position: crate::source::follow::Position,
+    },
 }
 
 pub(super) enum Job {
-    Flush { days: Vec<LiveDay>, now: i64, records: u64 },
+    /// The open days, and the alerts' state (with `--alerts`).
+    Flush {
+        days: Vec<LiveDay>,
+        now: i64,
+        records: u64,
+        alerts: Option<Vec<u8>>,
+    },
     Geo(Arc<CountryDb>),
     Scanners(Arc<ScannerList>),
 }
@@ -184,8 +197,11 @@ pub fn serve(
     let clock = daemon.clock.clone();
     let mut sensor = daemon.sensor;
     let shared = daemon.shared.clone();
+    let alert_file = daemon.alerts.as_ref().map(|f| f.path().display().to_string()).unwrap_or_default();
     let sensor_thread = spawn("sensor", move || {
-        Counting::new(&mut sensor, clock, shared.clone(), jobs, archive).run(&data_rx, &control_rx);
+        let mut counting = Counting::new(&mut sensor, clock, shared.clone(), jobs, archive);
+        counting.alert_file = alert_file;
+        counting.run(&data_rx, &control_rx);
         for (name, stats) in shared.interfaces.iter().zip(sensor.capture_stats()) {
             log!(
                 Info,
@@ -196,12 +212,30 @@ pub fn serve(
             );
         }
         log!(Info, "{} records counted in this run", sensor.aggregator().counts.records);
+        if let Some(c) = sensor.alerts().map(|a| &a.counts) {
+            log!(
+                Info,
+                "--alerts: {} lines read in this run: {} alerts counted, {} outside the darknet, {} excluded, {} of \
+                 days not open (late), {} other events, {} malformed",
+                c.lines,
+                c.counted,
+                c.outside,
+                c.excluded,
+                c.late,
+                c.skipped,
+                c.malformed
+            );
+        }
         sensor.stop();
     })
     .map_err(start)?;
     let captures = start_captures(data, events);
 
     runtime.spawn(super::links::watch(daemon.shared.clone(), daemon.clock.clone()));
+    let follower = daemon.alerts.map(|follower| {
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        (stop, runtime.spawn(super::eve::follow(follower, control.clone(), stopped)))
+    });
     if let Some(listener) = daemon.http {
         runtime.spawn(super::http::serve(listener, daemon.shared.clone(), daemon.clock.clone()));
     }
@@ -209,6 +243,12 @@ pub fn serve(
         let reason = main_loop(&settings, &control, &daemon.reload, &mut signals, &mut event_rx).await;
         log!(Info, "shutting down ({reason})");
         let deadline = tokio::time::Instant::now() + settings.shutdown_deadline;
+        // The alert file is read to its end before the captures stop, so
+        // the final flush counts it (the sensor thread takes what is queued).
+        if let Some((stop, task)) = follower {
+            let _ = stop.send(());
+            let _ = tokio::time::timeout_at(deadline, task).await;
+        }
         for capture in &captures {
             (capture.stop)();
         }

@@ -25,9 +25,10 @@ pub(super) fn write_flushes(mut store: LiveStore, jobs: Receiver<Job>, shared: &
     let mut durations = latency_histogram();
     for job in jobs {
         match job {
-            Job::Flush { mut days, now, records } => {
+            Job::Flush { mut days, now, records, alerts } => {
                 let started = std::time::Instant::now();
-                let result = store.write(&mut days, now, records).map_err(|e| e.on_full_disk(store.dir()));
+                let result =
+                    store.write(&mut days, now, records, alerts.as_deref()).map_err(|e| e.on_full_disk(store.dir()));
                 let took = started.elapsed();
                 let _ = durations.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1));
                 let wall = super::clock::Clock::now(&super::clock::SystemClock);

@@ -2,7 +2,8 @@
 //! stream of borrowed [`Record`]s, and live capture from network
 //! interfaces ([`live`], with the `live` feature) in [`Batch`]es, and
 //! whether an interface is up ([`link_state`]); and files of text lines
-//! (IDS alerts, [`open_text`]).
+//! (IDS alerts, [`open_text`]), also as another program writes them
+//! ([`follow`]).
 //!
 //! Readers push records into a [`RecordSink`] (a push model, like ripgrep's
 //! `Sink`): the record borrows the read buffer, so nothing is copied or
@@ -11,6 +12,7 @@
 
 mod batch;
 mod buffer;
+pub mod follow;
 mod input;
 mod link;
 #[cfg(feature = "live")]

@@ -27,18 +27,18 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::commit::Commit;
+use super::live_state::{checked, decode_state, encode_state, with_checksum};
 use super::manifest::{LiveInfo, StoreLock};
 use super::parquet::write_atomic;
 use super::part::PartWriter;
 use super::tables::{self, DayCoverage};
 use super::{InputEntry, MANIFEST, Manifest, Part, Provenance, StoreError};
 use crate::aggregate::DaySnapshot;
+use crate::aggregate::alerts::DayAlerts;
 use crate::classify::ScannerList;
 use crate::classify::asn::AsnDb;
 use crate::classify::geo::CountryDb;
 use crate::time::Day;
-
-const STATE_MAGIC: &[u8; 8] = b"DSSTATE1";
 
 /// One day of a flush.
 pub struct LiveDay {
@@ -50,6 +50,8 @@ pub struct LiveDay {
     /// Monitored addresses of the day and what they are based on.
     pub monitored: u64,
     pub monitored_basis: &'static str,
+    /// The day's IDS alerts (`capture --alerts`; None without).
+    pub alerts: Option<DayAlerts>,
 }
 
 /// An open day as the store holds it, for a restarted daemon.
@@ -173,6 +175,24 @@ impl LiveStore {
         self.state_dir().join(format!("{day}.day"))
     }
 
+    /// The IDS alerts' state (`capture --alerts`): the open days' alerts
+    /// and the followed file's position, in one file so they agree.
+    fn alert_state_file(&self) -> PathBuf {
+        self.state_dir().join("alerts.state")
+    }
+
+    /// The IDS alerts' state as the last flush wrote it (None: none yet).
+    pub fn alert_state(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let path = self.alert_state_file();
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        let body = checked(&bytes).ok_or(StoreError::State { path, problem: "damaged (its checksum fails)" })?;
+        Ok(Some(body.to_vec()))
+    }
+
     /// Finishes a write that a killed writer committed (see
     /// [`super::commit`]), then removes the temporary files of writers
     /// killed before they committed (see [`super::leftovers`]); gives
@@ -235,10 +255,17 @@ impl LiveStore {
         Ok(days)
     }
 
-    /// Writes a flush: each day's state, then its tables, then the
-    /// manifest; removes the states of the days that closed. `now` and
-    /// `records` (so far) update this run's entry in the manifest.
-    pub fn write(&mut self, days: &mut [LiveDay], now: i64, records: u64) -> Result<Flushed, StoreError> {
+    /// Writes a flush: each day's state (and the alerts' state), then its
+    /// tables, then the manifest; removes the states of the days that
+    /// closed. `now` and `records` (so far) update this run's entry in the
+    /// manifest.
+    pub fn write(
+        &mut self,
+        days: &mut [LiveDay],
+        now: i64,
+        records: u64,
+        alert_state: Option<&[u8]>,
+    ) -> Result<Flushed, StoreError> {
         let mut flushed = Flushed { days: days.len(), ..Flushed::default() };
         for day in days.iter_mut() {
             let mut aggregates = Vec::new();
@@ -246,6 +273,9 @@ impl LiveStore {
             if !day.snapshot.closed {
                 write_atomic(&self.state_file(day.snapshot.day), &encode_state(day, &aggregates))?;
             }
+        }
+        if let Some(state) = alert_state {
+            write_atomic(&self.alert_state_file(), &with_checksum(state.to_vec()))?;
         }
         let mut writer = PartWriter::new(&self.dir, &self.sensor, self.scanners.clone(), &self.provenance.run);
         if let Some(asn) = &self.asn {
@@ -303,6 +333,11 @@ impl LiveStore {
         writer.write("ports_hourly", snapshot.day, 0, &hourly)?;
         let victims = tables::backscatter(sensor, &snapshot.victims, &self.geo).map_err(arrow("backscatter"))?;
         writer.write("backscatter", snapshot.day, 0, &victims)?;
+        if let Some(alerts) = &day.alerts {
+            let (geo, asn) = (&self.geo, self.asn.as_deref());
+            let batch = super::alerts::alerts(sensor, &alerts.rows, &alerts.signatures, geo, asn);
+            writer.write("alerts", snapshot.day, 0, &batch.map_err(arrow("alerts"))?)?;
+        }
         let coverage = tables::coverage(sensor, cover, day.monitored_basis).map_err(arrow("coverage"))?;
         writer.write("coverage", snapshot.day, 0, &coverage)
     }
@@ -341,46 +376,6 @@ impl LiveStore {
         }
         commit.apply(&self.dir, Some(&manifest.to_json()))
     }
-}
-
-/// A day's state file: magic, covered spans, drops, the aggregates, and a
-/// sha256 of all that.
-fn encode_state(day: &LiveDay, aggregates: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(aggregates.len() + 64 + 16 * day.coverage.len());
-    out.extend_from_slice(STATE_MAGIC);
-    out.extend_from_slice(&(day.coverage.len() as u64).to_le_bytes());
-    for (start, end) in &day.coverage {
-        out.extend_from_slice(&start.to_le_bytes());
-        out.extend_from_slice(&end.to_le_bytes());
-    }
-    out.extend_from_slice(&day.drops.to_le_bytes());
-    out.extend_from_slice(aggregates);
-    let digest = Sha256::digest(&out);
-    out.extend_from_slice(&digest);
-    out
-}
-
-/// Reads [`encode_state`]'s bytes; `None` when they are damaged.
-fn decode_state(day: Day, bytes: &[u8]) -> Option<StoredDay> {
-    let (body, digest) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
-    if Sha256::digest(body).as_slice() != digest || !body.starts_with(STATE_MAGIC) {
-        return None;
-    }
-    let mut at = STATE_MAGIC.len();
-    let mut next = |n: usize| {
-        let slice = body.get(at..at.checked_add(n)?)?;
-        at += n;
-        Some(slice)
-    };
-    let u64_at = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
-    let spans = usize::try_from(u64_at(next(8)?)).ok().filter(|&n| n <= body.len() / 16)?;
-    let mut coverage = Vec::with_capacity(spans);
-    for _ in 0..spans {
-        let start = u64_at(next(8)?) as i64;
-        coverage.push((start, u64_at(next(8)?) as i64));
-    }
-    let drops = u64_at(next(8)?);
-    Some(StoredDay { day, coverage, drops, aggregates: body[at..].to_vec() })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod commit;
 mod events;
 mod leftovers;
 mod live;
+mod live_state;
 mod manifest;
 mod parquet;
 mod part;

@@ -195,13 +195,19 @@ impl Daemon {
     }
 
     /// Sends `signal` (TERM, KILL) and waits for the exit; gives the status.
-    pub fn signal(mut self, signal: &str) -> std::process::ExitStatus {
+    pub fn signal(self, signal: &str) -> std::process::ExitStatus {
+        self.signal_with_log(signal).0
+    }
+
+    /// [`Daemon::signal`], and every log line of the daemon.
+    pub fn signal_with_log(mut self, signal: &str) -> (std::process::ExitStatus, Vec<String>) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("running kill");
         assert!(sent.success(), "kill -{signal} {pid}");
         let status = self.child.wait().expect("waiting for the daemon");
-        self.log.extend(self.lines.try_iter());
-        status
+        // The reading thread ends with the daemon's stderr.
+        self.log.extend(self.lines.iter());
+        (status, std::mem::take(&mut self.log))
     }
 }
 
