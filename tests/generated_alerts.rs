@@ -23,7 +23,9 @@ fn close(a: &Value, b: &Value) -> bool {
 fn planted_alerts_rank_in_the_report_as_the_truth_says() {
     let dir = tempfile::tempdir().expect("temp dir");
     let capture = dir.path().join("c.pcap").to_string_lossy().into_owned();
-    let args = ["--packets", "30000", "--days", "4", "--sources", "500", "--scenario", "two-period"];
+    // The baseline is January's last two days, the period February's first two.
+    let args =
+        ["--packets", "30000", "--days", "4", "--start", "2024-01-30", "--sources", "500", "--scenario", "two-period"];
     let mut generate = vec!["generate", "--out", capture.as_str(), "--alerts"];
     generate.extend(args);
     ok(&generate);
@@ -59,7 +61,7 @@ fn planted_alerts_rank_in_the_report_as_the_truth_says() {
         "--store",
         &store,
         "--period",
-        "2024-01-03..2024-01-04",
+        "2024-02-01..2024-02-02",
         "--min-baseline",
         least,
         "--top",
@@ -110,4 +112,41 @@ fn planted_alerts_rank_in_the_report_as_the_truth_says() {
     assert_eq!(row("ET EXPLOIT")["rise_rank"], 1, "5555/tcp surges");
     assert!(row("SERVER-OTHER")["prev_rank"].is_null(), "37215/tcp is new");
     assert_eq!(row("SMBv1")["fall_rank"], 1, "445/tcp falls");
+
+    // Over both months: each method's monthly rate is its period's (the
+    // periods are the months), its share its alerts of both.
+    let out =
+        ok(&["report", "--store", &store, "--period", "2024-01-30..2024-02-02", "--top", "12", "--format", "json"]);
+    let whole: Value = serde_json::from_slice(&out.stdout).expect("the report JSON");
+    let monthly = whole["intrusions"]["attack_methods_monthly"].as_array().expect("months");
+    let months: Vec<&str> = monthly.iter().filter_map(|m| m["month"].as_str()).collect();
+    assert_eq!(months, ["2024-01", "2024-02"]);
+    for (month, period) in monthly.iter().zip(["before", "now"]) {
+        let rates = month["methods"].as_object().expect("methods");
+        assert_eq!(rates.len(), 11, "{month}");
+        for (method, got) in rates {
+            let want = want["rates"][period].get(method).cloned().unwrap_or(Value::from(0.0));
+            assert!(close(got, &want), "{} {method}: {got} against {want}", month["month"]);
+        }
+    }
+    let both = |m: &str| -> u64 {
+        ["before", "now"].iter().map(|p| want["truth"][p]["methods"][m][0].as_u64().unwrap_or(0)).sum()
+    };
+    let total = planted["inside"].as_f64().expect("inside");
+    let shares = whole["intrusions"]["attack_method_shares"].as_array().expect("shares");
+    assert_eq!(shares.len(), 11, "every method, no 'other' within the top 12");
+    for s in shares {
+        let key = s["key"].as_str().expect("key");
+        assert_eq!(s["alerts"], both(key), "{key}");
+        assert!(close(&s["share"], &Value::from(both(key) as f64 / total)), "{s}");
+    }
+    let md = String::from_utf8(
+        ok(&["report", "--store", &store, "--period", "2024-01-30..2024-02-02", "--format", "md"]).stdout,
+    )
+    .expect("UTF-8");
+    assert!(
+        md.contains("### Top attack methods by month (alerts per IP per day)\n\n| month | Telnet brute force |"),
+        "{md}"
+    );
+    assert!(md.contains("### Shares of the attack methods\n\n| attack method | alerts | share |"), "{md}");
 }

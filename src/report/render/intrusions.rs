@@ -2,15 +2,38 @@
 //! counts (or the one line saying the period has no alerts), the attack
 //! methods and the source countries as the NPA prints them (rank and
 //! previous rank, alerts per IP per day now and before, change, increase
-//! and decrease ranks, sources, alerts), and each top country's methods.
+//! and decrease ranks, sources, alerts), the top five methods' monthly
+//! alerts per IP per day (a chart in HTML), the methods' shares, and each
+//! top country's methods.
 
 use std::fmt::Write;
 
 use super::html::{cells, section, table_head};
 use super::markdown::md;
 use super::numbers::{change, grouped, pct, rank, rate, share};
-use super::svg::escape;
+use super::svg::{self, Series, escape};
 use crate::report::analysis::intrusions::{AttackRow, Intrusions};
+
+/// Methods in the monthly series (as the ports' monthly chart).
+const SERIES: usize = 5;
+
+/// The monthly series' methods, and per method its rate in each month.
+fn series(s: &Intrusions) -> (Vec<String>, Vec<Series>) {
+    let months = s.attack_methods_monthly.iter().map(|m| m.month.clone()).collect();
+    let lines = s
+        .attack_methods
+        .iter()
+        .take(SERIES)
+        .map(|r| Series {
+            name: r.key.clone(),
+            values: s.attack_methods_monthly.iter().map(|m| m.methods.get(&r.key).copied().flatten()).collect(),
+        })
+        .collect();
+    (months, lines)
+}
+
+const MONTHLY_TITLE: &str = "Top attack methods by month (alerts per IP per day)";
+const SHARES_TITLE: &str = "Shares of the attack methods";
 
 const TITLE: &str = "14. Intrusion attempts";
 
@@ -83,6 +106,18 @@ pub fn markdown(o: &mut String, s: &Intrusions) {
             let _ = writeln!(o, "| {} |", cells.join(" | "));
         }
     }
+    let (months, lines) = series(s);
+    let names: Vec<String> = lines.iter().map(|l| md(&l.name).into_owned()).collect();
+    let _ =
+        writeln!(o, "\n### {MONTHLY_TITLE}\n\n| month | {} |\n|---|{}", names.join(" | "), "---:|".repeat(names.len()));
+    for (i, month) in months.iter().enumerate() {
+        let rates: Vec<String> = lines.iter().map(|l| rate(l.values[i])).collect();
+        let _ = writeln!(o, "| {month} | {} |", rates.join(" | "));
+    }
+    let _ = writeln!(o, "\n### {SHARES_TITLE}\n\n| attack method | alerts | share |\n|---|---:|---:|");
+    for m in &s.attack_method_shares {
+        let _ = writeln!(o, "| {} | {} | {} |", md(&m.key), grouped(m.alerts), share(m.share));
+    }
     let _ = writeln!(
         o,
         "\n### Attack methods of the top countries\n\n| country | attack method | alerts | share |\n|---|---|---:|---:|"
@@ -109,6 +144,17 @@ pub fn html(o: &mut String, s: &Intrusions) {
         }
         o.push_str("</tbody></table>");
     }
+    let (months, lines) = series(s);
+    if !months.is_empty() && !lines.is_empty() {
+        o.push_str(&svg::lines("chart-monthly-methods", MONTHLY_TITLE, "per IP/day", &months, &lines));
+    }
+    let cols = [("attack method", false), ("alerts", true), ("share", true)];
+    table_head(o, SHARES_TITLE, &cols);
+    for m in &s.attack_method_shares {
+        let row = [m.key.clone(), grouped(m.alerts), share(m.share)];
+        cells(o, &row.into_iter().zip(cols).map(|(v, (_, n))| (v, n)).collect::<Vec<_>>());
+    }
+    o.push_str("</tbody></table>");
     let cols = [("country", false), ("attack method", false), ("alerts", true), ("share", true)];
     table_head(o, "Attack methods of the top countries", &cols);
     for c in &s.attack_method_countries {
@@ -120,8 +166,9 @@ pub fn html(o: &mut String, s: &Intrusions) {
     o.push_str("</tbody></table>");
 }
 
-/// `attack_methods.csv`, `attack_countries.csv`, `attack_method_countries.csv`
-/// (plain numbers; none when the period has no alerts).
+/// `attack_methods.csv`, `attack_countries.csv`, `attack_methods_monthly.csv`,
+/// `attack_method_shares.csv`, `attack_method_countries.csv` (plain numbers;
+/// none when the period has no alerts).
 pub fn csv(s: &Intrusions) -> Vec<(&'static str, String)> {
     use super::csv::{cell, text};
     if s.alerts == 0 {
@@ -156,9 +203,21 @@ pub fn csv(s: &Intrusions) -> Vec<(&'static str, String)> {
             let _ = writeln!(mix, "{},{},{},{},{}", text(&c.key), c.alerts, text(&m.key), m.alerts, cell(m.share));
         }
     }
+    let mut monthly = "month,method,per_ip_day\n".to_string();
+    for m in &s.attack_methods_monthly {
+        for (method, per_ip_day) in &m.methods {
+            let _ = writeln!(monthly, "{},{},{}", text(&m.month), text(method), cell(*per_ip_day));
+        }
+    }
+    let mut shares = "method,alerts,share\n".to_string();
+    for m in &s.attack_method_shares {
+        let _ = writeln!(shares, "{},{},{}", text(&m.key), m.alerts, cell(m.share));
+    }
     vec![
         ("attack_methods", table(&s.attack_methods)),
         ("attack_countries", table(&s.attack_countries)),
+        ("attack_methods_monthly", monthly),
+        ("attack_method_shares", shares),
         ("attack_method_countries", mix),
     ]
 }
