@@ -99,6 +99,14 @@ pub struct ReportArgs {
     #[arg(long)]
     pub alerts: bool,
 
+    /// Print, instead of the report, the SQL of its core tables (totals,
+    /// the port and country rankings with and without research scanners)
+    /// for ENGINE, duckdb or spark, over this store's Parquet files: the
+    /// same numbers as the JSON report, for a cluster when one machine is
+    /// not enough (see README "When one machine is not enough").
+    #[arg(long, value_name = "ENGINE", value_parser = ["duckdb", "spark"], conflicts_with = "alerts")]
+    pub emit_sql: Option<String>,
+
     /// Read flags from a TOML file: keys are the flags' long names
     /// (`buffer-mb = 512`; a repeatable flag takes an array, a switch
     /// `true`). Flags on the command line override the file's.

@@ -9,6 +9,7 @@ use anyhow::Context;
 use super::{Failure, ReportArgs};
 use crate::report::analysis::changes::{Alert, MIN_HISTORY_DAYS};
 use crate::report::render::numbers::{grouped, rate};
+use crate::report::sql::{Engine, SqlScope, emit};
 use crate::report::{Period, ReportOptions, build, render_html, render_markdown};
 use crate::store::read::files;
 use crate::time::Day;
@@ -53,6 +54,9 @@ pub fn run(args: ReportArgs) -> Result<bool, Failure> {
         sensors: args.sensor.clone(),
         changes: true,
     };
+    if let Some(engine) = &args.emit_sql {
+        return emit_sql(&args, engine, &options);
+    }
     let report = build(&args.store, &options)
         .with_context(|| format!("reading the store {}", args.store.display()))?
         .ok_or_else(|| Failure::Usage(format!("--store {}: it holds no days yet", args.store.display())))?;
@@ -83,6 +87,26 @@ pub fn run(args: ReportArgs) -> Result<bool, Failure> {
         _ => render_markdown(&report),
     };
     write(&args, &text)?;
+    Ok(false)
+}
+
+/// `--emit-sql ENGINE`: the SQL of the report's core tables, over the
+/// store's absolute path.
+fn emit_sql(args: &ReportArgs, engine: &str, options: &ReportOptions) -> Result<bool, Failure> {
+    let engine = Engine::named(engine).ok_or_else(|| Failure::Usage(format!("--emit-sql {engine}: no such engine")))?;
+    let (period, baseline) = crate::report::analysis::periods(&args.store, options)
+        .with_context(|| format!("reading the store {}", args.store.display()))?
+        .ok_or_else(|| Failure::Usage(format!("--store {}: it holds no days yet", args.store.display())))?;
+    let store = std::fs::canonicalize(&args.store).with_context(|| format!("reading {}", args.store.display()))?;
+    let scope = SqlScope {
+        store: &store,
+        period,
+        baseline,
+        top: options.top,
+        min_baseline: options.min_baseline,
+        sensors: &options.sensors,
+    };
+    write(args, &emit(engine, &scope))?;
     Ok(false)
 }
 

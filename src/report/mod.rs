@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod render;
+pub mod sql;
 
 pub use analysis::period::Period;
 pub use analysis::{Report, ReportOptions, build, hourly_ports};

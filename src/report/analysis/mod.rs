@@ -270,7 +270,10 @@ pub(super) fn shares<K: Ord + Clone + std::hash::Hash + std::fmt::Display>(
     rows
 }
 
-pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, StoreError> {
+/// The report's period (`--period`, else every stored day) and baseline
+/// (`--baseline`, else the equally long period just before, when the
+/// store holds any of it); `None` when the store holds no day.
+pub fn periods(store: &Path, opts: &ReportOptions) -> Result<Option<(Period, Option<Period>)>, StoreError> {
     let Some(period) = opts.period.or(stored_days(store, &opts.sensors)?) else {
         return Ok(None);
     };
@@ -282,6 +285,13 @@ pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, Store
             let stored = !files(store, "coverage", before.from, before.to, &opts.sensors)?.is_empty();
             stored.then_some(before)
         }
+    };
+    Ok(Some((period, baseline)))
+}
+
+pub fn build(store: &Path, opts: &ReportOptions) -> Result<Option<Report>, StoreError> {
+    let Some((period, baseline)) = periods(store, opts)? else {
+        return Ok(None);
     };
     let home = opts.home_country.as_str();
     let now = PeriodStats::load(store, period, &opts.sensors, home)?;
