@@ -12,13 +12,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 mod common;
 use common::cli::ok;
+use common::files::editcap_slice;
 use common::json::as_counts as counts;
 use common::netns::{Daemon, Veth, live_tests_enabled};
 
@@ -32,15 +32,6 @@ fn generate(dir: &Path, packets: u32, seed: &str) -> (String, Value) {
     ok(&["generate", "--out", &path, "--packets", &packets.to_string(), "--sources", "4000", "--seed", seed]);
     let truth = std::fs::read(format!("{path}.truth.json")).expect("truth file");
     (path, serde_json::from_slice(&truth).expect("truth JSON"))
-}
-
-/// Records `range` (1-based, inclusive, as editcap counts) of `capture`.
-fn slice(capture: &str, range: &str, out: &Path) -> String {
-    let out = out.to_string_lossy().into_owned();
-    let status =
-        Command::new("editcap").args(["-F", "pcap", "-r", capture, &out, range]).status().expect("running editcap");
-    assert!(status.success(), "editcap -r {capture} {range}");
-    out
 }
 
 fn pcap_truth(files: &[&str]) -> Value {
@@ -147,9 +138,9 @@ fn restart_run(signal: &str) -> (Value, [Value; 3], Value, f64, f64) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (capture, _) = generate(dir.path(), 45_000, if signal == "KILL" { "31" } else { "32" });
     let parts = [
-        slice(&capture, "1-15000", &dir.path().join("a.pcap")),
-        slice(&capture, "15001-30000", &dir.path().join("b.pcap")),
-        slice(&capture, "30001-45000", &dir.path().join("c.pcap")),
+        editcap_slice(&capture, "1-15000", &dir.path().join("a.pcap")),
+        editcap_slice(&capture, "15001-30000", &dir.path().join("b.pcap")),
+        editcap_slice(&capture, "30001-45000", &dir.path().join("c.pcap")),
     ];
     let store = dir.path().join("store").to_string_lossy().into_owned();
     let veth = Veth::new();

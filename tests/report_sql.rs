@@ -11,31 +11,15 @@
 //! research-scanner list that tags the generator's Japanese sources.
 
 use std::path::Path;
-use std::process::Command;
 
 mod common;
 use common::cli::ok;
+use common::files::editcap_slice;
+use common::json::{RANKING_FIELDS, close, same_rows};
 
 use serde_json::Value;
 
 const PERIOD: &str = "2024-01-03..2024-01-04";
-
-/// Floats as the report prints them and as the engines compute them (the
-/// sums of address-days may add in another order).
-fn close(a: &Value, b: &Value) -> bool {
-    match (a.as_f64(), b.as_f64()) {
-        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
-        _ => a == b,
-    }
-}
-
-fn slice(capture: &str, range: &str, out: &Path) -> String {
-    let out = out.to_string_lossy().into_owned();
-    let status =
-        Command::new("editcap").args(["-F", "pcap", "-r", capture, &out, range]).status().expect("running editcap");
-    assert!(status.success(), "editcap -r {capture} {range}");
-    out
-}
 
 /// The engine's rows of the SQL for `scope` against the JSON report of `scope`.
 fn check(engine: &str, store: &str, scope: &[&str], dir: &Path) {
@@ -56,21 +40,9 @@ fn check(engine: &str, store: &str, scope: &[&str], dir: &Path) {
     let before = &report["baseline_totals"]["address_days"];
     assert!(close(&totals["baseline_address_days"], before), "{engine}: {totals} against {before}");
     for table in ["ports", "countries", "ports_no_scanners", "countries_no_scanners"] {
-        let (rows, want) = (got[table].as_array().expect("rows"), report["tables"][table].as_array().expect("rows"));
-        assert_eq!(rows.len(), want.len(), "{engine} {table}: {rows:?}");
+        let rows = got[table].as_array().expect("rows");
         assert!(rows.len() >= 10, "{engine} {table}: {rows:?}");
-        for (g, w) in rows.iter().zip(want) {
-            let fields =
-                ["rank", "prev_rank", "key", "packets", "per_ip_day", "prev_per_ip_day", "change_pct", "change_abs"];
-            for field in fields.into_iter().chain(["sources"]) {
-                assert!(
-                    close(&g[field], &w[field]),
-                    "{engine} {table} {field}: {} against {}\n{g}\n{w}",
-                    g[field],
-                    w[field]
-                );
-            }
-        }
+        same_rows(&format!("{engine} {table}"), &got[table], &report["tables"][table], &RANKING_FIELDS);
     }
     let ports = report["tables"]["ports"].as_array().expect("ports");
     assert!(ports.iter().any(|r| r["change_pct"].is_null()) && ports.iter().any(|r| r["change_pct"].is_f64()));
@@ -85,8 +57,8 @@ fn the_emitted_sql_gives_the_reports_rankings_on_duckdb_and_spark() {
     let args = ["--packets", "60000", "--days", "4", "--sources", "3000", "--scenario", "two-period"];
     ok(&[&["generate", "--out", &capture][..], &args].concat());
     // Split on 2024-01-03 at about 16:00, a day of the period.
-    let first = slice(&capture, "1-40000", &dir.path().join("first.pcap"));
-    let second = slice(&capture, "40001-60000", &dir.path().join("second.pcap"));
+    let first = editcap_slice(&capture, "1-40000", &dir.path().join("first.pcap"));
+    let second = editcap_slice(&capture, "40001-60000", &dir.path().join("second.pcap"));
     let scanners = common::store::jp_scanner_list(dir.path(), "Example Research");
     let store = dir.path().join("store").to_string_lossy().into_owned();
     for (input, sensor) in [(&first, "s1"), (&second, "s1"), (&second, "s2")] {

@@ -16,18 +16,11 @@ use std::process::{Child, Command, Stdio};
 
 mod common;
 use common::cli::ok;
+use common::files::editcap_slice;
 
 use serde_json::Value;
 
 const ROUNDS: usize = 20;
-
-fn slice(capture: &str, range: &str, out: &Path) -> String {
-    let out = out.to_string_lossy().into_owned();
-    let status =
-        Command::new("editcap").args(["-F", "pcap", "-r", capture, &out, range]).status().expect("running editcap");
-    assert!(status.success(), "editcap -r {capture} {range}");
-    out
-}
 
 fn start_replay(input: &str, sensor: &str, store: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_darkscope"))
@@ -68,15 +61,15 @@ fn racing_writers_of_two_sensors_store_each_input_once_and_never_an_overlap_twic
     let a_slices: Vec<String> = ["1-10000", "10001-20000", "20001-30000", "30001-40000"]
         .iter()
         .enumerate()
-        .map(|(i, r)| slice(&a, r, &dir.path().join(format!("a{i}.pcap"))))
+        .map(|(i, r)| editcap_slice(&a, r, &dir.path().join(format!("a{i}.pcap"))))
         .collect();
     let b_slices: Vec<String> = ["1-5000", "5001-10000"]
         .iter()
         .enumerate()
-        .map(|(i, r)| slice(&b, r, &dir.path().join(format!("b{i}.pcap"))))
+        .map(|(i, r)| editcap_slice(&b, r, &dir.path().join(format!("b{i}.pcap"))))
         .collect();
     // Overlaps the first two slices of sensor a.
-    let overlap = slice(&a, "9000-11000", &dir.path().join("a-overlap.pcap"));
+    let overlap = editcap_slice(&a, "9000-11000", &dir.path().join("a-overlap.pcap"));
 
     let mut duckdb = Command::new(common::python::python())
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/store/totals.py"))

@@ -5,6 +5,18 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Records `range` (1-based, inclusive, as editcap counts: `1-1000`) of
+/// `capture`, written by editcap as classic pcap to `out`; gives `out`.
+pub fn editcap_slice(capture: &str, range: &str, out: &Path) -> String {
+    let out = out.to_string_lossy().into_owned();
+    let status = std::process::Command::new("editcap")
+        .args(["-F", "pcap", "-r", capture, &out, range])
+        .status()
+        .expect("running editcap");
+    assert!(status.success(), "editcap -r {capture} {range}");
+    out
+}
+
 // ---------------------------------------------------------------------------
 // pcap
 // ---------------------------------------------------------------------------
