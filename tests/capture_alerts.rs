@@ -3,17 +3,19 @@
 //! the test writes Suricata EVE lines to the followed file as Suricata and
 //! logrotate would: a line written in two pieces, a rename rotation (the
 //! old file still written to before the new one appears), a copytruncate
-//! rotation, a restart in between. After SIGTERM the store's `alerts`
-//! table, read by DuckDB (tests/alerts/store.py), holds exactly the alert
-//! lines written while a daemon ran, each once: the expected count is the
-//! test's own tally of the lines it wrote.
+//! rotation, a restart in between (with lines written while no daemon
+//! ran); `/metrics` counts the lines read and passes promtool. After
+//! SIGTERM the store's `alerts` table, read by DuckDB
+//! (tests/alerts/store.py), holds exactly the darknet alert lines written
+//! since the first start, each once: the expected count is the test's own
+//! tally of the lines it wrote.
 
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod common;
-use common::netns::{Daemon, Veth, live_tests_enabled, sent_capture};
+use common::netns::{Daemon, Veth, live_tests_enabled, metric_samples, promtool_check, sent_capture};
 
 const DARKNET: &str = "198.18.0.0/16";
 
@@ -124,6 +126,17 @@ fn followed_alerts_are_stored_once_across_rotations_and_a_restart() {
     // Stopped and started again: it continues after the last line stored.
     append(&eve_path, &written.lines(50));
     std::thread::sleep(Duration::from_millis(1500));
+    // /metrics counts the lines read so far (published at each flush).
+    let (status, text) = veth.get("http://127.0.0.1:9187/metrics");
+    assert_eq!(status, 200);
+    promtool_check(&text);
+    let metrics = metric_samples(&text);
+    let sample = |k: &str| metrics.get(k).copied().unwrap_or_else(|| panic!("no {k} in {text}"));
+    assert_eq!(sample(r#"darkscope_alerts_total{outcome="counted"}"#), (written.inside - before_start) as f64);
+    let lines =
+        ["alert", "other_event", "malformed"].map(|k| sample(&format!("darkscope_alert_lines_total{{kind=\"{k}\"}}")));
+    assert_eq!(lines.iter().sum::<f64>(), (written.n - 40) as f64, "every line since the start: {lines:?}");
+    assert_eq!(lines[2], 0.0);
     let status = daemon.signal("TERM");
     assert!(status.success(), "SIGTERM: {status}");
     append(&eve_path, &written.lines(70));

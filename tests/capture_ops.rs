@@ -19,7 +19,7 @@ use serde_json::Value;
 mod common;
 use common::cli::ok;
 use common::json::as_counts as counts;
-use common::netns::{Daemon, Veth, live_tests_enabled, metric_samples};
+use common::netns::{Daemon, Veth, live_tests_enabled, metric_samples, promtool_check};
 
 const METRICS: &str = "http://127.0.0.1:9187";
 
@@ -58,20 +58,7 @@ fn metrics_pass_promtool_add_up_and_equal_the_store() {
     flushes(&mut daemon, 1);
     let (status, text) = veth.get(&format!("{METRICS}/metrics"));
     assert_eq!(status, 200);
-    let check = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().expect("stdin").write_all(text.as_bytes())?;
-            child.wait_with_output()
-        })
-        .expect("running promtool (Debian package prometheus; tools/setup.sh test installs it)");
-    let said = format!("{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
-    assert!(check.status.success() && said.trim().is_empty(), "promtool check metrics: {said}");
+    promtool_check(&text);
 
     let m = metric_samples(&text);
     let get = |k: &str| *m.get(k).unwrap_or_else(|| panic!("no sample {k} in:\n{text}"));

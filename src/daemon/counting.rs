@@ -100,6 +100,9 @@ impl<'a> Counting<'a> {
             let why = warning.split_once(": ").map_or(warning.as_str(), |(_, why)| why);
             log!(Warn, "--alerts {name}: {why}");
         }
+        if self.published.elapsed() >= PUBLISH_EVERY {
+            self.publish(None);
+        }
     }
 
     fn to_archive(&self, message: ToArchive) {
@@ -134,8 +137,10 @@ impl<'a> Counting<'a> {
         let capture = self.sensor.capture_stats().to_vec();
         let open = days.map(OpenDays::of);
         let latency = self.latency.clone();
+        let alerts = self.sensor.alerts().map(|a| a.counts.clone());
         update(&self.shared.sensor, |v| {
             v.count(agg);
+            v.alerts = alerts;
             v.capture = capture;
             v.batch_latency = Some(latency);
             if let Some(open) = open {

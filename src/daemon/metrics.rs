@@ -173,6 +173,24 @@ impl Collector for Snapshot {
                 ),
             ),
             counter(
+                "darkscope_alert_lines",
+                "lines read from the --alerts file by kind (an alert, another event, malformed)",
+                sensor.alerts.as_ref().map_or_else(Vec::new, |a| {
+                    let alerts = a.counted + a.outside + a.excluded + a.late;
+                    labelled("kind", [("alert", alerts), ("other_event", a.skipped), ("malformed", a.malformed)])
+                }),
+            ),
+            counter(
+                "darkscope_alerts",
+                "alerts of the --alerts file by outcome: counted into an open day, outside the darknet, from an \
+                 excluded source, or of a day not open (late)",
+                sensor.alerts.as_ref().map_or_else(Vec::new, |a| {
+                    let outcomes =
+                        [("counted", a.counted), ("outside", a.outside), ("excluded", a.excluded), ("late", a.late)];
+                    labelled("outcome", outcomes)
+                }),
+            ),
+            counter(
                 "darkscope_capture_received",
                 "libpcap's received packets (ps_recv)",
                 per_interface(|s| s.received),

@@ -56,6 +56,8 @@ pub struct SensorView {
     pub open_days: Vec<(String, u64, u64)>,
     /// Percentiles of the per-source packets of the newest open day.
     pub source_packets: Vec<(f64, u64)>,
+    /// What the followed IDS alert file held (`--alerts`; None without).
+    pub alerts: Option<super::alerts::AlertCounts>,
 }
 
 impl SensorView {

@@ -232,6 +232,24 @@ pub fn sent_capture(dir: &std::path::Path, packets: u32, sources: u32, seed: u32
     (capture, darknet)
 }
 
+/// `promtool check metrics` accepts a `/metrics` text without a word.
+pub fn promtool_check(text: &str) {
+    let check = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(text.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("running promtool (Debian package prometheus; tools/setup.sh test installs it)");
+    let said = format!("{}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+    assert!(check.status.success() && said.trim().is_empty(), "promtool check metrics: {said}");
+}
+
 /// The samples of a `/metrics` text: `name{labels}` → value.
 pub fn metric_samples(text: &str) -> std::collections::BTreeMap<String, f64> {
     text.lines()
