@@ -4,11 +4,11 @@
 //! logrotate would: a line written in two pieces, a rename rotation (the
 //! old file still written to before the new one appears), a copytruncate
 //! rotation, a restart in between (with lines written while no daemon
-//! ran); `/metrics` counts the lines read and passes promtool. After
-//! SIGTERM the store's `alerts` table, read by DuckDB
-//! (tests/alerts/store.py), holds exactly the darknet alert lines written
-//! since the first start, each once: the expected count is the test's own
-//! tally of the lines it wrote.
+//! ran); `/metrics` counts the lines read and passes promtool, and the
+//! status page shows the count. After SIGTERM the store's `alerts` table,
+//! read by DuckDB (tests/alerts/store.py), holds exactly the darknet alert
+//! lines written since the first start, each once: the expected count is
+//! the test's own tally of the lines it wrote.
 
 use std::io::Write;
 use std::path::Path;
@@ -137,6 +137,9 @@ fn followed_alerts_are_stored_once_across_rotations_and_a_restart() {
         ["alert", "other_event", "malformed"].map(|k| sample(&format!("darkscope_alert_lines_total{{kind=\"{k}\"}}")));
     assert_eq!(lines.iter().sum::<f64>(), (written.n - 40) as f64, "every line since the start: {lines:?}");
     assert_eq!(lines[2], 0.0);
+    let (_, page) = veth.get("http://127.0.0.1:9187/");
+    let counted = format!(">{} (", written.inside - before_start);
+    assert!(page.contains("IDS alerts counted since the start (--alerts)") && page.contains(&counted), "{page}");
     let status = daemon.signal("TERM");
     assert!(status.success(), "SIGTERM: {status}");
     append(&eve_path, &written.lines(70));

@@ -68,6 +68,11 @@ fn status_page(shared: &Shared, now: i64) -> Response {
         let downs = if link.downs == 0 { String::new() } else { format!(", down {} times", grouped(link.downs)) };
         facts.push((format!("interface {iface}"), format!("{}{downs}", link.state.name())));
     }
+    if let Some(a) = &sensor.alerts {
+        let other = a.outside + a.excluded + a.late;
+        let value = format!("{} ({} others, {} lines read)", grouped(a.counted), grouped(other), grouped(a.lines));
+        facts.push(("IDS alerts counted since the start (--alerts)".to_string(), value));
+    }
     if let Some(t) = writer.last_success {
         facts.push(("last flush".to_string(), super::log::utc_seconds(t)));
     }
