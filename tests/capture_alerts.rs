@@ -3,8 +3,9 @@
 //! the test writes Suricata EVE lines to the followed file as Suricata and
 //! logrotate would: a line written in two pieces, a rename rotation (the
 //! old file still written to before the new one appears), a copytruncate
-//! rotation, a restart in between (with lines written while no daemon
-//! ran); `/metrics` counts the lines read and passes promtool, and the
+//! rotation, a restart in between (with lines written and a rename
+//! rotation while no daemon ran: the restart reads the rest of the renamed
+//! file first); `/metrics` counts the lines read and passes promtool, and the
 //! status page shows the count. After SIGTERM the store's `alerts` table,
 //! read by DuckDB (tests/alerts/store.py), holds exactly the darknet alert
 //! lines written since the first start, each once: the expected count is
@@ -142,10 +143,14 @@ fn followed_alerts_are_stored_once_across_rotations_and_a_restart() {
     assert!(page.contains("IDS alerts counted since the start (--alerts)") && page.contains(&counted), "{page}");
     let status = daemon.signal("TERM");
     assert!(status.success(), "SIGTERM: {status}");
-    append(&eve_path, &written.lines(70));
+    // While no daemon runs: more lines, then a rename rotation.
+    append(&eve_path, &written.lines(30));
+    std::fs::rename(&eve_path, dir.path().join("eve.json.3")).expect("rename");
+    append(&eve_path, &written.lines(40));
     let mut daemon = Daemon::start(&veth, &args);
     daemon.wait_for_line("following --alerts", Duration::from_secs(5));
-    assert!(daemon.log.iter().any(|l| l.contains("where the store's count ends")), "{:?}", daemon.log);
+    let resumed = "of its rotated copy";
+    assert!(daemon.log.iter().any(|l| l.contains(resumed) && l.contains("eve.json.3")), "{:?}", daemon.log);
 
     // Copied and truncated (logrotate's copytruncate), then written on.
     pause();

@@ -93,12 +93,17 @@ pub fn follow(
     let follower = Follower::open(path, from)
         .map_err(|e| Failure::Usage(format!("--alerts {}: {e}; give a file the daemon can read", path.display())))?;
     let at = follower.position();
-    let how = match from {
-        None => "from its end (a first run)".to_string(),
-        Some(p) if (p.dev, p.ino) == (at.dev, at.ino) => {
+    let how = match (from, follower.rotated()) {
+        (_, Some(old)) => format!(
+            "from byte {} of its rotated copy {} (where the store's count ends), then the new file from its start",
+            at.offset,
+            old.display()
+        ),
+        (None, _) => "from its end (a first run)".to_string(),
+        (Some(p), None) if (p.dev, p.ino) == (at.dev, at.ino) => {
             format!("from byte {} (where the store's count ends)", at.offset)
         }
-        Some(_) => "from its start (it was rotated since the store's count ended)".to_string(),
+        (Some(_), None) => "from its start (it was rotated since the store's count ended)".to_string(),
     };
     log!(Info, "following --alerts {} {how}", path.display());
     Ok(Some((alerts, follower)))

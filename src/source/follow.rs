@@ -17,6 +17,12 @@
 //!   reader (logrotate's documented caveat); the sooner the polls, the
 //!   fewer lines a truncation can hide by growing the file past the old
 //!   length before the next poll.
+//!
+//! A follower started again at a [`Position`] whose file is no longer at
+//! the path (rotated while nobody read it) looks for that file, by device
+//! and inode, in the path's folder (`eve.json.1`, renamed, not yet
+//! compressed): found, it reads the rest of it first, then the file at the
+//! path from its start; not found, only the file at the path.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -34,6 +40,25 @@ pub struct Position {
     pub dev: u64,
     pub ino: u64,
     pub offset: u64,
+}
+
+/// The file of `at`'s device and inode in `path`'s folder, if one is
+/// there, with its path (big enough to hold `at`'s offset).
+fn find_file(path: &Path, at: Position) -> io::Result<Option<(PathBuf, File)>> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        if meta.is_file() && identity(&meta) == (at.dev, at.ino) && meta.len() >= at.offset {
+            return Ok(Some((entry.path(), File::open(entry.path())?)));
+        }
+    }
+    Ok(None)
 }
 
 /// What a poll noticed besides lines.
@@ -54,6 +79,8 @@ pub struct Follower {
     at: Position,
     /// Bytes after the last newline (a line still being written).
     partial: Vec<u8>,
+    /// The rotated file being read first (see the module's docs).
+    rotated: Option<PathBuf>,
 }
 
 fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
@@ -61,15 +88,33 @@ fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
 }
 
 impl Follower {
-    /// Follows `path` from `from`: the same file at that offset, or, when
-    /// the path names another file now (rotated while nobody read it), that
-    /// file from its start; `None` starts at the file's current end. A path
+    /// Follows `path` from `from`: the same file at that offset; when the
+    /// path names another file now (rotated while nobody read it), the rest
+    /// of the old file if it is still in the folder, then the file at the
+    /// path from its start; `None` starts at the file's current end. A path
     /// that does not exist yet is followed from the start of the file that
     /// appears there.
     pub fn open(path: &Path, from: Option<Position>) -> io::Result<Follower> {
-        let mut follower =
-            Follower { path: path.to_path_buf(), file: None, at: Position::default(), partial: Vec::new() };
-        let Some(mut file) = follower.open_path()? else {
+        let mut follower = Follower {
+            path: path.to_path_buf(),
+            file: None,
+            at: Position::default(),
+            partial: Vec::new(),
+            rotated: None,
+        };
+        let current = follower.open_path()?;
+        if let Some(p) = from {
+            let moved = match &current {
+                Some(f) => identity(&f.metadata()?) != (p.dev, p.ino),
+                None => true,
+            };
+            if moved && let Some((old, mut file)) = find_file(path, p)? {
+                file.seek(SeekFrom::Start(p.offset))?;
+                (follower.file, follower.at, follower.rotated) = (Some(file), p, Some(old));
+                return Ok(follower);
+            }
+        }
+        let Some(mut file) = current else {
             return Ok(follower);
         };
         let meta = file.metadata()?;
@@ -87,6 +132,11 @@ impl Follower {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The rotated file a restart reads the rest of first, if it found one.
+    pub fn rotated(&self) -> Option<&Path> {
+        self.rotated.as_deref()
     }
 
     /// The position after the last complete line handed over.
@@ -130,6 +180,7 @@ impl Follower {
                 out.push(b'\n');
             }
             self.file = None;
+            self.rotated = None;
             polled.rotated = true;
             let Some(file) = self.open_path()? else {
                 return Ok(polled);
@@ -234,8 +285,34 @@ mod tests {
         append(&path, "i\n");
         let mut again = Follower::open(&path, Some(f.position())).expect("reopen");
         assert_eq!(poll(&mut again).0, "i\n");
+        // `kept` is in eve.json.1 now: its rest first, its last line whole.
         let mut rotated = Follower::open(&path, Some(kept)).expect("reopen");
-        assert_eq!(poll(&mut rotated).0, "h\ni\n");
+        assert_eq!(poll(&mut rotated).0, "d\ne\nh\ni\n");
+    }
+
+    #[test]
+    fn a_restart_reads_the_rest_of_a_file_rotated_meanwhile_first() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("eve.json");
+        append(&path, "a\n");
+        let mut f = Follower::open(&path, None).expect("open");
+        append(&path, "b\n");
+        assert_eq!(poll(&mut f).0, "b\n");
+        let stopped = f.position();
+        // While no follower runs: more lines, a rename, a new file.
+        append(&path, "c\n");
+        std::fs::rename(&path, dir.path().join("eve.json.1")).expect("rename");
+        append(&path, "d\n");
+        let mut again = Follower::open(&path, Some(stopped)).expect("reopen");
+        assert_eq!(again.rotated(), Some(dir.path().join("eve.json.1").as_path()));
+        let (lines, polled) = poll(&mut again);
+        assert_eq!((lines.as_str(), polled.rotated), ("c\nd\n", true));
+        assert_eq!(again.rotated(), None);
+        // The rotated copy gone (compressed, removed): the file at the path.
+        std::fs::remove_file(dir.path().join("eve.json.1")).expect("remove");
+        let mut gone = Follower::open(&path, Some(stopped)).expect("reopen");
+        assert_eq!(gone.rotated(), None);
+        assert_eq!(poll(&mut gone).0, "d\n");
     }
 
     #[test]
