@@ -10,16 +10,20 @@
 //!   (state, tables, manifest); a flush that fails is logged and the next
 //!   one writes the whole state again, so nothing is lost but time.
 //! * **The archive thread** compresses and writes the raw packets.
-//! * **The main thread** runs tokio: the signals and the flush timer (and,
-//!   later, HTTP).
+//! * **The main thread** runs tokio: the signals, the flush timer, the
+//!   HTTP side and, with `--alerts`, the follower of the IDS's alert file
+//!   ([`super::eve`]), which sends its lines to the sensor thread.
 //!
 //! Shutdown, on SIGTERM or SIGINT (or a capture that fails):
+//! 0. with `--alerts`, the alert file is read to its end and the follower
+//!    stops (its lines are queued for the sensor thread);
 //! 1. each capture is told to stop; it sends what the kernel hands over
 //!    within one ring-block timeout and returns; then any capture still
 //!    waiting for packets is interrupted;
 //! 2. with every capture gone, the batch channel closes: the sensor thread
-//!    takes the final snapshot (coverage ends now), hands it to the writer,
-//!    closes its channels and stops the aggregator's threads;
+//!    counts the alert lines still queued, takes the final snapshot
+//!    (coverage ends now), hands it to the writer, closes its channels and
+//!    stops the aggregator's threads;
 //! 3. the archive thread finishes its files (renamed into place), the
 //!    writer writes the final flush;
 //! 4. the main thread waits for all of them, at most `--shutdown-timeout`
