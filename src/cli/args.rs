@@ -48,7 +48,9 @@ pub enum Command {
                         darkscope report --store /data/store --period 2024-04-01..2024-06-30 --format json --out q2.json\n  \
                         darkscope report --store /data/store --format html --out report.html\n  \
                         darkscope report --store /data/store --period 2024-01-08..2024-01-14 \
-                        --baseline 2024-01-01..2024-01-07 --top 20 --sensor tokyo-1\n\n\
+                        --baseline 2024-01-01..2024-01-07 --top 20 --sensor tokyo-1\n  \
+                        darkscope report --store /data/store --period 2024-01-01..2024-12-31 --emit-sql spark \
+                        --out report.sql\n\n\
                         Rates are packets per day per monitored address (address-days come from each sensor's \
                         coverage); changes compare those rates.")]
 pub struct ReportArgs {
@@ -266,7 +268,9 @@ pub struct ReplayArgs {
 #[command(after_help = "Examples:\n  \
                         darkscope capture --iface eth1 --darknet 198.18.0.0/16 --store /srv/darkscope/store\n  \
                         darkscope capture --iface eth1,eth2 --darknet 203.0.113.0/24 --exclude 203.0.113.1/32 \
-                        --store /srv/store --sensor tokyo-1 --archive /srv/archive\n\n\
+                        --store /srv/store --sensor tokyo-1 --archive /srv/archive\n  \
+                        darkscope capture --iface eth1 --darknet 198.18.0.0/16 --store /srv/darkscope/store \
+                        --alerts /var/log/suricata/eve.json\n\n\
                         Every --flush seconds the open days go to the store as this sensor's live part; a day is \
                         final an hour past its end (UTC). A restarted daemon continues the stored days exactly. \
                         SIGTERM/SIGINT: stop, flush, exit 0. SIGHUP: rotate the archive, reload --geoip and \
