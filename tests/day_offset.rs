@@ -111,7 +111,7 @@ fn jst_days_coverage_and_packets_equal_the_truth_shifted_by_nine_hours() {
     assert!(md.contains("at UTC+09:00 (the store's day offset)"), "{md}");
 
     // Another offset into this store is refused, naming the store's.
-    let manifest = std::fs::read(store.join("manifest.json")).expect("manifest");
+    let manifest = common::store::manifest(&store);
     let other = dir.path().join("other.pcap");
     let oth = other.to_string_lossy().into_owned();
     ok(&["generate", "--out", &oth, "--packets", "1000", "--sources", "50", "--days", "1", "--start", "2024-02-01"]);
@@ -123,7 +123,7 @@ fn jst_days_coverage_and_packets_equal_the_truth_shifted_by_nine_hours() {
         assert_eq!(out.status.code(), Some(2), "{offset:?}: {err}");
         assert!(err.contains("counts days at UTC+09:00") && err.contains("pass --day-offset +09:00"), "{err}");
     }
-    assert_eq!(std::fs::read(store.join("manifest.json")).expect("manifest"), manifest, "nothing was stored");
+    assert_eq!(common::store::manifest(&store), manifest, "nothing was stored");
     // The same offset is taken.
     ok(&["replay", &oth, "--darknet", NET, "--day-offset", "+09:00", "--store", &st, "--sensor", "osaka", "-q"]);
 }

@@ -266,9 +266,7 @@ fn stored_alerts_are_counted_once_and_read_by_duckdb() {
         );
     }
     assert_eq!(common::python::json("alerts/store.py", &[Path::new(&store)]), stored);
-    let manifest: Value =
-        serde_json::from_str(&std::fs::read_to_string(Path::new(&store).join("manifest.json")).expect("manifest"))
-            .expect("json");
+    let manifest: Value = common::store::manifest(Path::new(&store));
     let kinds: Vec<&str> = manifest["parts"]
         .as_array()
         .expect("parts")

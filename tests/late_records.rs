@@ -43,8 +43,7 @@ fn replay_into(store: &std::path::Path, records: &[(u32, u32, Vec<u8>)]) -> (Val
     let args = ["replay", &capture, "--darknet", "198.18.0.0/24", "--store", &store_arg, "--sensor", "s1"];
     let out = ok(&[&args[..], &["--summary-json", "-", "-q"]].concat());
     let summary: Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).expect("manifest")).expect("manifest JSON");
+    let manifest: Value = common::store::manifest(store);
     let parts = manifest["parts"].as_array().expect("parts");
     let main = parts[0]["part"].as_str().expect("part name").to_string();
     let parts = parts

@@ -98,8 +98,9 @@ fn an_empty_store_a_file_and_a_store_of_another_schema_are_named() {
     let args = ["replay", &capture, "--darknet", "198.18.0.0/16", "--store", &f, "-q"];
     refused(&args, 2, &["--store", "is a file, not a folder"], dir.path(), None);
 
-    let manifest = Path::new(&store).join("manifest.json");
-    let text = std::fs::read_to_string(&manifest).expect("the manifest");
+    let entries = Path::new(&store).join("manifest.d");
+    let manifest = std::fs::read_dir(&entries).expect("manifest.d").next().expect("an entry").expect("a file").path();
+    let text = std::fs::read_to_string(&manifest).expect("the entry");
     std::fs::write(&manifest, text.replace("darkscope.manifest/1", "darkscope.manifest/9")).expect("rewriting");
     let words = ["schema darkscope.manifest/9", "does not know", "darkscope.manifest/1", "another --store"];
     refused(&["report", "--store", &store], 2, &words, Path::new(&store), None);

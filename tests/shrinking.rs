@@ -122,5 +122,5 @@ fn a_store_refuses_an_input_truncated_while_it_is_read() {
     assert_eq!(out.status.signal(), None, "killed by a signal: {stderr}");
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(&path) && stderr.contains("shrank"), "the error names neither file nor cause: {stderr}");
-    assert!(!Path::new(&store).join("manifest.json").exists(), "a part was stored from a truncated input");
+    assert!(!Path::new(&store).join("manifest.d").exists(), "a part was stored from a truncated input");
 }

@@ -29,8 +29,7 @@ fn start_replay(capture: &str, store: &str, extra: &[&str]) -> Child {
 }
 
 fn parts(store: &Path) -> Vec<Value> {
-    let text = std::fs::read(store.join("manifest.json")).expect("the manifest");
-    let manifest: Value = serde_json::from_slice(&text).expect("manifest JSON");
+    let manifest: Value = common::store::manifest(store);
     manifest["parts"].as_array().expect("parts").clone()
 }
 

@@ -156,9 +156,7 @@ fn reruns_skip_replace_rewrites_overlaps_are_refused_and_sensors_add_up() {
         args.extend_from_slice(extra);
         run(&args)
     };
-    let manifest = || -> Value {
-        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).expect("manifest")).expect("manifest JSON")
-    };
+    let manifest = || -> Value { common::store::manifest(&store) };
 
     assert!(replay(&a, "s1", &["-q"]).status.success());
     let first = files(&store);
@@ -296,8 +294,7 @@ fn a_day_closes_an_hour_past_its_end_and_later_records_form_an_extra_part() {
     // Day 1 had a and c (a in both of its parts), day 2 had b.
     assert_eq!(summary["unique_sources_per_day"], 1.5);
 
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(store.join("manifest.json")).expect("manifest")).expect("manifest JSON");
+    let manifest: Value = common::store::manifest(&store);
     let parts = manifest["parts"].as_array().expect("parts");
     assert_eq!(parts.len(), 2, "{manifest:#}");
     let main = parts[0]["part"].as_str().expect("part name").to_string();

@@ -3,7 +3,9 @@
 //! inputs by SHA-256 alone (written before BLAKE3; made here by rewriting a
 //! manifest with `sha256sum`'s hashes) still skips an input it holds,
 //! stores another, and `--replace` replaces the old part; DuckDB reads the
-//! same days as the generator's ground truth.
+//! same days as the generator's ground truth. That old store is also one
+//! manifest.json, as darkscope wrote before entry files: the next write
+//! converts it into `manifest.d`, with every part it held.
 
 use std::path::Path;
 use std::process::Command;
@@ -24,7 +26,7 @@ fn hash_of(program: &str, file: &str) -> String {
 }
 
 fn manifest(store: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(store.join("manifest.json")).expect("the manifest")).expect("JSON")
+    common::store::manifest(store)
 }
 
 /// Replays `capture` into `store` as sensor s1: what it printed.
@@ -47,22 +49,33 @@ fn inputs_are_known_by_blake3_and_an_old_stores_sha256_still_matches() {
     assert_eq!(entry["blake3"], json!(hash_of("b3sum", &first)), "{entry:#}");
     assert_eq!(entry.get("sha256"), None, "a new store records BLAKE3 only: {entry:#}");
 
-    // The same store as an older darkscope wrote it: SHA-256 only.
+    // The same store as an older darkscope wrote it: SHA-256 only, in
+    // one manifest.json.
     let mut old = manifest(&store);
+    old["schema"] = json!("darkscope.manifest/1");
+    let old_part = old["parts"][0].clone();
     let input = &mut old["parts"][0]["inputs"][0];
     input.as_object_mut().expect("an input").remove("blake3");
     input["sha256"] = json!(hash_of("sha256sum", &first));
     let old_text = serde_json::to_vec_pretty(&old).expect("JSON");
+    std::fs::remove_dir_all(store.join("manifest.d")).expect("removing the entries");
     std::fs::write(store.join("manifest.json"), &old_text).expect("writing the old manifest");
 
     let printed = replay(&first, &store_arg, &[]);
     assert!(printed.contains("is already in the store"), "matched by SHA-256: {printed}");
     assert_eq!(std::fs::read(store.join("manifest.json")).expect("the manifest"), old_text, "nothing written");
+    assert!(!store.join("manifest.d").exists(), "nothing converted by a run that stores nothing");
 
+    // The next write converts it: both parts as entries, manifest.json gone.
     replay(&second, &store_arg, &[]);
+    assert!(!store.join("manifest.json").exists(), "converted");
     let parts = manifest(&store)["parts"].as_array().expect("parts").clone();
     assert_eq!(parts.len(), 2);
-    assert_eq!(parts[1]["inputs"][0]["blake3"], json!(hash_of("b3sum", &second)));
+    let by_input = |path: &str| parts.iter().find(|p| p["inputs"][0]["path"] == json!(path)).expect("a part");
+    assert_eq!(by_input(&second)["inputs"][0]["blake3"], json!(hash_of("b3sum", &second)));
+    let converted = by_input(&first);
+    assert_eq!(converted["inputs"][0]["sha256"], json!(hash_of("sha256sum", &first)), "{converted:#}");
+    assert_eq!((&converted["part"], &converted["days"]), (&old_part["part"], &old_part["days"]));
 
     replay(&first, &store_arg, &["--replace"]);
     let parts = manifest(&store)["parts"].as_array().expect("parts").clone();

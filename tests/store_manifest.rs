@@ -32,12 +32,12 @@ fn a_manifest_entry_pointing_outside_the_store_is_refused_and_nothing_is_touched
 
     // The part's day gets a tail that climbs out of the store; a file of
     // that part's name waits there.
-    let manifest_path = store.join("manifest.json");
-    let mut manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
-    let part = manifest["parts"][0]["part"].as_str().unwrap().to_string();
+    let part = common::store::manifest(&store)["parts"][0]["part"].as_str().unwrap().to_string();
+    let entry_path = common::store::entry_path(&store, "s", &part);
+    let mut entry: serde_json::Value = serde_json::from_slice(&std::fs::read(&entry_path).unwrap()).unwrap();
     let evil = "2024-01-01/../../../outside";
-    manifest["parts"][0]["days"].as_array_mut().unwrap().push(evil.into());
-    std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    entry["part"]["days"].as_array_mut().unwrap().push(evil.into());
+    std::fs::write(&entry_path, serde_json::to_vec_pretty(&entry).unwrap()).unwrap();
     std::fs::create_dir(dir.path().join("outside")).unwrap();
     let canary = write_temp(&dir.path().join("outside"), &format!("s-{part}.parquet"), b"not the store's");
     let before = snapshot(&store);
@@ -45,7 +45,10 @@ fn a_manifest_entry_pointing_outside_the_store_is_refused_and_nothing_is_touched
     let out = run(&[&replay[..], &["--replace"]].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("manifest.json") && stderr.contains("part 0") && stderr.contains(evil), "{stderr}");
+    assert!(
+        stderr.contains(&format!("manifest.d/s-{part}.json")) && stderr.contains("part 0") && stderr.contains(evil),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim().lines().count(), 1, "one error: {stderr}");
     assert_eq!(std::fs::read(&canary).unwrap(), b"not the store's", "the file outside the store was touched");
     assert_eq!(snapshot(&store), before, "the store changed");

@@ -33,8 +33,7 @@ fn start_replay(input: &str, sensor: &str, store: &str) -> Child {
 
 /// Every stored input's path, by sensor.
 fn stored_inputs(store: &Path) -> BTreeMap<String, Vec<String>> {
-    let text = std::fs::read(store.join("manifest.json")).expect("the manifest");
-    let manifest: Value = serde_json::from_slice(&text).expect("manifest JSON");
+    let manifest: Value = common::store::manifest(store);
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for part in manifest["parts"].as_array().expect("parts") {
         let sensor = part["sensor"].as_str().expect("sensor").to_string();

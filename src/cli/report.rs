@@ -17,11 +17,11 @@ use crate::time::Day;
 /// Writes the report; with `--alerts`, only what changed. Gives whether an
 /// alert fired (`--alerts` only).
 pub fn run(args: ReportArgs) -> Result<bool, Failure> {
-    if !args.store.join(crate::store::MANIFEST).is_file() {
+    if !crate::store::is_store(&args.store) {
         return Err(Failure::Usage(format!(
             "--store {}: no darkscope store there (no {}); write one with `darkscope replay INPUT --store DIR`",
             args.store.display(),
-            crate::store::MANIFEST
+            crate::store::ENTRIES
         )));
     }
     // A write killed after its commit point is finished first (it needs

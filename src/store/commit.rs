@@ -2,13 +2,13 @@
 //!
 //! A write (a replay's part, a daemon's flush, a `--replace`) changes
 //! several files: its Parquet files, written and fsynced under hidden
-//! temporary names in their final folders, are renamed into place, the
-//! files of replaced parts are removed, and the manifest is replaced. No
-//! file system renames several files at once, so the write is first
-//! described in a journal, `.commit.json` in the store's root: the renames
-//! (store-relative), the removals, and the new manifest, itself written and
-//! fsynced beside the old one as `.manifest.json.commit`. The journal's
-//! own rename is the commit point:
+//! temporary names in their final folders, are renamed into place, then
+//! the manifest entries of its parts (written the same way, see
+//! [`super::entries`]); last the files and entries of replaced parts are
+//! removed. No file system renames several files at once, so the write is
+//! first described in a journal, `.commit.json` in the store's root: the
+//! renames and the removals (store-relative). The journal's own rename is
+//! the commit point:
 //!
 //! * killed before it, the store is as it was: the temporary files are
 //!   hidden from readers and removed by the next writer
@@ -29,27 +29,33 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::entries::{entry_json, entry_path};
 use super::parquet::write_atomic;
-use super::{MANIFEST, StoreError};
+use super::{MANIFEST, Manifest, Part, StoreError};
 
 /// The journal of a commit in progress.
 pub const JOURNAL: &str = ".commit.json";
-/// The new manifest while its commit is in progress.
+/// The new manifest while its commit was in progress, in a journal of a
+/// darkscope of before entry files (rolled forward as it was written).
 const NEXT_MANIFEST: &str = ".manifest.json.commit";
 /// Test-only fault injection: abort the process after this many steps of
 /// its commits (writing the journal, each rename and removal), counted over
 /// all of them (a daemon's flushes), as a crash there would.
 const FAILPOINT: &str = "DARKSCOPE_FAILPOINT_COMMIT_STEPS";
 
-/// One write to the store: files to rename into place, files to remove,
-/// and the manifest to write last.
+/// One write to the store: files to rename into place (the data files,
+/// then the manifest entries), and files to remove.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Commit {
     /// (temporary, target), relative to the store.
     renames: Vec<(PathBuf, PathBuf)>,
     removes: Vec<PathBuf>,
-    #[serde(default)]
+    /// Set in journals of before entry files only (see [`NEXT_MANIFEST`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     manifest: bool,
+    /// Manifest entries to write when the commit is applied: (target, bytes).
+    #[serde(skip)]
+    entries: Vec<(PathBuf, Vec<u8>)>,
 }
 
 impl Commit {
@@ -63,16 +69,38 @@ impl Commit {
         self.removes.push(relative(dir, path));
     }
 
-    /// Applies the commit to the store at `dir`, `manifest` (its JSON)
-    /// written last. Call under the store's lock. An error before the
-    /// journal is written removes the temporary files (the store is as it
-    /// was); one after it leaves them for [`recover`] to finish.
-    pub fn apply(mut self, dir: &Path, manifest: Option<&[u8]>) -> Result<(), StoreError> {
+    /// Writes the manifest entries of the parts of `manifest` that
+    /// `changed` picks, and removes those of the parts `gone` (sensor,
+    /// part). A manifest still in one `manifest.json` is converted: every
+    /// part's entry is written, and `manifest.json` removed last.
+    pub fn entries(&mut self, dir: &Path, manifest: &Manifest, changed: impl Fn(&Part) -> bool, gone: &[(&str, &str)]) {
+        for part in manifest.parts.iter().filter(|p| manifest.legacy || changed(p)) {
+            self.entries.push((entry_path(dir, &part.sensor, &part.part), entry_json(part)));
+        }
+        for (sensor, part) in gone {
+            self.remove(dir, &entry_path(dir, sensor, part));
+        }
+        if manifest.legacy {
+            self.remove(dir, &dir.join(MANIFEST));
+        }
+    }
+
+    /// Applies the commit to the store at `dir`. Call under the store's
+    /// lock. An error before the journal is written removes the temporary
+    /// files (the store is as it was); one after it leaves them for
+    /// [`recover`] to finish.
+    pub fn apply(mut self, dir: &Path) -> Result<(), StoreError> {
         let prepared = (|| {
-            if let Some(bytes) = manifest {
-                write_atomic(&dir.join(NEXT_MANIFEST), bytes)?;
-                self.manifest = true;
+            for (target, bytes) in std::mem::take(&mut self.entries) {
+                let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let temp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+                self.rename(dir, &temp, &target);
+                write_synced(&temp, &bytes)?;
             }
+            // A file renamed into place by this commit is not removed (a
+            // part replaced by itself: the same inputs again).
+            let targets: std::collections::HashSet<_> = self.renames.iter().map(|(_, t)| t.clone()).collect();
+            self.removes.retain(|r| !targets.contains(r));
             let journal = serde_json::to_vec_pretty(&self).expect("a commit serialises");
             failpoint_step();
             write_atomic(&dir.join(JOURNAL), &journal)
@@ -155,6 +183,15 @@ pub fn finish_interrupted(dir: &Path) -> Result<Option<usize>, StoreError> {
     recover(dir)
 }
 
+/// Writes `bytes` to `path` (its folder created) and syncs it.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(io)?;
+    }
+    std::fs::write(path, bytes).and_then(|()| std::fs::File::open(path)?.sync_all()).map_err(io)
+}
+
 fn rename_if_there(temp: &Path, target: &Path) -> Result<(), StoreError> {
     match std::fs::rename(temp, target) {
         // Renamed before the crash.
@@ -195,19 +232,26 @@ mod tests {
     }
 
     #[test]
-    fn a_commit_renames_removes_and_writes_the_manifest_then_drops_its_journal() {
+    fn a_commit_renames_removes_and_writes_the_entries_then_drops_its_journal() {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
         write(&d.join("t/day=2024-01-01/.a.parquet.tmp-1"), "new");
         write(&d.join("t/day=2024-01-01/old.parquet"), "old");
+        write(&d.join(MANIFEST), r#"{"schema": "darkscope.manifest/1", "parts": []}"#);
         let mut commit = Commit::default();
         commit.rename(d, &d.join("t/day=2024-01-01/.a.parquet.tmp-1"), &d.join("t/day=2024-01-01/a.parquet"));
         commit.remove(d, &d.join("t/day=2024-01-01/old.parquet"));
-        commit.apply(d, Some(b"{}")).expect("applied");
+        // Removed and written again: written.
+        commit.remove(d, &d.join("t/day=2024-01-01/a.parquet"));
+        let manifest = Manifest::load(d).expect("the old manifest");
+        assert!(manifest.legacy);
+        commit.entries(d, &manifest, |_| true, &[("s1", "gone")]);
+        commit.apply(d).expect("applied");
         assert_eq!(std::fs::read_to_string(d.join("t/day=2024-01-01/a.parquet")).expect("renamed"), "new");
         assert!(!d.join("t/day=2024-01-01/old.parquet").exists());
-        assert_eq!(std::fs::read_to_string(d.join(MANIFEST)).expect("manifest"), "{}");
-        assert!(!interrupted(d) && !d.join(NEXT_MANIFEST).exists());
+        assert!(!d.join(MANIFEST).exists(), "converted");
+        assert!(!Manifest::load(d).expect("entries").legacy);
+        assert!(!interrupted(d));
         assert_eq!(recover(d).expect("nothing to recover"), None);
     }
 
@@ -224,6 +268,7 @@ mod tests {
             renames: vec![(".a.tmp-1".into(), "a".into()), (".b.tmp-1".into(), "b".into())],
             removes: vec!["gone".into(), "never-there".into()],
             manifest: true,
+            entries: Vec::new(),
         };
         write(&d.join(JOURNAL), &serde_json::to_string(&commit).expect("json"));
         assert!(interrupted(d));

@@ -1,6 +1,6 @@
 //! Temporary files that a killed writer left in the store. Every writer
 //! (replay, the capture daemon) writes under a hidden name ending in
-//! `.tmp-<pid>` and renames it into place (see [`super::parquet`]); readers
+//! `.tmp-<pid>` (data files, manifest entries) and renames it into place (see [`super::parquet`]); readers
 //! skip hidden names, so a writer killed before its rename leaves files
 //! that nothing reads. The next writer on the host removes those whose
 //! process is gone, under the store's lock, and names them.
@@ -40,7 +40,7 @@ fn subfolders(dir: &Path) -> Vec<PathBuf> {
 /// their paths (a file that cannot be removed stays, hidden, for the next
 /// run). Call under the store's lock.
 pub fn remove_leftovers(dir: &Path) -> Vec<PathBuf> {
-    let mut folders = vec![dir.to_path_buf(), dir.join(".live")];
+    let mut folders = vec![dir.to_path_buf(), dir.join(".live"), dir.join(super::ENTRIES)];
     for table in TABLES {
         folders.extend(subfolders(&dir.join(table)));
     }

@@ -32,7 +32,7 @@ use super::manifest::{LiveInfo, StoreLock};
 use super::parquet::write_atomic;
 use super::part::PartWriter;
 use super::tables::{self, DayCoverage};
-use super::{InputEntry, MANIFEST, Manifest, Part, Provenance, StoreError};
+use super::{InputEntry, Manifest, Part, Provenance, StoreError};
 use crate::aggregate::DaySnapshot;
 use crate::aggregate::alerts::DayAlerts;
 use crate::classify::ScannerList;
@@ -222,7 +222,9 @@ impl LiveStore {
         if sealed.is_empty() {
             return Ok(sealed);
         }
-        write_atomic(&self.dir.join(MANIFEST), &manifest.to_json())?;
+        let mut commit = Commit::default();
+        commit.entries(&self.dir, &manifest, |p| p.sensor == self.sensor && sealed.contains(&p.part), &[]);
+        commit.apply(&self.dir)?;
         for part in &sealed {
             let states = self.dir.join(".live").join(format!("{}-{part}", self.sensor));
             match std::fs::remove_dir_all(&states) {
@@ -345,7 +347,7 @@ impl LiveStore {
     /// Renames the flush's tables into place and updates the part's entry
     /// in the manifest (its days, which of them are open, this run), in one
     /// commit (see [`super::commit`]).
-    fn commit(&self, days: &[LiveDay], commit: Commit) -> Result<(), StoreError> {
+    fn commit(&self, days: &[LiveDay], mut commit: Commit) -> Result<(), StoreError> {
         let _lock = StoreLock::acquire(&self.dir)?;
         super::commit::recover(&self.dir)?;
         let mut manifest = Manifest::load(&self.dir)?;
@@ -374,7 +376,9 @@ impl LiveStore {
             Some(entry) => *entry = self.run.clone(),
             None => part.inputs.push(self.run.clone()),
         }
-        commit.apply(&self.dir, Some(&manifest.to_json()))
+
+        commit.entries(&self.dir, &manifest, |p| p.sensor == self.sensor && p.part == self.part, &[]);
+        commit.apply(&self.dir)
     }
 }
 

@@ -1,7 +1,7 @@
-//! The ingest manifest (`manifest.json` at the store's root): every part
-//! with the inputs that produced it (path, size, content hash, time span) and its
-//! provenance. It decides which inputs a new run skips, which parts it
-//! replaces, and which files belong to a part.
+//! The ingest manifest: every part with the inputs that produced it (path,
+//! size, content hash, time span) and its provenance, one entry file per part
+//! (see [`super::entries`]). It decides which inputs a new run skips, which
+//! parts it replaces, and which files belong to a part.
 
 use std::io::Read;
 use std::path::Path;
@@ -12,13 +12,19 @@ use sha2::{Digest, Sha256};
 use super::StoreError;
 use crate::time::DayOffset;
 
+/// The one manifest of a store written before entry files (read, and
+/// converted on the next write).
 pub const MANIFEST: &str = "manifest.json";
-const SCHEMA: &str = "darkscope.manifest/1";
+pub(super) const SCHEMA: &str = "darkscope.manifest/1";
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Manifest {
     pub schema: String,
+    /// Sorted by sensor, then part.
     pub parts: Vec<Part>,
+    /// Whether the store still has a `manifest.json` (the next write
+    /// converts it into entries).
+    pub legacy: bool,
 }
 
 /// What one run of one sensor wrote.
@@ -144,23 +150,9 @@ impl RunProvenance {
 }
 
 impl Manifest {
+    /// The manifest of the store at `dir` (empty when it has none yet).
     pub fn load(dir: &Path) -> Result<Manifest, StoreError> {
-        let path = dir.join(MANIFEST);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let manifest: Manifest = serde_json::from_slice(&bytes)
-                    .map_err(|source| StoreError::Manifest { path: path.clone(), source })?;
-                if manifest.schema != SCHEMA {
-                    return Err(StoreError::Version { path, found: manifest.schema, known: SCHEMA });
-                }
-                check_names(&manifest, &path)?;
-                Ok(manifest)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(Manifest { schema: SCHEMA.into(), parts: Vec::new() })
-            }
-            Err(source) => Err(StoreError::Io { path, source }),
-        }
+        super::entries::load(dir)
     }
 
     /// The day offset every part was written with (UTC for a store
@@ -190,12 +182,6 @@ impl Manifest {
              pass --day-offset {stored}, or write into another store"
         );
         Err(StoreError::DayOffset { path: path.to_path_buf(), problem })
-    }
-
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut text = serde_json::to_vec_pretty(self).unwrap_or_default();
-        text.push(b'\n');
-        text
     }
 
     /// The part of `sensor` that already holds a file with these digests.
@@ -310,11 +296,12 @@ pub fn part_name(sensor: &str, inputs: &[InputEntry]) -> String {
     hex(&hasher.finalize()[..8])
 }
 
-/// Every sensor, part and day of `manifest` is a plain name, so no path
-/// made of them (`<table>/day=<day>/<sensor>-<part>.parquet`) leaves the
-/// store: a sensor as `--sensor` allows, a part of letters and digits, a day
-/// a real `YYYY-MM-DD`.
-fn check_names(manifest: &Manifest, path: &Path) -> Result<(), StoreError> {
+/// Every sensor, part and day of `part` (the `index`th of the file at
+/// `path`) is a plain name, so no path made of them
+/// (`<table>/day=<day>/<sensor>-<part>.parquet`) leaves the store: a sensor
+/// as `--sensor` allows, a part of letters and digits, a day a real
+/// `YYYY-MM-DD`.
+pub(super) fn check_part(part: &Part, index: usize, path: &Path) -> Result<(), StoreError> {
     let sensor_ok = |s: &str| {
         !s.is_empty()
             && s.len() <= 64
@@ -323,24 +310,22 @@ fn check_names(manifest: &Manifest, path: &Path) -> Result<(), StoreError> {
     };
     let part_ok = |p: &str| !p.is_empty() && p.len() <= 64 && p.bytes().all(|b| b.is_ascii_alphanumeric());
     let day_ok = |d: &str| crate::time::Day::parse(d).is_some_and(|day| day.to_string() == d);
-    for (index, part) in manifest.parts.iter().enumerate() {
-        let bad = |field: &'static str, value: &str| StoreError::ManifestEntry {
-            path: path.to_path_buf(),
-            index,
-            sensor: part.sensor.clone(),
-            part: part.part.clone(),
-            field,
-            value: value.to_string(),
-        };
-        if !sensor_ok(&part.sensor) {
-            return Err(bad("sensor", &part.sensor));
-        }
-        if !part_ok(&part.part) {
-            return Err(bad("part", &part.part));
-        }
-        if let Some(day) = part.days.iter().find(|d| !day_ok(d)) {
-            return Err(bad("day", day));
-        }
+    let bad = |field: &'static str, value: &str| StoreError::ManifestEntry {
+        path: path.to_path_buf(),
+        index,
+        sensor: part.sensor.clone(),
+        part: part.part.clone(),
+        field,
+        value: value.to_string(),
+    };
+    if !sensor_ok(&part.sensor) {
+        return Err(bad("sensor", &part.sensor));
+    }
+    if !part_ok(&part.part) {
+        return Err(bad("part", &part.part));
+    }
+    if let Some(day) = part.days.iter().find(|d| !day_ok(d)) {
+        return Err(bad("day", day));
     }
     Ok(())
 }

@@ -5,10 +5,11 @@
 //! writes the same file names. Every file is written under a temporary
 //! name (the per-source tables of a day as soon as the day closes, see
 //! [`part`]) and renamed into place once all of the part's files exist; the
-//! manifest is written last, the same way.
+//! part's manifest entry is written last, the same way (see [`entries`]).
 
 mod alerts;
 mod commit;
+mod entries;
 mod events;
 mod leftovers;
 mod live;
@@ -20,6 +21,7 @@ pub mod read;
 mod tables;
 
 pub use commit::finish_interrupted;
+pub use entries::{ENTRIES, is_store};
 pub use leftovers::remove_leftovers;
 pub use live::{Flushed, LiveDay, LiveStore, StoredDay, live_part_name};
 pub use manifest::{
@@ -60,7 +62,7 @@ pub enum StoreError {
     Parquet { path: PathBuf, source: ::parquet::errors::ParquetError },
     #[error(
         "reading {path}: {reason}: the file is damaged or no darkscope table; replay the inputs of part \
-         {part} (manifest.json lists them) again with --replace, or remove that part's files"
+         {part} (its entry in manifest.d lists them) again with --replace, or remove that part's files"
     )]
     ParquetRead { path: PathBuf, part: String, reason: ::parquet::errors::ParquetError },
     #[error("building the {table} table: {source}")]
@@ -278,7 +280,8 @@ impl Store {
             }
         }
 
-        self.manifest.parts.retain(|p| !(p.sensor == meta.sensor && written.replaced.contains(&p.part)));
+        let replaced_part = |p: &Part| p.sensor == meta.sensor && written.replaced.contains(&p.part);
+        self.manifest.parts.retain(|p| !replaced_part(p));
         let entry = |name: String, days: &BTreeSet<Day>| Part {
             sensor: meta.sensor.clone(),
             part: name,
@@ -291,7 +294,15 @@ impl Store {
         for (extra, days) in &extra_days {
             self.manifest.parts.push(entry(part_with_extra(&part, *extra), days));
         }
-        commit.apply(&self.dir, Some(&self.manifest.to_json()))?;
+        let new: BTreeSet<String> = std::iter::once(part.clone())
+            .chain(extra_days.keys().map(|extra| part_with_extra(&part, *extra)))
+            .collect();
+        self.manifest.parts.sort_by(|a, b| (&a.sensor, &a.part).cmp(&(&b.sensor, &b.part)));
+        let gone: Vec<(&str, &str)> = replaced.iter().map(|p| (p.sensor.as_str(), p.part.as_str())).collect();
+        let changed = |p: &Part| p.sensor == meta.sensor && new.contains(&p.part);
+        commit.entries(&self.dir, &self.manifest, changed, &gone);
+        commit.apply(&self.dir)?;
+        self.manifest.legacy = false;
         Ok(written)
     }
 }

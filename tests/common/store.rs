@@ -49,3 +49,33 @@ pub fn files(dir: &Path) -> BTreeSet<PathBuf> {
     }
     found
 }
+
+/// The entry file of part `part` of `sensor` in the store's `manifest.d`.
+pub fn entry_path(store: &Path, sensor: &str, part: &str) -> PathBuf {
+    store.join("manifest.d").join(format!("{sensor}-{part}.json"))
+}
+
+/// The store's manifest as `{"parts": [...]}`: the union of its entry files
+/// (`manifest.d/<sensor>-<part>.json`, each `{"schema", "part"}`), read
+/// here as DESIGN describes them, sorted by file name.
+pub fn manifest(store: &Path) -> serde_json::Value {
+    let mut names: Vec<PathBuf> = match std::fs::read_dir(store.join("manifest.d")) {
+        Ok(listing) => listing.map(|e| e.expect("an entry").path()).collect(),
+        Err(_) => Vec::new(),
+    };
+    names.retain(|p| {
+        let name = p.file_name().expect("a name").to_string_lossy().into_owned();
+        name.ends_with(".json") && !name.starts_with('.')
+    });
+    names.sort();
+    let parts: Vec<serde_json::Value> = names
+        .iter()
+        .map(|path| {
+            let entry: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(path).expect("an entry file")).expect("entry JSON");
+            assert_eq!(entry["schema"], "darkscope.manifest/1", "{}", path.display());
+            entry["part"].clone()
+        })
+        .collect();
+    serde_json::json!({ "parts": parts })
+}

@@ -33,13 +33,15 @@ def totals(store):
             out[name] = [rows, total]
         except duckdb.Error as e:
             out[name] = {"error": str(e)}
-    manifest = os.path.join(store, "manifest.json")
-    if os.path.exists(manifest):
-        with open(manifest) as f:
-            parts = json.load(f)["parts"]
-        out["parts"] = sorted(f"{p['sensor']}-{p['part']}:{len(p['inputs'])}" for p in parts)
-    else:
-        out["parts"] = []
+    # The manifest: the union of the entry files (DESIGN.md "Store").
+    entries = os.path.join(store, "manifest.d")
+    parts = []
+    if os.path.isdir(entries):
+        for name in sorted(os.listdir(entries)):
+            if name.endswith(".json") and not name.startswith("."):
+                with open(os.path.join(entries, name)) as f:
+                    parts.append(json.load(f)["part"])
+    out["parts"] = sorted(f"{p['sensor']}-{p['part']}:{len(p['inputs'])}" for p in parts)
     return out
 
 

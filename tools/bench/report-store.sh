@@ -22,7 +22,7 @@ bin=target/release/darkscope
 cargo build --release --quiet
 mkdir -p "$work"
 
-if [ ! -f "$store/manifest.json" ] || [ "$(ls "$store/coverage" 2>/dev/null | wc -l)" -lt "$DAYS" ]; then
+if [ ! -d "$store/manifest.d" ] && [ ! -f "$store/manifest.json" ] || [ "$(ls "$store/coverage" 2>/dev/null | wc -l)" -lt "$DAYS" ]; then
     echo "building the store: $DAYS days × $SOURCES sources ($PACKETS packets a day)" >&2
     for i in $(seq 0 $((DAYS - 1))); do
         day=$(date -u -d "2024-01-01 + $i days" +%F)
