@@ -98,7 +98,7 @@ fn a_replay_killed_anywhere_leaves_the_store_as_before_or_after() {
             run_time = run_time.mul_f64(0.9);
         }
         child.wait().expect("waiting for replay");
-        let journal = store.join(".commit.json").exists();
+        let journal = common::store::journal(&store);
         let mid = duck.of(&store);
         table_totals(&mid); // every table read without an error
 
@@ -140,16 +140,16 @@ fn a_replay_killed_anywhere_leaves_the_store_as_before_or_after() {
             break;
         }
         if step == 0 {
-            assert!(!store.join(".commit.json").exists(), "aborted before the commit point");
+            assert!(!common::store::journal(&store), "aborted before the commit point");
             ok(&["report", "--store", &store_arg, "--format", "json"]);
             assert_eq!(table_totals(&duck.of(&store)), expected(&parts, &single), "aborted before the commit point");
             continue;
         }
         parts[sensor] = Some(next);
-        assert!(store.join(".commit.json").exists(), "step {step}: aborted inside the commit");
+        assert!(common::store::journal(&store), "step {step}: aborted inside the commit");
         table_totals(&duck.of(&store));
         ok(&["report", "--store", &store_arg, "--format", "json"]);
-        assert!(!store.join(".commit.json").exists(), "step {step}: the report finished the commit");
+        assert!(!common::store::journal(&store), "step {step}: the report finished the commit");
         let after = duck.of(&store);
         assert_eq!(table_totals(&after), expected(&parts, &single), "step {step}: rolled forward");
     }
@@ -182,14 +182,14 @@ fn a_daemon_killed_in_its_flushes_keeps_what_it_stored_and_continues_exactly() {
         let env = [("DARKSCOPE_FAILPOINT_COMMIT_STEPS", step.to_string())];
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let mut daemon = Daemon::start_with_env(&veth, &args, &env);
-        assert!(!store.join(".commit.json").exists(), "round {round}: the restarted daemon finished the commit");
+        assert!(!common::store::journal(&store), "round {round}: the restarted daemon finished the commit");
         veth.send(&capture, 4_000);
         sent += per_send;
         let status = daemon.wait_for_exit(Duration::from_secs(20));
         let status =
             status.unwrap_or_else(|| panic!("round {round}: no abort at step {step}:\n{}", daemon.log.join("\n")));
         assert!(!status.success(), "round {round}: the daemon was aborted ({status})");
-        let journal = store.join(".commit.json").exists();
+        let journal = common::store::journal(&store);
         let now = duck.of(&store);
         let packets = stored_packets(&now);
         let parts = now["parts"].as_array().map_or(0, Vec::len);

@@ -126,7 +126,7 @@ fn a_replay_into_a_full_store_fails_clearly_keeps_the_store_and_succeeds_once_th
         assert!(errors[0].contains(&format!("the disk of the store {store_arg} is full")), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(temporary_files(&store), Vec::<PathBuf>::new(), "{sensor}: no temporary file left");
-        assert!(!store.join(".commit.json").exists(), "{sensor}: no commit started");
+        assert!(!common::store::journal(&store), "{sensor}: no commit started");
         assert_eq!(duck.of(&store), before, "{sensor}: the store as it was");
         ok(&["report", "--store", &store_arg, "--format", "json"]);
     }

@@ -6,9 +6,9 @@
 //! the manifest entries of its parts (written the same way, see
 //! [`super::entries`]); last the files and entries of replaced parts are
 //! removed. No file system renames several files at once, so the write is
-//! first described in a journal, `.commit.json` in the store's root: the
-//! renames and the removals (store-relative). The journal's own rename is
-//! the commit point:
+//! first described in a journal of its own, `.commit-<pid>-<n>.json` in the
+//! store's root: the renames and the removals (store-relative). The
+//! journal's own rename is the commit point:
 //!
 //! * killed before it, the store is as it was: the temporary files are
 //!   hidden from readers and removed by the next writer
@@ -21,9 +21,10 @@
 //!
 //! Between such a crash and the next darkscope process, a reader that
 //! lists the folders itself (DuckDB's `**/*.parquet`) can see the write
-//! half applied; the journal says so (README, "Crash safety"). Every step
-//! runs under the store's lock, so a journal found under the lock is one
-//! whose writer died.
+//! half applied; the journal says so (README, "Crash safety"). Writers
+//! take no lock (which of two rivals commits is decided before, see
+//! [`super::claim`]): a journal found may be one its writer is still rolling
+//! forward, and rolling it forward beside it does each step once.
 
 use std::path::{Path, PathBuf};
 
@@ -33,8 +34,10 @@ use super::entries::{entry_json, entry_path};
 use super::parquet::write_atomic;
 use super::{MANIFEST, Manifest, Part, StoreError};
 
-/// The journal of a commit in progress.
-pub const JOURNAL: &str = ".commit.json";
+/// The journals of commits in progress: `.commit-<pid>-<n>.json`, one per
+/// commit, so that writers commit side by side (`.commit.json`: a journal
+/// of a darkscope of before, which wrote one at a time).
+const JOURNAL: &str = ".commit";
 /// The new manifest while its commit was in progress, in a journal of a
 /// darkscope of before entry files (rolled forward as it was written).
 const NEXT_MANIFEST: &str = ".manifest.json.commit";
@@ -85,11 +88,14 @@ impl Commit {
         }
     }
 
-    /// Applies the commit to the store at `dir`. Call under the store's
-    /// lock. An error before the journal is written removes the temporary
+    /// Applies the commit to the store at `dir`. An error before the
+    /// journal is written removes the temporary
     /// files (the store is as it was); one after it leaves them for
     /// [`recover`] to finish.
     pub fn apply(mut self, dir: &Path) -> Result<(), StoreError> {
+        static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COMMITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let journal_path = dir.join(format!("{JOURNAL}-{}-{n}.json", std::process::id()));
         let prepared = (|| {
             for (target, bytes) in std::mem::take(&mut self.entries) {
                 let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -103,7 +109,7 @@ impl Commit {
             self.removes.retain(|r| !targets.contains(r));
             let journal = serde_json::to_vec_pretty(&self).expect("a commit serialises");
             failpoint_step();
-            write_atomic(&dir.join(JOURNAL), &journal)
+            write_atomic(&journal_path, &journal)
         })();
         if let Err(e) = prepared {
             for (temp, _) in &self.renames {
@@ -112,12 +118,14 @@ impl Commit {
             let _ = std::fs::remove_file(dir.join(NEXT_MANIFEST));
             return Err(e);
         }
-        self.roll_forward(dir, true)
+        self.roll_forward(dir, &journal_path, true)
     }
 
     /// Does every step not done yet; then removes the journal. `counted`:
     /// a commit's own steps, which the failpoint counts (not a recovery's).
-    fn roll_forward(&self, dir: &Path, counted: bool) -> Result<(), StoreError> {
+    /// Another process may be rolling the same journal forward: every step
+    /// done already is skipped.
+    fn roll_forward(&self, dir: &Path, journal: &Path, counted: bool) -> Result<(), StoreError> {
         let step = || {
             if counted {
                 failpoint_step();
@@ -138,48 +146,75 @@ impl Commit {
         if self.manifest {
             rename_if_there(&dir.join(NEXT_MANIFEST), &dir.join(MANIFEST))?;
         }
-        let journal = dir.join(JOURNAL);
-        std::fs::remove_file(&journal).map_err(|source| StoreError::Io { path: journal, source })
+        match std::fs::remove_file(journal) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(StoreError::Io { path: journal.to_path_buf(), source: e })
+            }
+            _ => Ok(()),
+        }
     }
 }
 
-/// Rolls forward the commit that a killed writer left in the store at
-/// `dir`, if there is one; gives the number of files it names. Call under
-/// the store's lock, before removing leftovers.
-pub fn recover(dir: &Path) -> Result<Option<usize>, StoreError> {
-    let path = dir.join(JOURNAL);
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // A manifest written for a commit that never reached its journal.
-            let _ = std::fs::remove_file(dir.join(NEXT_MANIFEST));
-            return Ok(None);
-        }
-        Err(source) => return Err(StoreError::Io { path, source }),
+/// The journals in the store at `dir`, by name.
+fn journals(dir: &Path) -> Vec<PathBuf> {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return Vec::new();
     };
-    let commit: Commit = serde_json::from_slice(&bytes)
-        .map_err(|e| StoreError::Journal { path: path.clone(), reason: e.to_string() })?;
-    let names = commit.renames.iter().flat_map(|(a, b)| [a, b]).chain(&commit.removes);
-    if let Some(bad) = names.into_iter().find(|p| !inside(p)) {
-        let reason = format!("it names {}, which is outside the store", bad.display());
-        return Err(StoreError::Journal { path, reason });
+    let mut found: Vec<PathBuf> = listing
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(JOURNAL) && name.ends_with(".json")
+        })
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Rolls forward the commits that killed writers left in the store at
+/// `dir` (and any that a live writer is finishing itself: every step is
+/// done once), if there are any; gives the number of files they name. Call
+/// before removing leftovers.
+pub fn recover(dir: &Path) -> Result<Option<usize>, StoreError> {
+    let found = journals(dir);
+    if found.is_empty() {
+        // A manifest of before, written for a commit that never reached its journal.
+        let _ = std::fs::remove_file(dir.join(NEXT_MANIFEST));
+        return Ok(None);
     }
-    commit.roll_forward(dir, false)?;
-    Ok(Some(commit.renames.len() + commit.removes.len()))
+    let mut files = 0;
+    for path in found {
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            // Finished meanwhile by its writer.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        let commit: Commit = serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Journal { path: path.clone(), reason: e.to_string() })?;
+        let names = commit.renames.iter().flat_map(|(a, b)| [a, b]).chain(&commit.removes);
+        if let Some(bad) = names.into_iter().find(|p| !inside(p)) {
+            let reason = format!("it names {}, which is outside the store", bad.display());
+            return Err(StoreError::Journal { path, reason });
+        }
+        commit.roll_forward(dir, &path, false)?;
+        files += commit.renames.len() + commit.removes.len();
+    }
+    Ok(Some(files))
 }
 
 /// Whether the store at `dir` holds an interrupted commit.
 pub fn interrupted(dir: &Path) -> bool {
-    dir.join(JOURNAL).exists()
+    !journals(dir).is_empty()
 }
 
-/// [`recover`] under the store's lock: for a process that opens the store
-/// and holds no lock yet.
+/// [`recover`] when there is something to recover: for a process that
+/// opens the store (a report).
 pub fn finish_interrupted(dir: &Path) -> Result<Option<usize>, StoreError> {
     if !interrupted(dir) {
         return Ok(None);
     }
-    let _lock = super::StoreLock::acquire(dir)?;
     recover(dir)
 }
 
@@ -270,17 +305,18 @@ mod tests {
             manifest: true,
             entries: Vec::new(),
         };
-        write(&d.join(JOURNAL), &serde_json::to_string(&commit).expect("json"));
+        // A journal of before: one `.commit.json`.
+        write(&d.join(".commit.json"), &serde_json::to_string(&commit).expect("json"));
         assert!(interrupted(d));
         assert_eq!(recover(d).expect("recovered"), Some(4));
         assert_eq!(std::fs::read_to_string(d.join("b")).expect("b"), "b");
         assert_eq!(std::fs::read_to_string(d.join(MANIFEST)).expect("manifest"), "next");
         assert!(!d.join("gone").exists() && !interrupted(d));
         // A damaged journal is an error that names it, not a panic.
-        write(&d.join(JOURNAL), "{\"renames\": [");
+        write(&d.join(".commit-1-0.json"), "{\"renames\": [");
         let e = recover(d).expect_err("a damaged journal");
-        assert!(e.to_string().contains(".commit.json"), "{e}");
-        write(&d.join(JOURNAL), r#"{"renames": [], "removes": ["../outside"]}"#);
+        assert!(e.to_string().contains(".commit-1-0.json"), "{e}");
+        write(&d.join(".commit-1-0.json"), r#"{"renames": [], "removes": ["../outside"]}"#);
         let e = recover(d).expect_err("a hostile journal");
         assert!(e.to_string().contains("outside the store"), "{e}");
     }

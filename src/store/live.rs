@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use super::commit::Commit;
 use super::live_state::{checked, decode_state, encode_state, with_checksum};
-use super::manifest::{LiveInfo, StoreLock};
+use super::manifest::LiveInfo;
 use super::parquet::write_atomic;
 use super::part::PartWriter;
 use super::tables::{self, DayCoverage};
@@ -198,16 +198,13 @@ impl LiveStore {
     /// killed before they committed (see [`super::leftovers`]); gives
     /// their paths.
     pub fn remove_leftovers(&self) -> Result<Vec<PathBuf>, StoreError> {
-        let _lock = StoreLock::acquire(&self.dir)?;
-        super::commit::recover(&self.dir)?;
-        Ok(super::leftovers::remove_leftovers(&self.dir))
+        super::leftovers::remove_leftovers(&self.dir)
     }
 
     /// Makes final the open days of the sensor's other live parts (runs
     /// with another darknet or exclusion: this run cannot continue them):
     /// their files stay as last flushed, their states go. Gives the parts.
     pub fn seal_other_parts(&self) -> Result<Vec<String>, StoreError> {
-        let _lock = StoreLock::acquire(&self.dir)?;
         super::commit::recover(&self.dir)?;
         let mut manifest = Manifest::load(&self.dir)?;
         let mut sealed = Vec::new();
@@ -348,7 +345,6 @@ impl LiveStore {
     /// in the manifest (its days, which of them are open, this run), in one
     /// commit (see [`super::commit`]).
     fn commit(&self, days: &[LiveDay], mut commit: Commit) -> Result<(), StoreError> {
-        let _lock = StoreLock::acquire(&self.dir)?;
         super::commit::recover(&self.dir)?;
         let mut manifest = Manifest::load(&self.dir)?;
         let at = manifest.parts.iter().position(|p| p.sensor == self.sensor && p.part == self.part);

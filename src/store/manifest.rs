@@ -99,7 +99,7 @@ impl InputEntry {
 
     /// Two captures of overlapping spans (alerts of the same time as a
     /// capture are what they are for).
-    fn overlaps(&self, other: &InputEntry) -> bool {
+    pub(super) fn overlaps(&self, other: &InputEntry) -> bool {
         if !(self.kind.is_capture() && other.kind.is_capture()) {
             return false;
         }
@@ -222,24 +222,6 @@ impl Manifest {
             }
         }
         found
-    }
-}
-
-/// The store's writer lock (`.lock` at its root, an advisory lock): held
-/// from reading the manifest to writing it back, so writers on one host
-/// (replays, a capture daemon) never lose each other's entries.
-pub struct StoreLock {
-    _file: std::fs::File,
-}
-
-impl StoreLock {
-    /// Waits for the lock of the store at `dir`.
-    pub fn acquire(dir: &Path) -> Result<StoreLock, StoreError> {
-        let path = dir.join(".lock");
-        let io = |source| StoreError::Io { path: path.clone(), source };
-        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
-        file.lock().map_err(io)?;
-        Ok(StoreLock { _file: file })
     }
 }
 

@@ -8,6 +8,7 @@
 //! part's manifest entry is written last, the same way (see [`entries`]).
 
 mod alerts;
+mod claim;
 mod commit;
 mod entries;
 mod events;
@@ -25,8 +26,8 @@ pub use entries::{ENTRIES, is_store};
 pub use leftovers::remove_leftovers;
 pub use live::{Flushed, LiveDay, LiveStore, StoredDay, live_part_name};
 pub use manifest::{
-    FileHash, InputEntry, InputKind, LiveInfo, MANIFEST, Manifest, Part, Provenance, RunProvenance, StoreLock,
-    hash_file, part_name,
+    FileHash, InputEntry, InputKind, LiveInfo, MANIFEST, Manifest, Part, Provenance, RunProvenance, hash_file,
+    part_name,
 };
 pub use part::PartWriter;
 use part::part_with_extra;
@@ -220,13 +221,14 @@ impl Store {
         meta: &RunMeta,
         mut writers: Vec<PartWriter>,
     ) -> Result<Written, StoreError> {
-        // Decided against the manifest as it is now, under the lock: another
-        // writer may have stored parts since this run began.
-        let _lock = StoreLock::acquire(&self.dir)?;
-        commit::recover(&self.dir)?;
+        // Decided against the manifest as it is once no rival writer goes
+        // first (see [`claim`]): another writer may have stored parts since
+        // this run began. The claim is withdrawn when this returns, after
+        // the part's entry is written.
+        let leftovers = remove_leftovers(&self.dir)?;
+        let _claim = claim::Claim::settle(&self.dir, &meta.sensor, &meta.inputs)?;
         self.manifest = Manifest::load(&self.dir)?;
         self.manifest.check_day_offset(&self.dir, crate::time::day_offset())?;
-        let leftovers = remove_leftovers(&self.dir);
         let conflicts = self.manifest.conflicts(&meta.sensor, &meta.inputs);
         if let (false, Some((part, new, old))) = (meta.replace, conflicts.first()) {
             if new.same_content(old) {

@@ -79,3 +79,14 @@ pub fn manifest(store: &Path) -> serde_json::Value {
         .collect();
     serde_json::json!({ "parts": parts })
 }
+
+/// Whether the store holds a commit's journal (`.commit-<pid>-<n>.json`):
+/// a write past its commit point, not finished yet.
+pub fn journal(store: &Path) -> bool {
+    std::fs::read_dir(store).is_ok_and(|listing| {
+        listing.flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(".commit") && name.ends_with(".json")
+        })
+    })
+}

@@ -1,0 +1,215 @@
+//! Claims: how writers that race to commit decide, with no lock, which of
+//! two overlapping parts is stored (DESIGN.md "Store": the skip and refuse
+//! rules are decided when a part commits).
+//!
+//! A writer whose data files are written stakes a claim: a small file in
+//! `manifest.d/.claims/`, renamed into place whole, naming its sensor and
+//! inputs under a key that orders claims (the time it was staked, then its
+//! host and process). It then lists the other claims and keeps the rivals:
+//! claims of its sensor with an input of the same content or an overlapping
+//! span. With no rival it decides against the manifest's entries (as a lone
+//! writer does), commits, writes its entry, and only then removes its claim.
+//! A rival of a lower key goes first: the writer withdraws its claim, waits
+//! until that rival is gone, and stakes a new one. Rivals of higher keys
+//! withdraw for it, or are committing already; it waits until they are
+//! gone and looks again.
+//!
+//! Why two rivals never both commit: each lists the claims after its own is
+//! in place, so of two rivals staked at once at least one sees the other's
+//! claim, and a claim stays until its writer withdrew (and looks again) or
+//! wrote its entry (which the other then sees when it decides). The lowest
+//! key of a set of rivals never waits for a lower one, so every writer comes
+//! to decide. This needs only a filesystem whose renames are atomic and
+//! whose listings show every file renamed into place before the listing
+//! began (POSIX; NFS with close-to-open consistency).
+//!
+//! A writer killed while it holds a claim leaves it behind. A claim of a
+//! process of this host that is gone is removed; any claim older than
+//! [`STALE`] is taken for one whose writer died on another host and is
+//! ignored (a commit takes seconds).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::entries::ENTRIES;
+use super::parquet::write_atomic;
+use super::{InputEntry, StoreError};
+
+/// The folder of the claims, inside `manifest.d` (hidden from its readers).
+const CLAIMS: &str = ".claims";
+/// A claim older than this is ignored.
+pub const STALE: Duration = Duration::from_secs(600);
+/// How often a waiting writer looks again.
+const POLL: Duration = Duration::from_millis(20);
+
+#[derive(Serialize, Deserialize)]
+struct ClaimFile {
+    sensor: String,
+    inputs: Vec<InputEntry>,
+    host: String,
+    pid: u32,
+}
+
+/// A staked claim; dropped, it is withdrawn (its file removed).
+pub struct Claim {
+    path: PathBuf,
+    key: String,
+}
+
+/// This host's name (the kernel's), to tell this host's claims from others'.
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map_or_else(|_| "unknown".into(), |h| h.trim().to_string())
+}
+
+fn claims_dir(dir: &Path) -> PathBuf {
+    dir.join(ENTRIES).join(CLAIMS)
+}
+
+impl Claim {
+    /// Stakes a claim for `inputs` of `sensor` in the store at `dir`, then
+    /// waits until no rival goes before it (see the module's text).
+    pub fn settle(dir: &Path, sensor: &str, inputs: &[InputEntry]) -> Result<Claim, StoreError> {
+        let file =
+            ClaimFile { sensor: sensor.to_string(), inputs: inputs.to_vec(), host: host(), pid: std::process::id() };
+        loop {
+            let claim = Claim::stake(dir, &file)?;
+            let lower = loop {
+                let rivals = rivals(dir, &file, &claim.key)?;
+                if rivals.is_empty() {
+                    return Ok(claim);
+                }
+                if let Some(lower) = rivals.into_iter().filter(|r| *r < claim.key).min() {
+                    break lower;
+                }
+                // Only later rivals: they withdraw for this one, or commit.
+                std::thread::sleep(POLL);
+            };
+            drop(claim);
+            wait_gone(dir, &lower);
+        }
+    }
+
+    fn stake(dir: &Path, file: &ClaimFile) -> Result<Claim, StoreError> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let key = format!("{nanos:024}-{}-{}-{n}", file.host, file.pid);
+        let folder = claims_dir(dir);
+        std::fs::create_dir_all(&folder).map_err(|source| StoreError::Io { path: folder.clone(), source })?;
+        let path = folder.join(format!("{key}.json"));
+        write_atomic(&path, &serde_json::to_vec(file).expect("a claim serialises"))?;
+        Ok(Claim { path, key })
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The keys of the claims that rival `mine` (key `key`): of its sensor,
+/// not stale, with an input of the same content or an overlapping span.
+fn rivals(dir: &Path, mine: &ClaimFile, key: &str) -> Result<Vec<String>, StoreError> {
+    let folder = claims_dir(dir);
+    let listing = match std::fs::read_dir(&folder) {
+        Ok(listing) => listing,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(StoreError::Io { path: folder, source }),
+    };
+    let mut found = Vec::new();
+    for entry in listing.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(other) = name.strip_suffix(".json").filter(|k| !k.starts_with('.') && *k != key) else {
+            continue;
+        };
+        let path = entry.path();
+        // Gone meanwhile (withdrawn, or committed): no rival.
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(claim) = serde_json::from_slice::<ClaimFile>(&bytes) else { continue };
+        let old = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+        if old.is_some_and(|age| age > STALE) {
+            continue;
+        }
+        if claim.host == mine.host && !super::leftovers::may_run(claim.pid) {
+            let _ = std::fs::remove_file(&path);
+            continue;
+        }
+        let rival = claim.sensor == mine.sensor
+            && mine.inputs.iter().any(|a| claim.inputs.iter().any(|b| a.same_content(b) || a.overlaps(b)));
+        if rival {
+            found.push(other.to_string());
+        }
+    }
+    Ok(found)
+}
+
+/// Waits until the claim `key` is gone (or stale).
+fn wait_gone(dir: &Path, key: &str) {
+    let path = claims_dir(dir).join(format!("{key}.json"));
+    let started = std::time::Instant::now();
+    while path.exists() && started.elapsed() < STALE {
+        std::thread::sleep(POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::InputKind;
+
+    fn input(hash: &str, first: i64, last: i64) -> InputEntry {
+        InputEntry {
+            path: format!("{hash}.pcap"),
+            size: 1,
+            blake3: Some(hash.into()),
+            sha256: None,
+            first_ns: Some(first),
+            last_ns: Some(last),
+            records: 1,
+            kind: InputKind::Capture,
+        }
+    }
+
+    #[test]
+    fn a_claim_waits_for_a_lower_rival_and_not_for_others() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path().to_path_buf();
+        // Another sensor's claim and a disjoint input's claim are no rivals.
+        let other = Claim::settle(&d, "s2", &[input("a", 0, 10)]).expect("another sensor");
+        let disjoint = Claim::settle(&d, "s1", &[input("b", 20, 30)]).expect("a disjoint input");
+        let first = Claim::settle(&d, "s1", &[input("a", 0, 10)]).expect("the first claim");
+        // A rival of the same content waits until the first is withdrawn.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let second = Claim::settle(&d, "s1", &[input("c", 5, 15)]);
+            tx.send(()).expect("the test waits");
+            second.map(|c| c.key.clone())
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(rx.try_recv().is_err(), "an overlapping claim went before the first");
+        let first_key = first.key.clone();
+        drop(first);
+        let second = waiter.join().expect("no panic").expect("settled");
+        assert!(second > first_key, "staked anew after the first");
+        drop((other, disjoint));
+    }
+
+    #[test]
+    fn claims_of_gone_processes_of_this_host_are_removed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let dead = ClaimFile { sensor: "s1".into(), inputs: vec![input("a", 0, 10)], host: host(), pid: u32::MAX };
+        let folder = claims_dir(d);
+        std::fs::create_dir_all(&folder).expect("folder");
+        let stale = folder.join("000000000000000000000001-x-1-0.json");
+        std::fs::write(&stale, serde_json::to_vec(&dead).expect("json")).expect("a dead claim");
+        let claim = Claim::settle(d, "s1", &[input("a", 0, 10)]).expect("not blocked by a dead writer");
+        assert!(!stale.exists());
+        drop(claim);
+        assert_eq!(std::fs::read_dir(&folder).expect("claims").count(), 0, "withdrawn when dropped");
+    }
+}
