@@ -212,4 +212,37 @@ mod tests {
         drop(claim);
         assert_eq!(std::fs::read_dir(&folder).expect("claims").count(), 0, "withdrawn when dropped");
     }
+
+    #[test]
+    fn of_rivals_racing_to_decide_and_commit_exactly_one_commits() {
+        // Each round eight writers of overlapping inputs settle at once; a
+        // settled writer commits (creates its entry) when no entry is there
+        // yet, as write_run decides, and then withdraws its claim.
+        const WRITERS: usize = 8;
+        let dir = tempfile::tempdir().expect("temp dir");
+        for round in 0..25 {
+            let entries = dir.path().join(format!("round{round}"));
+            std::fs::create_dir_all(&entries).expect("entries");
+            let start = std::sync::Arc::new(std::sync::Barrier::new(WRITERS));
+            let writers: Vec<_> = (0..WRITERS)
+                .map(|w| {
+                    let (d, entries, start) = (dir.path().to_path_buf(), entries.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        let mine = input(&format!("w{w}"), w as i64, w as i64 + 100);
+                        start.wait();
+                        let claim = Claim::settle(&d, "s1", &[mine]).expect("settled");
+                        let held = std::fs::read_dir(&entries).expect("entries").count();
+                        // The commit's renames take a while.
+                        std::thread::sleep(Duration::from_millis(2));
+                        if held == 0 {
+                            std::fs::write(entries.join(format!("w{w}")), b"").expect("an entry");
+                        }
+                        drop(claim);
+                    })
+                })
+                .collect();
+            writers.into_iter().for_each(|w| w.join().expect("no panic"));
+            assert_eq!(std::fs::read_dir(&entries).expect("entries").count(), 1, "round {round}");
+        }
+    }
 }

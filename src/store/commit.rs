@@ -21,7 +21,7 @@
 //!
 //! Between such a crash and the next darkscope process, a reader that
 //! lists the folders itself (DuckDB's `**/*.parquet`) can see the write
-//! half applied; the journal says so (README, "Crash safety"). Writers
+//! half applied; the journal says so (README, "A crash never shows half a write"). Writers
 //! take no lock (which of two rivals commits is decided before, see
 //! [`super::claim`]): a journal found may be one its writer is still rolling
 //! forward, and rolling it forward beside it does each step once.

@@ -5,7 +5,7 @@
 //! (a restart with the same configuration continues the same part). At
 //! every flush each open day is written again whole: the day's tables under
 //! temporary names, renamed over the previous flush's files, then the
-//! manifest (under the store's lock). So the store holds one set of files
+//! part's manifest entry. So the store holds one set of files
 //! per sensor-day, the last flush's, and a reader never sums two flushes.
 //!
 //! Beside the tables, each open day keeps its *state* in
