@@ -59,11 +59,15 @@ fn a_killed_writers_temporary_files_are_removed_and_named_by_the_next() {
     child.wait().expect("waiting for darkscope");
     drop(stdin);
     let killed = temporaries(&store);
-    assert!(!store.join("manifest.json").exists(), "the killed run committed nothing");
+    assert!(!store.join("manifest.d").exists(), "the killed run committed nothing");
 
-    // A temporary file of a process that still runs (this test) is kept.
+    // A temporary file of a process that still runs (this test) is kept,
+    // and so is one of a writer on another host sharing the store (its
+    // process id says nothing here).
     let running = store.join("sources/day=2024-01-01").join(format!(".s2-0.parquet.tmp-{}", std::process::id()));
     std::fs::write(&running, b"in progress").expect("planting a running writer's file");
+    let elsewhere = store.join("sources/day=2024-01-01").join(format!(".s3-0.parquet.tmp-other-host-{}", u32::MAX));
+    std::fs::write(&elsewhere, b"another host's").expect("planting another host's file");
 
     let out = ok(&["replay", &second, "--darknet", "198.18.0.0/16", "--store", &store_arg, "--sensor", "s1"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -74,8 +78,11 @@ fn a_killed_writers_temporary_files_are_removed_and_named_by_the_next() {
     for path in &killed {
         assert!(stderr.contains(&path.display().to_string()), "{} named: {stderr}", path.display());
     }
-    assert_eq!(temporaries(&store), vec![running.clone()], "only the running writer's file is left");
+    let mut kept = vec![running.clone(), elsewhere.clone()];
+    kept.sort();
+    assert_eq!(temporaries(&store), kept, "only the running writer's and the other host's files are left");
     std::fs::remove_file(&running).expect("removing the planted file");
+    std::fs::remove_file(&elsewhere).expect("removing the planted file");
 
     let got = common::python::json("store/query.py", &[&store]);
     assert_eq!((counts(&got["days"]), counts(&got["days_from_sources"])), (want.clone(), want));

@@ -8,6 +8,12 @@
 //! that of a store written by replaying the same stored inputs one after
 //! another. (Not of one replay of all of them at once: such a run also
 //! covers the seconds between two slices, which two runs cannot see.)
+//!
+//! Run as root, the overlapping writer and sensor b's two run as if on
+//! three other hosts sharing the store: each in UTS, PID and mount
+//! namespaces of its own (`unshare`), with its own host name and process
+//! id 1, as a writer in a container of another machine has. No lock is
+//! shared between them; their claims and entries in the store decide.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
@@ -22,13 +28,35 @@ use serde_json::Value;
 
 const ROUNDS: usize = 20;
 
-fn start_replay(input: &str, sensor: &str, store: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_darkscope"))
-        .args(["replay", input, "--darknet", "198.18.0.0/16", "--store", store, "--sensor", sensor, "-q"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starting darkscope")
+/// Starts a replay of `input` into `store`; with `host` (and root), as a
+/// writer of that host (see the module's text).
+fn start_replay(input: &str, sensor: &str, store: &str, host: Option<&str>) -> Child {
+    let args = ["replay", input, "--darknet", "198.18.0.0/16", "--store", store, "--sensor", sensor, "-q"];
+    let mut command = match host.filter(|_| root()) {
+        Some(host) => {
+            let mut c = Command::new("unshare");
+            c.args([
+                "--uts",
+                "--pid",
+                "--fork",
+                "--mount",
+                "--mount-proc",
+                "sh",
+                "-c",
+                r#"hostname "$0" && exec "$@""#,
+            ])
+            .arg(host)
+            .arg(env!("CARGO_BIN_EXE_darkscope"))
+            .args(args);
+            c
+        }
+        None => {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_darkscope"));
+            c.args(args);
+            c
+        }
+    };
+    command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("starting darkscope")
 }
 
 /// Every stored input's path, by sensor.
@@ -43,6 +71,10 @@ fn stored_inputs(store: &Path) -> BTreeMap<String, Vec<String>> {
     }
     out.values_mut().for_each(|paths| paths.sort());
     out
+}
+
+fn root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n")
 }
 
 fn report(store: &str) -> Value {
@@ -84,12 +116,12 @@ fn racing_writers_of_two_sensors_store_each_input_once_and_never_an_overlap_twic
         let store = dir.path().join(format!("store{round}")).to_string_lossy().into_owned();
         let mut writers: Vec<(&str, &str, Child)> = Vec::new();
         for input in &a_slices {
-            writers.push(("a", input, start_replay(input, "a", &store)));
+            writers.push(("a", input, start_replay(input, "a", &store, None)));
         }
-        for input in &b_slices {
-            writers.push(("b", input, start_replay(input, "b", &store)));
+        for (input, host) in b_slices.iter().zip(["sensor-host-c", "sensor-host-d"]) {
+            writers.push(("b", input, start_replay(input, "b", &store, Some(host))));
         }
-        writers.push(("a", &overlap, start_replay(&overlap, "a", &store)));
+        writers.push(("a", &overlap, start_replay(&overlap, "a", &store, Some("sensor-host-b"))));
         let mut refused = BTreeSet::new();
         for (_, input, child) in writers {
             let out = child.wait_with_output().expect("waiting for darkscope");
@@ -136,5 +168,6 @@ fn racing_writers_of_two_sensors_store_each_input_once_and_never_an_overlap_twic
     }
     drop(to_duckdb);
     let _ = duckdb.wait();
-    eprintln!("the overlapping input won {overlap_won} of {ROUNDS} races");
+    let hosts = if root() { "4 hosts" } else { "one host (not root: no namespaces)" };
+    eprintln!("the overlapping input won {overlap_won} of {ROUNDS} races; writers on {hosts}");
 }

@@ -35,6 +35,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::entries::ENTRIES;
+use super::leftovers::host;
 use super::parquet::write_atomic;
 use super::{InputEntry, StoreError};
 
@@ -59,11 +60,6 @@ pub struct Claim {
     key: String,
 }
 
-/// This host's name (the kernel's), to tell this host's claims from others'.
-fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map_or_else(|_| "unknown".into(), |h| h.trim().to_string())
-}
-
 fn claims_dir(dir: &Path) -> PathBuf {
     dir.join(ENTRIES).join(CLAIMS)
 }
@@ -72,8 +68,12 @@ impl Claim {
     /// Stakes a claim for `inputs` of `sensor` in the store at `dir`, then
     /// waits until no rival goes before it (see the module's text).
     pub fn settle(dir: &Path, sensor: &str, inputs: &[InputEntry]) -> Result<Claim, StoreError> {
-        let file =
-            ClaimFile { sensor: sensor.to_string(), inputs: inputs.to_vec(), host: host(), pid: std::process::id() };
+        let file = ClaimFile {
+            sensor: sensor.to_string(),
+            inputs: inputs.to_vec(),
+            host: host().to_string(),
+            pid: std::process::id(),
+        };
         loop {
             let claim = Claim::stake(dir, &file)?;
             let lower = loop {
@@ -202,7 +202,8 @@ mod tests {
     fn claims_of_gone_processes_of_this_host_are_removed() {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
-        let dead = ClaimFile { sensor: "s1".into(), inputs: vec![input("a", 0, 10)], host: host(), pid: u32::MAX };
+        let dead =
+            ClaimFile { sensor: "s1".into(), inputs: vec![input("a", 0, 10)], host: host().to_string(), pid: u32::MAX };
         let folder = claims_dir(d);
         std::fs::create_dir_all(&folder).expect("folder");
         let stale = folder.join("000000000000000000000001-x-1-0.json");

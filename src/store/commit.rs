@@ -6,7 +6,7 @@
 //! the manifest entries of its parts (written the same way, see
 //! [`super::entries`]); last the files and entries of replaced parts are
 //! removed. No file system renames several files at once, so the write is
-//! first described in a journal of its own, `.commit-<pid>-<n>.json` in the
+//! first described in a journal of its own, `.commit-<host>-<pid>-<n>.json` in the
 //! store's root: the renames and the removals (store-relative). The
 //! journal's own rename is the commit point:
 //!
@@ -34,7 +34,7 @@ use super::entries::{entry_json, entry_path};
 use super::parquet::write_atomic;
 use super::{MANIFEST, Manifest, Part, StoreError};
 
-/// The journals of commits in progress: `.commit-<pid>-<n>.json`, one per
+/// The journals of commits in progress: `.commit-<host>-<pid>-<n>.json`, one per
 /// commit, so that writers commit side by side (`.commit.json`: a journal
 /// of a darkscope of before, which wrote one at a time).
 const JOURNAL: &str = ".commit";
@@ -95,11 +95,12 @@ impl Commit {
     pub fn apply(mut self, dir: &Path) -> Result<(), StoreError> {
         static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = COMMITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let journal_path = dir.join(format!("{JOURNAL}-{}-{n}.json", std::process::id()));
+        let (host, pid) = (super::leftovers::host(), std::process::id());
+        let journal_path = dir.join(format!("{JOURNAL}-{host}-{pid}-{n}.json"));
         let prepared = (|| {
             for (target, bytes) in std::mem::take(&mut self.entries) {
                 let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let temp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+                let temp = target.with_file_name(super::leftovers::temp_name(&name));
                 self.rename(dir, &temp, &target);
                 write_synced(&temp, &bytes)?;
             }

@@ -1,26 +1,61 @@
 //! Temporary files that a killed writer left in the store. Every writer
 //! (replay, the capture daemon) writes under a hidden name ending in
-//! `.tmp-<pid>` (data files, manifest entries) and renames it into place (see [`super::parquet`]); readers
-//! skip hidden names, so a writer killed before its rename leaves files
-//! that nothing reads. The next writer on the host removes those whose
-//! process is gone, and names them; it first finishes the commits that
-//! killed writers left (see [`super::commit`]), so no file a journal
-//! names is taken for a leftover.
+//! `.tmp-<host>-<pid>` (data files, manifest entries; [`temp_name`]) and
+//! renames it into place (see [`super::parquet`]); readers skip hidden
+//! names, so a writer killed before its rename leaves files that nothing
+//! reads. The next writer on the same host removes those whose process is
+//! gone, and names them; it first finishes the commits that killed writers
+//! left (see [`super::commit`]), so no file a journal names is taken for a
+//! leftover.
 //!
-//! A process id says nothing of another host's writers: a store shared by
-//! several hosts must not be cleaned by one of them while another writes
-//! (README, "Several writers at once").
+//! The host in the name keeps the writers of several hosts sharing a store
+//! apart: their process ids may be equal (a container's first process is
+//! 1 on every host), and a process id says nothing of another host's
+//! writers, whose files are left alone. Names of before (`.tmp-<pid>`)
+//! are taken for this host's.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::{StoreError, TABLES};
 
-/// The process id a temporary name of the store ends with, if it is one.
-fn writer_pid(name: &str) -> Option<u32> {
+/// This host's name as the kernel has it, in the characters a file name
+/// keeps (others become `_`): what tells its writers from other hosts'.
+pub(super) fn host() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let name: String = name
+            .trim()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+            .collect();
+        if name.is_empty() { "localhost".into() } else { name }
+    })
+}
+
+/// The hidden temporary name of this process for a file named `name`.
+pub(super) fn temp_name(name: &str) -> String {
+    format!(".{name}.tmp-{}-{}", host(), std::process::id())
+}
+
+/// The host (None in a name of before) and process id a temporary name
+/// of the store ends with, if it is one.
+fn writer(name: &str) -> Option<(Option<&str>, u32)> {
     if !name.starts_with('.') {
         return None;
     }
-    name.rsplit_once(".tmp-")?.1.parse().ok()
+    let end = name.rsplit_once(".tmp-")?.1;
+    match end.rsplit_once('-') {
+        Some((host, pid)) => Some((Some(host), pid.parse().ok()?)),
+        None => Some((None, end.parse().ok()?)),
+    }
+}
+
+/// Whether the temporary file `name` is one of a writer of this host
+/// that is gone.
+fn of_gone_writer(name: &str) -> bool {
+    writer(name).is_some_and(|(on, pid)| on.is_none_or(|h| h == host()) && !may_run(pid))
 }
 
 /// Whether process `pid` of this host is running (or may be: when there
@@ -54,7 +89,7 @@ pub fn remove_leftovers(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
             continue;
         };
         for entry in entries.flatten() {
-            let dead = writer_pid(&entry.file_name().to_string_lossy()).is_some_and(|pid| !may_run(pid));
+            let dead = of_gone_writer(&entry.file_name().to_string_lossy());
             if dead && entry.file_type().is_ok_and(|t| t.is_file()) {
                 gone.push(entry.path());
             }
@@ -74,12 +109,18 @@ mod tests {
 
     #[test]
     fn temporary_names_give_their_writer() {
-        assert_eq!(writer_pid(".s1-0.parquet.tmp-4242"), Some(4242));
-        assert_eq!(writer_pid(".manifest.json.tmp-17"), Some(17));
-        assert_eq!(writer_pid(".2024-01-01.day.tmp-9"), Some(9));
-        assert_eq!(writer_pid("s1-abc.parquet"), None, "a stored file");
-        assert_eq!(writer_pid(".lock"), None);
-        assert_eq!(writer_pid(".s1-0.parquet.tmp-x"), None);
+        assert_eq!(writer(".s1-0.parquet.tmp-sensor-7.example-4242"), Some((Some("sensor-7.example"), 4242)));
+        assert_eq!(writer(".s1-0.parquet.tmp-4242"), Some((None, 4242)), "a name of before");
+        assert_eq!(writer(".2024-01-01.day.tmp-9"), Some((None, 9)));
+        assert_eq!(writer("s1-abc.parquet"), None, "a stored file");
+        assert_eq!(writer(".lock"), None);
+        assert_eq!(writer(".s1-0.parquet.tmp-h-x"), None);
         assert!(may_run(std::process::id()));
+        let mine = temp_name("s1-0.parquet");
+        assert_eq!(writer(&mine), Some((Some(host()), std::process::id())));
+        // Another host's writer is never taken for a gone one; this host's is.
+        assert!(!of_gone_writer(&format!(".a.tmp-{}x-{}", host(), u32::MAX)));
+        assert!(of_gone_writer(&format!(".a.tmp-{}-{}", host(), u32::MAX)));
+        assert!(of_gone_writer(&format!(".a.tmp-{}", u32::MAX)));
     }
 }

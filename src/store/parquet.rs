@@ -106,7 +106,7 @@ pub fn commit(temp: &Path, target: &Path) -> Result<(), StoreError> {
 /// Writes `bytes` to `target` atomically (temporary file, then rename).
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let temp = target.with_file_name(super::leftovers::temp_name(&name));
     let written = std::fs::write(&temp, bytes).and_then(|()| std::fs::File::open(&temp)?.sync_all());
     if let Err(source) = written {
         let _ = std::fs::remove_file(&temp);

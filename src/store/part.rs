@@ -158,7 +158,7 @@ impl PartWriter {
     fn file(&self, table: &str, day: Day, extra: u32) -> TableFile {
         let folder = self.dir.join(table).join(format!("day={day}"));
         TableFile::create(
-            folder.join(format!(".{}-{extra}.parquet.tmp-{}", self.sensor, std::process::id())),
+            folder.join(super::leftovers::temp_name(&format!("{}-{extra}.parquet", self.sensor))),
             &self.metadata,
         )
     }
