@@ -6,8 +6,8 @@
 //! the manifest entries of its parts (written the same way, see
 //! [`super::entries`]); last the files and entries of replaced parts are
 //! removed. No file system renames several files at once, so the write is
-//! first described in a journal of its own, `.commit-<host>-<pid>-<n>.json` in the
-//! store's root: the renames and the removals (store-relative). The
+//! first described in a journal of its own, `.commit-<host>-<pid>-<n>.json`
+//! in the store's root: the renames and the removals (store-relative). The
 //! journal's own rename is the commit point:
 //!
 //! * killed before it, the store is as it was: the temporary files are
@@ -21,10 +21,11 @@
 //!
 //! Between such a crash and the next darkscope process, a reader that
 //! lists the folders itself (DuckDB's `**/*.parquet`) can see the write
-//! half applied; the journal says so (README, "A crash never shows half a write"). Writers
-//! take no lock (which of two rivals commits is decided before, see
-//! [`super::claim`]): a journal found may be one its writer is still rolling
-//! forward, and rolling it forward beside it does each step once.
+//! half applied; the journal says so (README, "A crash never shows half a
+//! write"). Writers take no lock (which of two rivals commits is decided
+//! before, see [`super::claim`]): a journal found may be one its writer is
+//! still rolling forward, and rolling it forward beside it does each step
+//! once.
 
 use std::path::{Path, PathBuf};
 
@@ -34,9 +35,9 @@ use super::entries::{entry_json, entry_path};
 use super::parquet::write_atomic;
 use super::{MANIFEST, Manifest, Part, StoreError};
 
-/// The journals of commits in progress: `.commit-<host>-<pid>-<n>.json`, one per
-/// commit, so that writers commit side by side (`.commit.json`: a journal
-/// of a darkscope of before, which wrote one at a time).
+/// The journals of commits in progress: `.commit-<host>-<pid>-<n>.json`,
+/// one per commit, so that writers commit side by side (`.commit.json`: a
+/// journal of a darkscope of before, which wrote one at a time).
 const JOURNAL: &str = ".commit";
 /// The new manifest while its commit was in progress, in a journal of a
 /// darkscope of before entry files (rolled forward as it was written).
@@ -89,9 +90,8 @@ impl Commit {
     }
 
     /// Applies the commit to the store at `dir`. An error before the
-    /// journal is written removes the temporary
-    /// files (the store is as it was); one after it leaves them for
-    /// [`recover`] to finish.
+    /// journal is written removes the temporary files (the store is as it
+    /// was); one after it leaves them for [`recover`] to finish.
     pub fn apply(mut self, dir: &Path) -> Result<(), StoreError> {
         static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = COMMITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

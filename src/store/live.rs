@@ -372,7 +372,6 @@ impl LiveStore {
             Some(entry) => *entry = self.run.clone(),
             None => part.inputs.push(self.run.clone()),
         }
-
         commit.entries(&self.dir, &manifest, |p| p.sensor == self.sensor && p.part == self.part, &[]);
         commit.apply(&self.dir)
     }
