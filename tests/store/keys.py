@@ -2,7 +2,8 @@
 JSON object (tests/capture_live.rs holds them against pcap_truth.py's):
 packets per source and per (source, port), the distinct ports and
 addresses each source's rows state, unique sources, days, covered seconds
-and capture drops. Usage: keys.py STORE_DIR"""
+and capture drops; with SENSOR, of that sensor's rows only. Usage:
+keys.py STORE_DIR [SENSOR]"""
 
 import json
 import sys
@@ -10,11 +11,15 @@ import sys
 import duckdb
 
 store = sys.argv[1]
+sensor = sys.argv[2] if len(sys.argv) > 2 else None
 con = duckdb.connect()
 
 
 def table(name):
-    return f"read_parquet('{store}/{name}/**/*.parquet', hive_partitioning = true)"
+    rows = f"read_parquet('{store}/{name}/**/*.parquet', hive_partitioning = true)"
+    if sensor is None:
+        return rows
+    return f"(select * from {rows} where sensor = '{sensor}')"
 
 
 def pairs(sql):
