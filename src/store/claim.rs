@@ -21,7 +21,7 @@
 //! key of a set of rivals never waits for a lower one, so every writer comes
 //! to decide. This needs only a filesystem whose renames are atomic and
 //! whose listings show every file renamed into place before the listing
-//! began (POSIX; NFS with close-to-open consistency).
+//! began (POSIX; NFS mounted without cached listings, README).
 //!
 //! A writer killed while it holds a claim leaves it behind. A claim of a
 //! process of this host that is gone is removed; any claim older than
