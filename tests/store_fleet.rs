@@ -11,7 +11,7 @@
 //! manifest holds each sensor's parts once; no journal or claim is left.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use serde_json::Value;
 
@@ -33,30 +33,7 @@ fn generate(dir: &Path, packets: u32, seed: &str) -> String {
 /// namespaces of its own as a writer of that host.
 fn start_replay(input: &str, store: &str, host: Option<&str>) -> Child {
     let args = ["replay", input, "--darknet", DARKNET, "--store", store, "--sensor", "r1", "-q"];
-    let mut command = match host {
-        Some(host) => {
-            let mut c = Command::new("unshare");
-            c.args([
-                "--uts",
-                "--pid",
-                "--fork",
-                "--mount",
-                "--mount-proc",
-                "sh",
-                "-c",
-                r#"hostname "$0" && exec "$@""#,
-            ])
-            .arg(host)
-            .arg(env!("CARGO_BIN_EXE_darkscope"))
-            .args(args);
-            c
-        }
-        None => {
-            let mut c = Command::new(env!("CARGO_BIN_EXE_darkscope"));
-            c.args(args);
-            c
-        }
-    };
+    let mut command = common::netns::darkscope_on(host, &args);
     command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("starting darkscope replay")
 }
 

@@ -32,30 +32,7 @@ const ROUNDS: usize = 20;
 /// writer of that host (see the module's text).
 fn start_replay(input: &str, sensor: &str, store: &str, host: Option<&str>) -> Child {
     let args = ["replay", input, "--darknet", "198.18.0.0/16", "--store", store, "--sensor", sensor, "-q"];
-    let mut command = match host.filter(|_| root()) {
-        Some(host) => {
-            let mut c = Command::new("unshare");
-            c.args([
-                "--uts",
-                "--pid",
-                "--fork",
-                "--mount",
-                "--mount-proc",
-                "sh",
-                "-c",
-                r#"hostname "$0" && exec "$@""#,
-            ])
-            .arg(host)
-            .arg(env!("CARGO_BIN_EXE_darkscope"))
-            .args(args);
-            c
-        }
-        None => {
-            let mut c = Command::new(env!("CARGO_BIN_EXE_darkscope"));
-            c.args(args);
-            c
-        }
-    };
+    let mut command = common::netns::darkscope_on(host.filter(|_| root()), &args);
     command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("starting darkscope")
 }
 

@@ -257,3 +257,34 @@ pub fn metric_samples(text: &str) -> std::collections::BTreeMap<String, f64> {
         .filter_map(|l| l.rsplit_once(' ').and_then(|(k, v)| Some((k.to_string(), v.parse().ok()?))))
         .collect()
 }
+
+/// A `darkscope ARGS` command; with `host`, run as a writer of another
+/// host sharing the folders: in UTS, PID and mount namespaces of its own
+/// (`unshare`, root only), with that host name and process id 1, as a
+/// writer in a container of another machine has.
+pub fn darkscope_on(host: Option<&str>, args: &[&str]) -> Command {
+    match host {
+        Some(host) => {
+            let mut c = Command::new("unshare");
+            c.args([
+                "--uts",
+                "--pid",
+                "--fork",
+                "--mount",
+                "--mount-proc",
+                "sh",
+                "-c",
+                r#"hostname "$0" && exec "$@""#,
+            ])
+            .arg(host)
+            .arg(env!("CARGO_BIN_EXE_darkscope"))
+            .args(args);
+            c
+        }
+        None => {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_darkscope"));
+            c.args(args);
+            c
+        }
+    }
+}
