@@ -227,7 +227,8 @@ impl StoreRun {
             return Err(Failure::Work(anyhow::Error::new(full(e)).context("writing a closed day into the store")));
         }
         run_tables.map_err(full).context("writing the store")?;
-        match self.store.write_run(agg, &meta, vec![writer, run_writer]).map_err(full) {
+        let waiting = |note: &str| eprintln!("store: {note}");
+        match self.store.write_run(agg, &meta, vec![writer, run_writer], &waiting).map_err(full) {
             Ok(written) => Ok(Some((written, self.sensor))),
             // The data is aggregated: say what to do, keep the exit status
             // of bad usage out of it (the work was done).

@@ -64,31 +64,73 @@ fn claims_dir(dir: &Path) -> PathBuf {
     dir.join(ENTRIES).join(CLAIMS)
 }
 
+/// A claim that rivals this writer's.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Rival {
+    key: String,
+    host: String,
+    pid: u32,
+}
+
+impl Rival {
+    /// Whether its writer is a process of this host that is gone.
+    fn gone(&self) -> bool {
+        self.host == host() && !super::leftovers::may_run(self.pid)
+    }
+}
+
+/// How long a writer waits before it says so.
+const NOTICE_AFTER: Duration = Duration::from_secs(2);
+
 impl Claim {
     /// Stakes a claim for `inputs` of `sensor` in the store at `dir`, then
     /// waits until no rival goes before it (see the module's text).
-    pub fn settle(dir: &Path, sensor: &str, inputs: &[InputEntry]) -> Result<Claim, StoreError> {
+    /// `waiting` hears, once, of a wait longer than two seconds.
+    pub fn settle(
+        dir: &Path,
+        sensor: &str,
+        inputs: &[InputEntry],
+        waiting: &dyn Fn(&str),
+    ) -> Result<Claim, StoreError> {
         let file = ClaimFile {
             sensor: sensor.to_string(),
             inputs: inputs.to_vec(),
             host: host().to_string(),
             pid: std::process::id(),
         };
+        let started = std::time::Instant::now();
+        let mut told = false;
+        let mut tell = |rival: &Rival| {
+            if !told && started.elapsed() >= NOTICE_AFTER {
+                told = true;
+                waiting(&format!(
+                    "waiting for another writer's commit of an input that overlaps this run's (the claim {} of \
+                     process {} on host {}); a claim older than {} minutes is taken for a dead writer's",
+                    rival.key,
+                    rival.pid,
+                    rival.host,
+                    STALE.as_secs() / 60
+                ));
+            }
+        };
         loop {
             let claim = Claim::stake(dir, &file)?;
             let lower = loop {
                 let rivals = rivals(dir, &file, &claim.key)?;
-                if rivals.is_empty() {
+                let Some(first) = rivals.iter().min() else {
                     return Ok(claim);
-                }
-                if let Some(lower) = rivals.into_iter().filter(|r| *r < claim.key).min() {
-                    break lower;
+                };
+                tell(first);
+                if first.key < claim.key {
+                    break first.clone();
                 }
                 // Only later rivals: they withdraw for this one, or commit.
                 std::thread::sleep(POLL);
             };
             drop(claim);
-            wait_gone(dir, &lower);
+            while wait_gone(dir, &lower) {
+                tell(&lower);
+            }
         }
     }
 
@@ -111,9 +153,10 @@ impl Drop for Claim {
     }
 }
 
-/// The keys of the claims that rival `mine` (key `key`): of its sensor,
-/// not stale, with an input of the same content or an overlapping span.
-fn rivals(dir: &Path, mine: &ClaimFile, key: &str) -> Result<Vec<String>, StoreError> {
+/// The claims that rival `mine` (key `key`): of its sensor, not stale,
+/// with an input of the same content or an overlapping span. Claims of
+/// this host's gone processes are removed.
+fn rivals(dir: &Path, mine: &ClaimFile, key: &str) -> Result<Vec<Rival>, StoreError> {
     let folder = claims_dir(dir);
     let listing = match std::fs::read_dir(&folder) {
         Ok(listing) => listing,
@@ -134,26 +177,37 @@ fn rivals(dir: &Path, mine: &ClaimFile, key: &str) -> Result<Vec<String>, StoreE
         if old.is_some_and(|age| age > STALE) {
             continue;
         }
-        if claim.host == mine.host && !super::leftovers::may_run(claim.pid) {
+        let rival = Rival { key: other.to_string(), host: claim.host, pid: claim.pid };
+        if rival.gone() {
             let _ = std::fs::remove_file(&path);
             continue;
         }
-        let rival = claim.sensor == mine.sensor
+        let overlaps = claim.sensor == mine.sensor
             && mine.inputs.iter().any(|a| claim.inputs.iter().any(|b| a.same_content(b) || a.overlaps(b)));
-        if rival {
-            found.push(other.to_string());
+        if overlaps {
+            found.push(rival);
         }
     }
     Ok(found)
 }
 
-/// Waits until the claim `key` is gone (or stale).
-fn wait_gone(dir: &Path, key: &str) {
-    let path = claims_dir(dir).join(format!("{key}.json"));
-    let started = std::time::Instant::now();
-    while path.exists() && started.elapsed() < STALE {
-        std::thread::sleep(POLL);
+/// Waits a moment for the claim of `rival` to go: gives whether it is
+/// still there and not stale. A claim of a gone process of this host is
+/// removed.
+fn wait_gone(dir: &Path, rival: &Rival) -> bool {
+    let path = claims_dir(dir).join(format!("{}.json", rival.key));
+    let age = std::fs::metadata(&path).ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+    match age {
+        None => return false,
+        Some(age) if age > STALE => return false,
+        Some(_) => {}
     }
+    if rival.gone() {
+        let _ = std::fs::remove_file(&path);
+        return false;
+    }
+    std::thread::sleep(POLL);
+    true
 }
 
 #[cfg(test)]
@@ -179,13 +233,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path().to_path_buf();
         // Another sensor's claim and a disjoint input's claim are no rivals.
-        let other = Claim::settle(&d, "s2", &[input("a", 0, 10)]).expect("another sensor");
-        let disjoint = Claim::settle(&d, "s1", &[input("b", 20, 30)]).expect("a disjoint input");
-        let first = Claim::settle(&d, "s1", &[input("a", 0, 10)]).expect("the first claim");
+        let other = Claim::settle(&d, "s2", &[input("a", 0, 10)], &|_| ()).expect("another sensor");
+        let disjoint = Claim::settle(&d, "s1", &[input("b", 20, 30)], &|_| ()).expect("a disjoint input");
+        let first = Claim::settle(&d, "s1", &[input("a", 0, 10)], &|_| ()).expect("the first claim");
         // A rival of the same content waits until the first is withdrawn.
         let (tx, rx) = std::sync::mpsc::channel();
         let waiter = std::thread::spawn(move || {
-            let second = Claim::settle(&d, "s1", &[input("c", 5, 15)]);
+            let second = Claim::settle(&d, "s1", &[input("c", 5, 15)], &|_| ());
             tx.send(()).expect("the test waits");
             second.map(|c| c.key.clone())
         });
@@ -208,7 +262,7 @@ mod tests {
         std::fs::create_dir_all(&folder).expect("folder");
         let stale = folder.join("000000000000000000000001-x-1-0.json");
         std::fs::write(&stale, serde_json::to_vec(&dead).expect("json")).expect("a dead claim");
-        let claim = Claim::settle(d, "s1", &[input("a", 0, 10)]).expect("not blocked by a dead writer");
+        let claim = Claim::settle(d, "s1", &[input("a", 0, 10)], &|_| ()).expect("not blocked by a dead writer");
         assert!(!stale.exists());
         drop(claim);
         assert_eq!(std::fs::read_dir(&folder).expect("claims").count(), 0, "withdrawn when dropped");
@@ -231,7 +285,7 @@ mod tests {
                     std::thread::spawn(move || {
                         let mine = input(&format!("w{w}"), w as i64, w as i64 + 100);
                         start.wait();
-                        let claim = Claim::settle(&d, "s1", &[mine]).expect("settled");
+                        let claim = Claim::settle(&d, "s1", &[mine], &|_| ()).expect("settled");
                         let held = std::fs::read_dir(&entries).expect("entries").count();
                         // The commit's renames take a while.
                         std::thread::sleep(Duration::from_millis(2));
@@ -245,5 +299,32 @@ mod tests {
             writers.into_iter().for_each(|w| w.join().expect("no panic"));
             assert_eq!(std::fs::read_dir(&entries).expect("entries").count(), 1, "round {round}");
         }
+    }
+
+    #[test]
+    fn a_writer_waits_for_a_live_claim_of_another_host_and_says_so() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path().to_path_buf();
+        let folder = claims_dir(&d);
+        std::fs::create_dir_all(&folder).expect("folder");
+        // Process 1 of another host: nothing here can tell it is gone.
+        let other =
+            ClaimFile { sensor: "s1".into(), inputs: vec![input("a", 0, 10)], host: "other-host".into(), pid: 1 };
+        let foreign = folder.join("000000000000000000000001-other-host-1-0.json");
+        std::fs::write(&foreign, serde_json::to_vec(&other).expect("json")).expect("a claim of another host");
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let notes = heard.clone();
+        let waiter = std::thread::spawn(move || {
+            let tell = |note: &str| notes.lock().expect("notes").push(note.to_string());
+            Claim::settle(&d, "s1", &[input("b", 5, 15)], &tell).map(|c| c.key.clone())
+        });
+        std::thread::sleep(NOTICE_AFTER + Duration::from_millis(500));
+        assert!(!waiter.is_finished(), "went before a lower claim of another host");
+        let said = heard.lock().expect("notes").clone();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].contains("process 1 on host other-host") && said[0].contains("10 minutes"), "{said:?}");
+        std::fs::remove_file(&foreign).expect("the other host's writer commits");
+        waiter.join().expect("no panic").expect("settled once the claim is gone");
+        assert_eq!(heard.lock().expect("notes").len(), 1, "said once");
     }
 }

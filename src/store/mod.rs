@@ -214,19 +214,21 @@ impl Store {
     /// tables as the days closed, [`Store::write_run_tables`]'), renamed
     /// into place (replacing the files of replaced parts), then the
     /// manifest. Nothing is renamed when the part conflicts with the
-    /// store; dropped, the writers remove their files.
+    /// store; dropped, the writers remove their files. `waiting` hears of
+    /// a wait for a rival writer's commit (see [`claim`]).
     pub fn write_run(
         &mut self,
         agg: &Aggregator,
         meta: &RunMeta,
         mut writers: Vec<PartWriter>,
+        waiting: &dyn Fn(&str),
     ) -> Result<Written, StoreError> {
         // Decided against the manifest as it is once no rival writer goes
         // first (see [`claim`]): another writer may have stored parts since
         // this run began. The claim is withdrawn when this returns, after
         // the part's entry is written.
         let leftovers = remove_leftovers(&self.dir)?;
-        let _claim = claim::Claim::settle(&self.dir, &meta.sensor, &meta.inputs)?;
+        let _claim = claim::Claim::settle(&self.dir, &meta.sensor, &meta.inputs, waiting)?;
         self.manifest = Manifest::load(&self.dir)?;
         self.manifest.check_day_offset(&self.dir, crate::time::day_offset())?;
         let conflicts = self.manifest.conflicts(&meta.sensor, &meta.inputs);
