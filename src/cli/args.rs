@@ -171,7 +171,9 @@ pub struct ReplayArgs {
 
     /// Write the run's per-day tables into this store (Parquet, one folder
     /// per table, partitioned by day; created if missing). Inputs already
-    /// in the store for this sensor are skipped.
+    /// in the store for this sensor are skipped. Several replays and
+    /// daemons, also on other hosts sharing the folder, may write one store
+    /// at once: an overlapping input is decided when the run commits.
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
 
