@@ -23,6 +23,11 @@
 //! whose listings show every file renamed into place before the listing
 //! began (POSIX; NFS mounted without cached listings, README).
 //!
+//! A writer that finds the store's `manifest.json` of before (its commit
+//! may convert it, see [`super::entries`]) rivals every other writer, and
+//! decides after the manifest is loaded again: so a conversion never races
+//! another commit, and only one writer converts.
+//!
 //! A writer killed while it holds a claim leaves it behind. A claim of a
 //! process of this host that is gone is removed; any claim older than
 //! [`STALE`] is taken for one whose writer died on another host and is
@@ -37,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use super::entries::ENTRIES;
 use super::leftovers::host;
 use super::parquet::write_atomic;
-use super::{InputEntry, StoreError};
+use super::{InputEntry, MANIFEST, StoreError};
 
 /// The folder of the claims, inside `manifest.d` (hidden from its readers).
 const CLAIMS: &str = ".claims";
@@ -52,6 +57,10 @@ struct ClaimFile {
     inputs: Vec<InputEntry>,
     host: String,
     pid: u32,
+    /// Staked when the store still had its old `manifest.json`, which
+    /// this writer's commit may convert: a rival of every claim.
+    #[serde(default)]
+    converting: bool,
 }
 
 /// A staked claim; dropped, it is withdrawn (its file removed).
@@ -92,11 +101,12 @@ impl Claim {
         inputs: &[InputEntry],
         waiting: &dyn Fn(&str),
     ) -> Result<Claim, StoreError> {
-        let file = ClaimFile {
+        let mut file = ClaimFile {
             sensor: sensor.to_string(),
             inputs: inputs.to_vec(),
             host: host().to_string(),
             pid: std::process::id(),
+            converting: false,
         };
         let started = std::time::Instant::now();
         let mut told = false;
@@ -114,6 +124,7 @@ impl Claim {
             }
         };
         loop {
+            file.converting = dir.join(MANIFEST).is_file();
             let claim = Claim::stake(dir, &file)?;
             let lower = loop {
                 let rivals = rivals(dir, &file, &claim.key)?;
@@ -182,8 +193,10 @@ fn rivals(dir: &Path, mine: &ClaimFile, key: &str) -> Result<Vec<Rival>, StoreEr
             let _ = std::fs::remove_file(&path);
             continue;
         }
-        let overlaps = claim.sensor == mine.sensor
-            && mine.inputs.iter().any(|a| claim.inputs.iter().any(|b| a.same_content(b) || a.overlaps(b)));
+        let overlaps = mine.converting
+            || claim.converting
+            || claim.sensor == mine.sensor
+                && mine.inputs.iter().any(|a| claim.inputs.iter().any(|b| a.same_content(b) || a.overlaps(b)));
         if overlaps {
             found.push(rival);
         }
@@ -256,8 +269,13 @@ mod tests {
     fn claims_of_gone_processes_of_this_host_are_removed() {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
-        let dead =
-            ClaimFile { sensor: "s1".into(), inputs: vec![input("a", 0, 10)], host: host().to_string(), pid: u32::MAX };
+        let dead = ClaimFile {
+            sensor: "s1".into(),
+            inputs: vec![input("a", 0, 10)],
+            host: host().to_string(),
+            pid: u32::MAX,
+            converting: false,
+        };
         let folder = claims_dir(d);
         std::fs::create_dir_all(&folder).expect("folder");
         let stale = folder.join("000000000000000000000001-x-1-0.json");
@@ -308,8 +326,13 @@ mod tests {
         let folder = claims_dir(&d);
         std::fs::create_dir_all(&folder).expect("folder");
         // Process 1 of another host: nothing here can tell it is gone.
-        let other =
-            ClaimFile { sensor: "s1".into(), inputs: vec![input("a", 0, 10)], host: "other-host".into(), pid: 1 };
+        let other = ClaimFile {
+            sensor: "s1".into(),
+            inputs: vec![input("a", 0, 10)],
+            host: "other-host".into(),
+            pid: 1,
+            converting: false,
+        };
         let foreign = folder.join("000000000000000000000001-other-host-1-0.json");
         std::fs::write(&foreign, serde_json::to_vec(&other).expect("json")).expect("a claim of another host");
         let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
@@ -326,5 +349,26 @@ mod tests {
         std::fs::remove_file(&foreign).expect("the other host's writer commits");
         waiter.join().expect("no panic").expect("settled once the claim is gone");
         assert_eq!(heard.lock().expect("notes").len(), 1, "said once");
+    }
+
+    #[test]
+    fn while_an_old_manifest_waits_to_be_converted_every_writer_is_a_rival() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path().to_path_buf();
+        std::fs::write(d.join(MANIFEST), r#"{"schema": "darkscope.manifest/1", "parts": []}"#).expect("manifest.json");
+        let first = Claim::settle(&d, "s1", &[input("a", 0, 10)], &|_| ()).expect("the first claim");
+        let other = d.clone();
+        let waiter = std::thread::spawn(move || {
+            Claim::settle(&other, "s2", &[input("z", 50, 60)], &|_| ()).map(|c| c.key.clone())
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!waiter.is_finished(), "another sensor's disjoint input went beside a converting writer");
+        // Converted: the next writers are rivals by their inputs alone.
+        std::fs::remove_file(d.join(MANIFEST)).expect("converted");
+        drop(first);
+        waiter.join().expect("no panic").expect("settled");
+        let a = Claim::settle(&d, "s1", &[input("a", 0, 10)], &|_| ()).expect("s1");
+        let b = Claim::settle(&d, "s2", &[input("z", 50, 60)], &|_| ()).expect("s2 beside s1");
+        drop((a, b));
     }
 }

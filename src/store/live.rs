@@ -205,6 +205,7 @@ impl LiveStore {
     /// with another darknet or exclusion: this run cannot continue them):
     /// their files stay as last flushed, their states go. Gives the parts.
     pub fn seal_other_parts(&self) -> Result<Vec<String>, StoreError> {
+        let _converting = self.converting_claim()?;
         super::commit::recover(&self.dir)?;
         let mut manifest = Manifest::load(&self.dir)?;
         let mut sealed = Vec::new();
@@ -232,6 +233,17 @@ impl LiveStore {
             }
         }
         Ok(sealed)
+    }
+
+    /// While the store still has its old `manifest.json`, which this
+    /// commit converts, a claim that no other writer commits beside it
+    /// (see [`super::claim`]); None once converted.
+    fn converting_claim(&self) -> Result<Option<super::claim::Claim>, StoreError> {
+        if !self.dir.join(super::MANIFEST).is_file() {
+            return Ok(None);
+        }
+        let waiting = |note: &str| eprintln!("store: {note}");
+        super::claim::Claim::settle(&self.dir, &self.sensor, &[], &waiting).map(Some)
     }
 
     /// The open days the store holds for this part, in day order.
@@ -345,6 +357,7 @@ impl LiveStore {
     /// in the manifest (its days, which of them are open, this run), in one
     /// commit (see [`super::commit`]).
     fn commit(&self, days: &[LiveDay], mut commit: Commit) -> Result<(), StoreError> {
+        let _converting = self.converting_claim()?;
         super::commit::recover(&self.dir)?;
         let mut manifest = Manifest::load(&self.dir)?;
         let at = manifest.parts.iter().position(|p| p.sensor == self.sensor && p.part == self.part);
