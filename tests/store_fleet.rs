@@ -9,6 +9,8 @@
 //! per source and per (source, port) they equal an independent reading of
 //! what that sensor was sent or replayed (tests/capture/pcap_truth.py); the
 //! manifest holds each sensor's parts once; no journal or claim is left.
+//! And a daemon started on a store of before (one manifest.json) converts
+//! it at its first flush, keeping the part it held as it was.
 
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -117,4 +119,41 @@ fn two_daemons_and_three_replays_share_one_store() {
     assert!(!common::store::journal(store_dir), "no commit left unfinished");
     let claims = store_dir.join("manifest.d/.claims");
     assert_eq!(std::fs::read_dir(&claims).map_or(0, |d| d.count()), 0, "no claim left");
+}
+
+#[test]
+fn a_daemon_converts_an_old_stores_manifest_and_keeps_its_parts() {
+    if !live_tests_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let old_input = generate(dir.path(), 5_000, "34");
+    let sent = generate(dir.path(), 10_000, "35");
+    let store = dir.path().join("store").to_string_lossy().into_owned();
+    let store_dir = Path::new(&store);
+    ok(&["replay", &old_input, "--darknet", DARKNET, "--store", &store, "--sensor", "old", "-q"]);
+    // The store as a darkscope of before wrote it: one manifest.json.
+    let mut old = common::store::manifest(store_dir);
+    old["schema"] = "darkscope.manifest/1".into();
+    let old_part = old["parts"][0].clone();
+    std::fs::remove_dir_all(store_dir.join("manifest.d")).expect("removing the entries");
+    std::fs::write(store_dir.join("manifest.json"), serde_json::to_vec_pretty(&old).expect("JSON")).expect("writing");
+
+    let veth = Veth::new();
+    let args = ["--darknet", DARKNET, "--store", &store, "--sensor", "live1", "--flush", "1"];
+    let daemon = Daemon::start(&veth, &args);
+    veth.send(&sent, PPS);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert!(daemon.signal("TERM").success(), "SIGTERM: exit 0");
+
+    assert!(!store_dir.join("manifest.json").exists(), "converted at the first flush");
+    let parts = common::store::manifest(store_dir)["parts"].as_array().expect("parts").clone();
+    let sensors: Vec<&str> = parts.iter().map(|p| p["sensor"].as_str().expect("sensor")).collect();
+    assert_eq!(sensors, ["live1", "old"], "the old part and the daemon's");
+    assert_eq!(parts[1], old_part, "the old part's entry as it was");
+    for (sensor, input) in [("old", &old_input), ("live1", &sent)] {
+        let keys = common::python::json("store/keys.py", &[store_dir, Path::new(sensor)]);
+        let want = common::python::json("capture/pcap_truth.py", &[Path::new(DARKNET), Path::new(input)]);
+        same(&keys["sources"], &want["sources"], &format!("{sensor}: packets per source"));
+    }
 }
