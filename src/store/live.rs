@@ -28,17 +28,19 @@ use sha2::{Digest, Sha256};
 
 use super::commit::Commit;
 use super::live_state::{checked, decode_state, encode_state, with_checksum};
-use super::manifest::LiveInfo;
 use super::parquet::write_atomic;
 use super::part::PartWriter;
 use super::tables::{self, DayCoverage};
-use super::{InputEntry, Manifest, Part, Provenance, StoreError};
+use super::{InputEntry, Manifest, Provenance, StoreError};
 use crate::aggregate::DaySnapshot;
 use crate::aggregate::alerts::DayAlerts;
 use crate::classify::ScannerList;
 use crate::classify::asn::AsnDb;
 use crate::classify::geo::CountryDb;
 use crate::time::Day;
+
+#[path = "live_entry.rs"]
+mod entry;
 
 /// One day of a flush.
 pub struct LiveDay {
@@ -201,51 +203,6 @@ impl LiveStore {
         super::leftovers::remove_leftovers(&self.dir)
     }
 
-    /// Makes final the open days of the sensor's other live parts (runs
-    /// with another darknet or exclusion: this run cannot continue them):
-    /// their files stay as last flushed, their states go. Gives the parts.
-    pub fn seal_other_parts(&self) -> Result<Vec<String>, StoreError> {
-        let _converting = self.converting_claim()?;
-        super::commit::recover(&self.dir)?;
-        let mut manifest = Manifest::load(&self.dir)?;
-        let mut sealed = Vec::new();
-        for part in manifest.parts.iter_mut().filter(|p| p.sensor == self.sensor && p.part != self.part) {
-            if let Some(live) = &mut part.live
-                && !live.open_days.is_empty()
-            {
-                live.open_days.clear();
-                sealed.push(part.part.clone());
-            }
-        }
-        if sealed.is_empty() {
-            return Ok(sealed);
-        }
-        let mut commit = Commit::default();
-        commit.entries(&self.dir, &manifest, |p| p.sensor == self.sensor && sealed.contains(&p.part), &[]);
-        commit.apply(&self.dir)?;
-        for part in &sealed {
-            let states = self.dir.join(".live").join(format!("{}-{part}", self.sensor));
-            match std::fs::remove_dir_all(&states) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(StoreError::Io { path: states, source: e });
-                }
-                _ => {}
-            }
-        }
-        Ok(sealed)
-    }
-
-    /// While the store still has its old `manifest.json`, which this
-    /// commit converts, a claim that no other writer commits beside it
-    /// (see [`super::claim`]); None once converted.
-    fn converting_claim(&self) -> Result<Option<super::claim::Claim>, StoreError> {
-        if !self.dir.join(super::MANIFEST).is_file() {
-            return Ok(None);
-        }
-        let waiting = |note: &str| eprintln!("store: {note}");
-        super::claim::Claim::settle(&self.dir, &self.sensor, &[], &waiting).map(Some)
-    }
-
     /// The open days the store holds for this part, in day order.
     pub fn stored_days(&self) -> Result<Vec<StoredDay>, StoreError> {
         let dir = self.state_dir();
@@ -351,42 +308,6 @@ impl LiveStore {
         }
         let coverage = tables::coverage(sensor, cover, day.monitored_basis).map_err(arrow("coverage"))?;
         writer.write("coverage", snapshot.day, 0, &coverage)
-    }
-
-    /// Renames the flush's tables into place and updates the part's entry
-    /// in the manifest (its days, which of them are open, this run), in one
-    /// commit (see [`super::commit`]).
-    fn commit(&self, days: &[LiveDay], mut commit: Commit) -> Result<(), StoreError> {
-        let _converting = self.converting_claim()?;
-        super::commit::recover(&self.dir)?;
-        let mut manifest = Manifest::load(&self.dir)?;
-        let at = manifest.parts.iter().position(|p| p.sensor == self.sensor && p.part == self.part);
-        let part = match at {
-            Some(i) => &mut manifest.parts[i],
-            None => {
-                manifest.parts.push(Part {
-                    sensor: self.sensor.clone(),
-                    part: self.part.clone(),
-                    inputs: Vec::new(),
-                    days: Vec::new(),
-                    provenance: self.provenance.clone(),
-                    live: Some(LiveInfo::default()),
-                });
-                manifest.parts.last_mut().expect("just pushed")
-            }
-        };
-        let mut all: BTreeSet<String> = part.days.iter().cloned().collect();
-        all.extend(days.iter().map(|d| d.snapshot.day.to_string()));
-        part.days = all.into_iter().collect();
-        let open = days.iter().filter(|d| !d.snapshot.closed).map(|d| d.snapshot.day.to_string());
-        part.live = Some(LiveInfo { open_days: open.collect() });
-        part.provenance = self.provenance.clone();
-        match part.inputs.iter_mut().find(|i| i.path == self.run.path && i.first_ns == self.run.first_ns) {
-            Some(entry) => *entry = self.run.clone(),
-            None => part.inputs.push(self.run.clone()),
-        }
-        commit.entries(&self.dir, &manifest, |p| p.sensor == self.sensor && p.part == self.part, &[]);
-        commit.apply(&self.dir)
     }
 }
 
